@@ -1,0 +1,45 @@
+# shuniu — run `make help` for the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+SCENARIO ?= beijing-2016
+
+.DEFAULT_GOAL := help
+.PHONY: help venv dev demo test test-pg lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed ## create .venv and install shuniu
+
+dev: $(VENV)/.installed-dev ## install shuniu with the dev extra
+
+demo: venv ## set up and serve the demo at http://127.0.0.1:$(PORT) (SQLite, no configuration)
+	$(VENV)/bin/shuniu demo --scenario $(SCENARIO) --port $(PORT)
+
+test: dev ## run the whole test suite (SQLite unless DATABASE_URL is set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-pg: dev ## run the suite on the local PostgreSQL
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: dev ## ruff, and migrations in step with the models
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/shuniu makemigrations --check --dry-run
+
+bench: dev ## benchmarks (see docs/benchmarks.md); SCALE=0.1 for a quick run
+	$(PY) bench/generate.py --scale $${SCALE:-1}
+
+clean: ## remove .venv and var/
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+"""shuniu (枢纽): Party-building work in social organizations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from shuniu.accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "first_name", "role", "scope_region", "scope_hub", "scope_party_org", "is_active"]
+    list_filter = ["role", "is_active"]
+    fieldsets = (*BaseUserAdmin.fieldsets, ("角色与管辖范围", {"fields": ("role", "scope_region", "scope_hub",
+                                                                   "scope_party_org", "scope_instructor")}))
+    raw_id_fields = ["scope_region", "scope_hub", "scope_party_org", "scope_instructor"]
+
+    def has_module_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,80 @@
+"""Users: creation with a role and one jurisdiction."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shuniu.accounts.models import Role, User
+from shuniu.audit.services import record
+from shuniu.core.services import Errors, choice
+from shuniu.party.models import Instructor, PartyOrg
+from shuniu.registry.models import Hub
+from shuniu.registry.services import region_get
+
+# Which kind of jurisdiction each role takes.
+ROLE_SCOPE_KIND = {
+    Role.ADMIN: "all",
+    Role.CITY_OFFICER: "region",
+    Role.DISTRICT_OFFICER: "region",
+    Role.STREET_OFFICER: "region",
+    Role.HUB_STAFF: "hub",
+    Role.SECRETARY: "party",
+    Role.INSTRUCTOR: "instructor",
+}
+_REGION_LEVEL = {Role.CITY_OFFICER: "city", Role.DISTRICT_OFFICER: "county", Role.STREET_OFFICER: "street"}
+
+
+def parse_scope(errors: Errors, role: str, scope: str) -> dict[str, Any]:
+    """'110105' → region, 'hub:ID', 'party:ID', 'instructor:ID'; checked against the role."""
+    kind = ROLE_SCOPE_KIND.get(Role(role)) if role in Role.values else None
+    if kind == "all":
+        return {}
+    scope = (scope or "").strip()
+    if kind == "region":
+        region = region_get(errors, "scope", scope)
+        # A city officer's scope is a city (or a province for the four municipalities), etc.
+        if region is not None and role == Role.STREET_OFFICER and region.level not in ("street", "community"):
+            errors.add("scope", _("街道党建工作人员的管辖范围须为街道（乡镇）代码"), "scope_level")
+        return {"scope_region": region}
+    prefix, _sep, ident = scope.partition(":")
+    model = {"hub": Hub, "party": PartyOrg, "instructor": Instructor}.get(prefix)
+    if model is None or prefix != kind or not ident.isdigit():
+        errors.add("scope", _("角色 %(role)s 的管辖范围应写作 %(form)s") %
+                   {"role": role, "form": {"hub": "hub:ID", "party": "party:ID", "instructor": "instructor:ID"}
+                    .get(kind or "", "?")}, "scope")
+        return {}
+    obj = model.objects.filter(pk=int(ident)).first()
+    if obj is None:
+        errors.add("scope", _("管辖范围 %(s)s 不存在") % {"s": scope}, "scope")
+    return {f"scope_{'party_org' if prefix == 'party' else prefix}": obj}
+
+
+@transaction.atomic
+def user_create(
+    *, actor: Any, username: str, role: str, scope: str = "", password: str | None = None,
+    full_name: str = "", is_staff: bool = True,
+) -> tuple[User, str]:
+    """Create a user; returns the user and the password (generated when not given)."""
+    errors = Errors()
+    choice(errors, "role", role, Role, _("角色"))
+    if User.objects.filter(username=username).exists():
+        errors.add("username", _("用户名“%(u)s”已存在") % {"u": username}, "unique")
+    fields = parse_scope(errors, role, scope) if not errors.by_field else {}
+    errors.raise_if_any()
+    password = password or secrets.token_urlsafe(9)
+    user = User(username=username, role=role, first_name=full_name, is_staff=is_staff,
+                is_superuser=(role == Role.ADMIN), **fields)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise exc
+    user.set_password(password)
+    user.save()
+    record(actor=actor, action="user.create", target=user,
+           changes={"role": [None, role], "scope": [None, scope]})
+    return user, password

@@ -1,0 +1,61 @@
+"""Helpers shared by the services of every app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class Errors:
+    """Collects per-field errors so that one call reports every problem at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str, message: str, code: str) -> None:
+        self.by_field.setdefault(field, []).append(ValidationError(message, code=code))
+
+    def merge(self, exc: ValidationError) -> None:
+        for field, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.error_list)]:
+            self.by_field.setdefault(field, []).extend(errors)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def require(errors: Errors, field: str, value: Any, label: str) -> None:
+    if value in (None, ""):
+        errors.add(field, _("%(label)s不能为空（规则：必填）") % {"label": label}, "required")
+
+
+def as_date(errors: Errors, field: str, value: Any, label: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors.add(field, _("%(label)s“%(value)s”不是有效日期（规则：YYYY-MM-DD）") % {"label": label, "value": value},
+                   "date")
+        return None
+
+
+def choice(errors: Errors, field: str, value: Any, choices: Any, label: str) -> str:
+    if value not in choices.values:
+        errors.add(
+            field,
+            _("%(label)s“%(value)s”无效（规则：取值为 %(allowed)s 之一）")
+            % {"label": label, "value": value, "allowed": " / ".join(choices.values)},
+            "choice",
+        )
+    return str(value)
+
+
+def not_in_future(errors: Errors, field: str, value: dt.date | None, label: str) -> None:
+    if value is not None and value > dt.date.today():
+        errors.add(field, _("%(label)s不能晚于今天（规则：日期不在未来）") % {"label": label}, "future")

@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shuniu.core import crypto
+from shuniu.core.models import Timestamped
+from shuniu.regions.models import InRegion
+from shuniu.registry.models import SocialOrg
+
+
+class PartyOrgKind(models.TextChoices):
+    COMMITTEE = "committee", _("党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    JOINT_BRANCH = "joint_branch", _("联合党支部")
+    TEMPORARY_BRANCH = "temporary_branch", _("临时党支部")
+    INDUSTRY_COMMITTEE = "industry_committee", _("行业党委")
+    COMPREHENSIVE_COMMITTEE = "comprehensive_committee", _("综合党委")
+
+
+class Formation(models.TextChoices):
+    STANDALONE = "standalone", _("单独组建")
+    JOINT = "joint", _("联合组建")
+    INDUSTRY = "industry", _("按行业组建")
+    REGIONAL = "regional", _("按区域组建")
+
+
+# Default term length in years by kind (DOMAIN.md rule TERM: committee 5, general branch and branch 3).
+DEFAULT_TERM_YEARS = {
+    PartyOrgKind.COMMITTEE: 5,
+    PartyOrgKind.INDUSTRY_COMMITTEE: 5,
+    PartyOrgKind.COMPREHENSIVE_COMMITTEE: 5,
+    PartyOrgKind.GENERAL_BRANCH: 3,
+    PartyOrgKind.BRANCH: 3,
+    PartyOrgKind.JOINT_BRANCH: 3,
+    PartyOrgKind.TEMPORARY_BRANCH: 1,
+}
+
+
+class PartyOrg(InRegion, Timestamped):
+    name = models.CharField(_("名称"), max_length=200, db_index=True)
+    kind = models.CharField(_("类别"), max_length=24, choices=PartyOrgKind.choices, db_index=True)
+    formation = models.CharField(_("组建方式"), max_length=12, choices=Formation.choices)
+    superior = models.ForeignKey(
+        "self", verbose_name=_("上级党组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialized path "/1/7/42/" so that a party-org subtree is one indexed prefix match.
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    established_on = models.DateField(_("成立日期"))
+    term_started_on = models.DateField(_("本届任期开始"), null=True, blank=True)
+    term_years = models.PositiveSmallIntegerField(_("任期（年）"), default=3)
+    secretary = models.ForeignKey(
+        "PartyMember", verbose_name=_("书记"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    dissolved_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=models.F("established_on")),
+                name="party_org_dissolved_after_established",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.dissolved_on is None
+
+
+class PartyOrgCoverage(Timestamped):
+    """A social org covered by a party org, with dates: "own" for standalone, "joint" otherwise."""
+
+    party_org = models.ForeignKey(
+        PartyOrg, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="coverages"
+    )
+    org = models.ForeignKey(
+        SocialOrg, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="party_coverages"
+    )
+    started_on = models.DateField(_("起始日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("党组织覆盖")
+        verbose_name_plural = _("党组织覆盖")
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party_org", "org"], condition=Q(ended_on__isnull=True), name="coverage_one_open_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="coverage_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_org} → {self.org}"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class MemberStatus(models.TextChoices):
+    FULL = "full", _("正式党员")
+    PROBATIONARY = "probationary", _("预备党员")
+
+
+class PartyMember(InRegion, Timestamped):
+    """A party member. The region is that of the workplace, else that of the relation-holding org."""
+
+    name = models.CharField(_("姓名"), max_length=60, db_index=True)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    # Personal data: encrypted at rest (AES-GCM), found by a keyed hash, shown masked.
+    id_number_encrypted = models.TextField(_("公民身份号码（密文）"), blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_masked = models.CharField(_("公民身份号码"), max_length=18, blank=True, editable=False)
+    phone_encrypted = models.TextField(_("电话（密文）"), blank=True, editable=False)
+    phone_masked = models.CharField(_("电话"), max_length=20, blank=True, editable=False)
+    status = models.CharField(_("党员状态"), max_length=14, choices=MemberStatus.choices, db_index=True)
+    admitted_on = models.DateField(_("入党日期（接收为预备党员）"), null=True, blank=True)
+    full_on = models.DateField(_("转正日期"), null=True, blank=True)
+    workplace = models.ForeignKey(
+        SocialOrg, verbose_name=_("工作单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="staff_members",
+    )
+    relation_org = models.ForeignKey(
+        PartyOrg, verbose_name=_("组织关系所在党组织"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="members",
+    )
+    relation_elsewhere = models.CharField(_("组织关系在外（党组织名称）"), max_length=200, blank=True)
+    is_mobile = models.BooleanField(_("流动党员"), default=False)
+    ended_on = models.DateField(_("减少日期"), null=True, blank=True)
+    end_reason = models.CharField(_("减少原因"), max_length=200, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="member_unique_id_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(relation_org__isnull=True) | Q(relation_elsewhere=""),
+                name="member_relation_here_or_elsewhere",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        """The full ID number; only for roles allowed to see it."""
+        return crypto.decrypt(self.id_number_encrypted)
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+
+class Participation(Timestamped):
+    """一方隶属、参加多重组织生活: org life in a party org that does not hold the relation."""
+
+    member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="participations")
+    party_org = models.ForeignKey(PartyOrg, on_delete=models.PROTECT, related_name="participants")
+    started_on = models.DateField(_("起始日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("参加组织生活")
+        verbose_name_plural = _("参加组织生活")
+        ordering = ["-started_on"]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.party_org}"
+
+
+class InstructorKind(models.TextChoices):
+    INSTRUCTOR = "instructor", _("党建工作指导员")
+    LIAISON = "liaison", _("党建联络员")
+
+
+class Instructor(InRegion, Timestamped):
+    name = models.CharField(_("姓名"), max_length=60)
+    kind = models.CharField(_("类别"), max_length=12, choices=InstructorKind.choices)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_masked = models.CharField(_("电话"), max_length=20, blank=True, editable=False)
+    employer = models.CharField(_("工作单位"), max_length=200, blank=True)
+    capacity = models.PositiveSmallIntegerField(_("可联系组织数"), default=5)
+    ended_on = models.DateField(_("离任日期"), null=True, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("党建工作指导员")
+        verbose_name_plural = _("党建工作指导员")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InstructorAssignment(Timestamped):
+    instructor = models.ForeignKey(Instructor, on_delete=models.PROTECT, related_name="assignments")
+    org = models.ForeignKey(SocialOrg, on_delete=models.PROTECT, related_name="instructor_assignments")
+    started_on = models.DateField(_("起始日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("指导员派驻")
+        verbose_name_plural = _("指导员派驻")
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instructor", "org"], condition=Q(ended_on__isnull=True), name="assignment_one_open_per_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instructor} → {self.org}"

@@ -1,0 +1,443 @@
+"""Writes to party orgs, members and instructors: validate, one transaction, one audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+
+from shuniu.accounts.scopes import check_write
+from shuniu.audit.services import diff, record, snapshot
+from shuniu.core import crypto
+from shuniu.core.services import Errors, as_date, choice, not_in_future, require
+from shuniu.core.validators import validate_id_number, validate_phone
+from shuniu.party.models import (
+    DEFAULT_TERM_YEARS,
+    Formation,
+    Gender,
+    Instructor,
+    InstructorAssignment,
+    InstructorKind,
+    MemberStatus,
+    Participation,
+    PartyMember,
+    PartyOrg,
+    PartyOrgCoverage,
+    PartyOrgKind,
+)
+from shuniu.registry.models import OrgStatus, SocialOrg
+from shuniu.registry.services import region_get
+
+_DEFAULT_FORMATION = {
+    PartyOrgKind.JOINT_BRANCH: Formation.JOINT,
+    PartyOrgKind.INDUSTRY_COMMITTEE: Formation.INDUSTRY,
+    PartyOrgKind.COMPREHENSIVE_COMMITTEE: Formation.REGIONAL,
+}
+
+
+# ---- party orgs -------------------------------------------------------------------------------
+
+def _set_path(party_org: PartyOrg) -> None:
+    parent = party_org.superior.path if party_org.superior_id and party_org.superior else "/"
+    party_org.path = f"{parent}{party_org.pk}/"
+    PartyOrg.objects.filter(pk=party_org.pk).update(path=party_org.path)
+
+
+@transaction.atomic
+def party_org_create(
+    *, actor: Any, name: str, kind: str, established_on: Any, region_code: str | None = None,
+    formation: str | None = None, superior: PartyOrg | None = None, term_started_on: Any = None,
+    term_years: int | None = None, covers: Iterable[SocialOrg] = (), is_demo: bool = False,
+) -> PartyOrg:
+    """Establish a party org, optionally covering orgs from its establishment date.
+
+    The region defaults to that of the first covered org, else the superior's.
+    """
+    errors = Errors()
+    require(errors, "name", (name or "").strip(), _("名称"))
+    choice(errors, "kind", kind, PartyOrgKind, _("类别"))
+    formation = formation or _DEFAULT_FORMATION.get(kind, Formation.STANDALONE)  # type: ignore[call-overload]
+    choice(errors, "formation", formation, Formation, _("组建方式"))
+    est = as_date(errors, "established_on", established_on, _("成立日期"))
+    require(errors, "established_on", est, _("成立日期"))
+    not_in_future(errors, "established_on", est, _("成立日期"))
+    covers = list(covers)
+    if region_code:
+        region = region_get(errors, "region_code", region_code)
+    elif covers:
+        region = covers[0].region
+    elif superior is not None:
+        region = superior.region
+    else:
+        region = region_get(errors, "region_code", region_code)
+    if superior is not None and superior.dissolved_on is not None:
+        errors.add("superior", _("上级党组织已撤销（规则：须隶属现有党组织）"), "superior")
+    if kind == PartyOrgKind.JOINT_BRANCH and formation == Formation.STANDALONE:
+        errors.add("formation", _("联合党支部不能为单独组建（规则：Opinions art. 10）"), "formation")
+    errors.raise_if_any()
+    assert region is not None and est is not None
+    check_write(actor, region_code=region.code)
+    party_org = PartyOrg(
+        name=name.strip(), kind=kind, formation=formation, superior=superior, established_on=est,
+        term_started_on=as_date(errors, "term_started_on", term_started_on, _("本届任期开始")) or est,
+        term_years=term_years or DEFAULT_TERM_YEARS[PartyOrgKind(kind)], is_demo=is_demo,
+    )
+    party_org.set_region(region)
+    party_org.save()
+    _set_path(party_org)
+    for org in covers:
+        _coverage_add(errors, party_org, org, est)
+    errors.raise_if_any()
+    record(actor=actor, action="party_org.create", target=party_org, changes=diff({}, snapshot(party_org)))
+    return party_org
+
+
+@transaction.atomic
+def party_org_update(*, actor: Any, party_org: PartyOrg, **data: Any) -> PartyOrg:
+    check_write(actor, party_org)
+    errors = Errors()
+    before = snapshot(party_org)
+    allowed = {"name", "term_started_on", "term_years", "secretary", "superior"}
+    for field in sorted(set(data) - allowed):
+        errors.add(field, _("未知或不可修改的字段“%(f)s”") % {"f": field}, "unknown")
+    if "name" in data:
+        require(errors, "name", (data["name"] or "").strip(), _("名称"))
+        party_org.name = (data["name"] or "").strip()
+    if "term_started_on" in data:
+        party_org.term_started_on = as_date(errors, "term_started_on", data["term_started_on"], _("本届任期开始"))
+    if "term_years" in data:
+        party_org.term_years = int(data["term_years"])
+    if "secretary" in data:
+        secretary = data["secretary"]
+        if secretary is not None and secretary.status != MemberStatus.FULL:
+            errors.add("secretary", _("书记须为正式党员（规则：党章）"), "secretary")
+        party_org.secretary = secretary
+    move = "superior" in data and data["superior"] != party_org.superior
+    if move:
+        sup = data["superior"]
+        if sup is not None and sup.path.startswith(party_org.path):
+            errors.add("superior", _("上级党组织不能是本组织或其下级（规则：组织树无环）"), "cycle")
+        party_org.superior = sup
+    errors.raise_if_any()
+    party_org.save()
+    if move:
+        old_path = before["path"]
+        _set_path(party_org)
+        for child in PartyOrg.objects.filter(path__startswith=old_path).exclude(pk=party_org.pk):
+            child.path = party_org.path + child.path[len(old_path):]
+            child.save(update_fields=["path"])
+    changes = diff(before, snapshot(party_org))
+    if changes:
+        record(actor=actor, action="party_org.update", target=party_org, changes=changes)
+    return party_org
+
+
+@transaction.atomic
+def party_org_dissolve(*, actor: Any, party_org: PartyOrg, on: Any, reason: str) -> PartyOrg:
+    """Dissolve a party org (CHANGE_DISSOLVE): its coverage links end on the same day."""
+    check_write(actor, party_org)
+    errors = Errors()
+    day = as_date(errors, "dissolved_on", on, _("撤销日期"))
+    require(errors, "dissolved_reason", (reason or "").strip(), _("撤销原因"))
+    if party_org.dissolved_on is not None:
+        errors.add("dissolved_on", _("该党组织已撤销"), "state")
+    if day and day < party_org.established_on:
+        errors.add("dissolved_on", _("撤销日期不能早于成立日期"), "date_order")
+    if PartyOrg.objects.filter(superior=party_org, dissolved_on__isnull=True).exists():
+        errors.add("dissolved_on", _("尚有未撤销的下级党组织（规则：先撤销或调整下级党组织）"), "children")
+    errors.raise_if_any()
+    before = snapshot(party_org)
+    party_org.dissolved_on = day
+    party_org.dissolved_reason = reason.strip()
+    party_org.save(update_fields=["dissolved_on", "dissolved_reason", "updated_at"])
+    PartyOrgCoverage.objects.filter(party_org=party_org, ended_on__isnull=True).update(
+        ended_on=day, end_reason=_("党组织撤销")
+    )
+    record(actor=actor, action="party_org.dissolve", target=party_org, changes=diff(before, snapshot(party_org)))
+    return party_org
+
+
+def _coverage_add(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt.date) -> PartyOrgCoverage | None:
+    if org.status != OrgStatus.ACTIVE:
+        errors.add("org", _("“%(o)s”已注销，不能纳入党组织覆盖") % {"o": org}, "state")
+    if party_org.dissolved_on is not None:
+        errors.add("party_org", _("党组织已撤销"), "state")
+    if start < party_org.established_on:
+        errors.add("started_on", _("覆盖起始日期不能早于党组织成立日期"), "date_order")
+    if PartyOrgCoverage.objects.filter(party_org=party_org, org=org, ended_on__isnull=True).exists():
+        errors.add("org", _("“%(o)s”已由该党组织覆盖") % {"o": org}, "unique")
+    if errors.by_field:
+        return None
+    return PartyOrgCoverage.objects.create(party_org=party_org, org=org, started_on=start)
+
+
+@transaction.atomic
+def coverage_add(*, actor: Any, party_org: PartyOrg, org: SocialOrg, started_on: Any) -> PartyOrgCoverage:
+    check_write(actor, party_org)
+    check_write(actor, org)
+    errors = Errors()
+    start = as_date(errors, "started_on", started_on, _("起始日期"))
+    require(errors, "started_on", start, _("起始日期"))
+    errors.raise_if_any()
+    assert start is not None
+    link = _coverage_add(errors, party_org, org, start)
+    errors.raise_if_any()
+    assert link is not None
+    record(actor=actor, action="coverage.add", target=org,
+           changes={"party_org_id": [None, party_org.pk], "started_on": [None, str(start)]})
+    return link
+
+
+@transaction.atomic
+def coverage_end(*, actor: Any, coverage: PartyOrgCoverage, ended_on: Any, reason: str = "") -> PartyOrgCoverage:
+    check_write(actor, coverage.org)
+    errors = Errors()
+    end = as_date(errors, "ended_on", ended_on, _("结束日期"))
+    require(errors, "ended_on", end, _("结束日期"))
+    if coverage.ended_on is not None:
+        errors.add("ended_on", _("该覆盖关系已结束"), "state")
+    if end and end < coverage.started_on:
+        errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
+    errors.raise_if_any()
+    coverage.ended_on = end
+    coverage.end_reason = reason
+    coverage.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    record(actor=actor, action="coverage.end", target=coverage.org,
+           changes={"party_org_id": [coverage.party_org_id, None], "ended_on": [None, str(end)], "reason": [None, reason]})
+    return coverage
+
+
+# ---- members ----------------------------------------------------------------------------------
+
+def _member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "name" in data:
+        require(errors, "name", (data["name"] or "").strip(), _("姓名"))
+        out["name"] = (data["name"] or "").strip()
+    if "gender" in data:
+        out["gender"] = choice(errors, "gender", data["gender"], Gender, _("性别"))
+    if "status" in data:
+        out["status"] = choice(errors, "status", data["status"], MemberStatus, _("党员状态"))
+    if "id_number" in data:
+        raw = (data["id_number"] or "").strip()
+        if raw:
+            try:
+                number = validate_id_number(raw)
+            except ValidationError as exc:
+                errors.merge(exc)
+            else:
+                digest = crypto.keyed_hash(number)
+                clash = PartyMember.objects.filter(id_number_hash=digest)
+                if member is not None:
+                    clash = clash.exclude(pk=member.pk)
+                if clash.exists():
+                    errors.add("id_number", _("公民身份号码%(m)s已登记为其他党员（规则：号码唯一）")
+                               % {"m": crypto.mask_id_number(number)}, "unique")
+                out.update(id_number_encrypted=crypto.encrypt(number), id_number_hash=digest,
+                           id_number_masked=crypto.mask_id_number(number))
+                if "birth_date" not in data:
+                    out["birth_date"] = ric.get_birth_date(number)
+        else:
+            out.update(id_number_encrypted="", id_number_hash="", id_number_masked="")
+    if "phone" in data:
+        raw = (data["phone"] or "").strip()
+        if raw:
+            try:
+                phone = validate_phone(raw)
+            except ValidationError as exc:
+                errors.merge(exc)
+            else:
+                out.update(phone_encrypted=crypto.encrypt(phone), phone_masked=crypto.mask_phone(phone))
+        else:
+            out.update(phone_encrypted="", phone_masked="")
+    for field, label in (("birth_date", _("出生日期")), ("admitted_on", _("入党日期")), ("full_on", _("转正日期"))):
+        if field in data:
+            out[field] = as_date(errors, field, data[field], label)
+            not_in_future(errors, field, out[field], label)
+    for field in ("workplace", "relation_org"):
+        if field in data:
+            out[field] = data[field]
+    if "relation_elsewhere" in data:
+        out["relation_elsewhere"] = (data["relation_elsewhere"] or "").strip()
+    if "is_mobile" in data:
+        out["is_mobile"] = bool(data["is_mobile"])
+    if "is_demo" in data:
+        out["is_demo"] = bool(data["is_demo"])
+    status = out.get("status", member.status if member else None)
+    full_on = out.get("full_on", member.full_on if member else None)
+    admitted = out.get("admitted_on", member.admitted_on if member else None)
+    if status == MemberStatus.FULL and admitted and full_on and full_on < admitted:
+        errors.add("full_on", _("转正日期不能早于入党日期（规则：预备期一年，党章第七条）"), "date_order")
+    relation_org = out.get("relation_org", member.relation_org if member else None)
+    elsewhere = out.get("relation_elsewhere", member.relation_elsewhere if member else "")
+    if relation_org is not None and elsewhere:
+        errors.add("relation_elsewhere", _("组织关系只能在一个党组织（规则：一方隶属）"), "relation")
+    if relation_org is not None and relation_org.dissolved_on is not None:
+        errors.add("relation_org", _("组织关系所在党组织已撤销"), "state")
+    unknown = set(data) - _MEMBER_FIELDS
+    for field in sorted(unknown):
+        errors.add(field, _("未知字段“%(f)s”") % {"f": field}, "unknown")
+    return out
+
+
+_MEMBER_FIELDS = {
+    "name", "gender", "status", "id_number", "phone", "birth_date", "admitted_on", "full_on", "workplace",
+    "relation_org", "relation_elsewhere", "is_mobile", "is_demo", "region_code",
+}
+
+
+def _place_member(member: PartyMember, errors: Errors, region_code: str | None) -> None:
+    if region_code:
+        region = region_get(errors, "region_code", region_code)
+    elif member.workplace_id:
+        region = member.workplace.region  # type: ignore[union-attr]
+    elif member.relation_org_id:
+        region = member.relation_org.region  # type: ignore[union-attr]
+    else:
+        region = None
+        errors.add("workplace", _("须填写工作单位、组织关系所在党组织或所在地区之一（规则：党员须有所在地）"), "place")
+    if region is not None:
+        member.set_region(region)
+
+
+@transaction.atomic
+def member_create(*, actor: Any, **data: Any) -> PartyMember:
+    """Record a party member. Required: name, gender, status, and a workplace, relation org or region."""
+    errors = Errors()
+    for field, label in (("name", _("姓名")), ("gender", _("性别")), ("status", _("党员状态"))):
+        if not data.get(field):
+            require(errors, field, data.get(field), label)
+    region_code = data.get("region_code")
+    values = _member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, None)
+    member = PartyMember(**values)
+    _place_member(member, errors, region_code)
+    errors.raise_if_any()
+    for target in (member.workplace, member.relation_org):
+        if target is not None:
+            check_write(actor, target)
+    member.save()
+    record(actor=actor, action="member.create", target=member, changes=diff({}, snapshot(member)))
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMember:
+    """Change a member's data: status (e.g. 转正), workplace, relation, ID or phone."""
+    check_write(actor, member)
+    errors = Errors()
+    before = snapshot(member)
+    region_code = data.get("region_code")
+    values = _member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, member)
+    for key, value in values.items():
+        setattr(member, key, value)
+    if region_code or "workplace" in data or "relation_org" in data:
+        _place_member(member, errors, region_code)
+    errors.raise_if_any()
+    member.save()
+    changes = diff(before, snapshot(member))
+    if changes:
+        record(actor=actor, action="member.update", target=member, changes=changes)
+    return member
+
+
+@transaction.atomic
+def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str) -> PartyMember:
+    """Record that a member left this system's records (transferred out, died...); the row is kept."""
+    check_write(actor, member)
+    errors = Errors()
+    day = as_date(errors, "ended_on", on, _("减少日期"))
+    require(errors, "end_reason", (reason or "").strip(), _("减少原因"))
+    if member.ended_on is not None:
+        errors.add("ended_on", _("该党员已减少"), "state")
+    errors.raise_if_any()
+    before = snapshot(member)
+    member.ended_on = day
+    member.end_reason = reason.strip()
+    member.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    Participation.objects.filter(member=member, ended_on__isnull=True).update(ended_on=day)
+    record(actor=actor, action="member.end", target=member, changes=diff(before, snapshot(member)))
+    return member
+
+
+@transaction.atomic
+def participation_add(*, actor: Any, member: PartyMember, party_org: PartyOrg, started_on: Any) -> Participation:
+    check_write(actor, party_org)
+    errors = Errors()
+    start = as_date(errors, "started_on", started_on, _("起始日期"))
+    require(errors, "started_on", start, _("起始日期"))
+    if member.relation_org_id == party_org.pk:
+        errors.add("party_org", _("组织关系已在该党组织，无需另行参加（规则：一方隶属、参加多重组织生活）"), "relation")
+    errors.raise_if_any()
+    part = Participation.objects.create(member=member, party_org=party_org, started_on=start)
+    record(actor=actor, action="participation.add", target=member, changes={"party_org_id": [None, party_org.pk]})
+    return part
+
+
+# ---- instructors ------------------------------------------------------------------------------
+
+@transaction.atomic
+def instructor_create(
+    *, actor: Any, name: str, kind: str, region_code: str, phone: str = "", employer: str = "", capacity: int = 5,
+    is_demo: bool = False,
+) -> Instructor:
+    errors = Errors()
+    require(errors, "name", (name or "").strip(), _("姓名"))
+    choice(errors, "kind", kind, InstructorKind, _("类别"))
+    region = region_get(errors, "region_code", region_code)
+    if capacity < 1:
+        errors.add("capacity", _("可联系组织数至少为 1"), "min")
+    values: dict[str, Any] = {}
+    if phone:
+        try:
+            p = validate_phone(phone)
+            values.update(phone_encrypted=crypto.encrypt(p), phone_masked=crypto.mask_phone(p))
+        except ValidationError as exc:
+            errors.merge(exc)
+    errors.raise_if_any()
+    assert region is not None
+    check_write(actor, region_code=region.code)
+    instructor = Instructor(name=name.strip(), kind=kind, employer=employer, capacity=capacity, is_demo=is_demo,
+                            **values)
+    instructor.set_region(region)
+    instructor.save()
+    record(actor=actor, action="instructor.create", target=instructor, changes=diff({}, snapshot(instructor)))
+    return instructor
+
+
+@transaction.atomic
+def assignment_start(*, actor: Any, instructor: Instructor, org: SocialOrg, started_on: Any) -> InstructorAssignment:
+    check_write(actor, org)
+    errors = Errors()
+    start = as_date(errors, "started_on", started_on, _("起始日期"))
+    require(errors, "started_on", start, _("起始日期"))
+    if instructor.ended_on is not None:
+        errors.add("instructor", _("该指导员已离任"), "state")
+    if org.status != OrgStatus.ACTIVE:
+        errors.add("org", _("“%(o)s”已注销") % {"o": org}, "state")
+    if InstructorAssignment.objects.filter(instructor=instructor, org=org, ended_on__isnull=True).exists():
+        errors.add("org", _("该指导员已派驻“%(o)s”") % {"o": org}, "unique")
+    errors.raise_if_any()
+    assignment = InstructorAssignment.objects.create(instructor=instructor, org=org, started_on=start)
+    record(actor=actor, action="assignment.start", target=org, changes={"instructor_id": [None, instructor.pk]})
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, actor: Any, assignment: InstructorAssignment, ended_on: Any) -> InstructorAssignment:
+    check_write(actor, assignment.org)
+    errors = Errors()
+    end = as_date(errors, "ended_on", ended_on, _("结束日期"))
+    require(errors, "ended_on", end, _("结束日期"))
+    if end and end < assignment.started_on:
+        errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
+    errors.raise_if_any()
+    assignment.ended_on = end
+    assignment.save(update_fields=["ended_on", "updated_at"])
+    record(actor=actor, action="assignment.end", target=assignment.org,
+           changes={"instructor_id": [assignment.instructor_id, None]})
+    return assignment

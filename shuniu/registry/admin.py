@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from shuniu.core.admin import ScopedReadOnlyAdmin
+from shuniu.registry.models import AnnualInspection, Hub, HubLink, Incubator, SocialOrg
+
+
+@admin.register(SocialOrg)
+class SocialOrgAdmin(ScopedReadOnlyAdmin):
+    list_display = ["name", "uscc", "type", "region", "industry", "status", "full_time_staff"]
+    list_filter = ["type", "status", "registration_level", "industry"]
+    search_fields = ["name", "uscc"]
+    list_select_related = ["region", "industry"]
+    show_full_result_count = False
+
+
+@admin.register(Hub)
+class HubAdmin(ScopedReadOnlyAdmin):
+    scope_filter = "filter_hubs"
+    list_display = ["name", "level", "region", "field"]
+    list_filter = ["level"]
+    search_fields = ["name"]
+
+
+@admin.register(HubLink)
+class HubLinkAdmin(ScopedReadOnlyAdmin):
+    scope_org_field = "org"
+    list_display = ["hub", "org", "started_on", "ended_on"]
+
+
+@admin.register(AnnualInspection)
+class AnnualInspectionAdmin(ScopedReadOnlyAdmin):
+    scope_org_field = "org"
+    list_display = ["org", "year", "result"]
+    list_filter = ["year", "result"]
+
+
+@admin.register(Incubator)
+class IncubatorAdmin(ScopedReadOnlyAdmin):
+    scope_filter = "filter_hubs"  # placed rows: the same region rule as hubs
+    list_display = ["name", "region", "established_on"]

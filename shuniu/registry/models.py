@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from shuniu.core.models import Timestamped
+from shuniu.regions.models import InRegion, Region
+
+
+class OrgType(models.TextChoices):
+    SOCIAL_GROUP = "social_group", _("社会团体")
+    SERVICE_INSTITUTION = "service_institution", _("社会服务机构（民办非企业单位）")
+    FOUNDATION = "foundation", _("基金会")
+    COMMUNITY_ORG = "community_org", _("社区社会组织")
+
+
+class RegistrationLevel(models.TextChoices):
+    NATIONAL = "national", _("国家")
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    COUNTY = "county", _("县")
+
+
+class OrgStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    DEREGISTERED = "deregistered", _("注销")
+
+
+class InspectionResult(models.TextChoices):
+    PASS = "pass", _("合格")
+    BASIC_PASS = "basic_pass", _("基本合格")
+    FAIL = "fail", _("不合格")
+
+
+class Grade(models.TextChoices):
+    A1 = "1A", "1A"
+    A2 = "2A", "2A"
+    A3 = "3A", "3A"
+    A4 = "4A", "4A"
+    A5 = "5A", "5A"
+
+
+class HubLevel(models.TextChoices):
+    CITY = "city", _("市级")
+    DISTRICT = "district", _("区级")
+    STREET = "street", _("街道级")
+
+
+class Industry(models.Model):
+    code = models.SlugField(_("代码"), max_length=40, primary_key=True)
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("行业")
+        verbose_name_plural = _("行业")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupervisoryUnit(Timestamped):
+    name = models.CharField(_("名称"), max_length=120)
+    region = models.ForeignKey(Region, verbose_name=_("地区"), null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("业务主管单位")
+        verbose_name_plural = _("业务主管单位")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "region"], name="supervisory_unit_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Hub(InRegion, Timestamped):
+    """枢纽型社会组织: links the orgs of one field at city, district or street level."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    level = models.CharField(_("层级"), max_length=10, choices=HubLevel.choices)
+    field = models.CharField(_("领域"), max_length=60, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("枢纽型社会组织")
+        verbose_name_plural = _("枢纽型社会组织")
+        ordering = ["level", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SocialOrg(InRegion, Timestamped):
+    """A registered (or, for community orgs, filed) social organization."""
+
+    name = models.CharField(_("名称"), max_length=200, db_index=True)
+    # NULL (not "") when absent so that the unique constraint ignores community orgs without one.
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
+    type = models.CharField(_("类型"), max_length=24, choices=OrgType.choices, db_index=True)
+    registration_level = models.CharField(
+        _("登记管理机关级别"), max_length=10, choices=RegistrationLevel.choices
+    )
+    registration_region = models.ForeignKey(
+        Region, verbose_name=_("登记管理机关所在地区"), on_delete=models.PROTECT, related_name="+"
+    )
+    supervisory_unit = models.ForeignKey(
+        SupervisoryUnit, verbose_name=_("业务主管单位"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    industry = models.ForeignKey(Industry, verbose_name=_("行业"), null=True, blank=True, on_delete=models.PROTECT)
+    # The current hub; the dated history is in HubLink and kept in step by the services.
+    hub = models.ForeignKey(
+        Hub, verbose_name=_("所属枢纽"), null=True, blank=True, on_delete=models.PROTECT, related_name="orgs"
+    )
+    full_time_staff = models.PositiveIntegerField(_("专职人员数"), default=0)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=14, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
+    deregistered_on = models.DateField(_("注销日期"), null=True, blank=True)
+    has_trade_union = models.BooleanField(_("建立工会"), default=False)
+    trade_union_on = models.DateField(_("工会成立日期"), null=True, blank=True)
+    has_youth_league = models.BooleanField(_("建立团组织"), default=False)
+    youth_league_on = models.DateField(_("团组织成立日期"), null=True, blank=True)
+    evaluation_grade = models.CharField(_("评估等级"), max_length=2, choices=Grade.choices, blank=True)
+    evaluation_year = models.PositiveSmallIntegerField(_("评估年度"), null=True, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("社会组织")
+        verbose_name_plural = _("社会组织")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(type="community_org") | Q(uscc__isnull=False),
+                name="social_org_uscc_required_unless_community",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", deregistered_on__isnull=True)
+                | Q(status="deregistered", deregistered_on__isnull=False),
+                name="social_org_deregistered_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HubLink(Timestamped):
+    hub = models.ForeignKey(Hub, verbose_name=_("枢纽"), on_delete=models.PROTECT, related_name="links")
+    org = models.ForeignKey(SocialOrg, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="hub_links")
+    started_on = models.DateField(_("起始日期"))
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("枢纽联系")
+        verbose_name_plural = _("枢纽联系")
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org"], condition=Q(ended_on__isnull=True), name="hub_link_one_open_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hub} — {self.org}"
+
+
+class AnnualInspection(Timestamped):
+    org = models.ForeignKey(SocialOrg, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="inspections")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    result = models.CharField(_("结论"), max_length=10, choices=InspectionResult.choices)
+
+    class Meta:
+        verbose_name = _("年检（年报）")
+        verbose_name_plural = _("年检（年报）")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="inspection_one_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year}: {self.get_result_display()}"
+
+
+class Incubator(InRegion, Timestamped):
+    """孵化基地: a base incubating new orgs (and their party orgs: "double incubation")."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    established_on = models.DateField(_("成立日期"), null=True, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    class Meta:
+        verbose_name = _("孵化基地")
+        verbose_name_plural = _("孵化基地")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
