@@ -50,7 +50,10 @@ def validate_id_number(value: str, field: str = "id_number") -> str:
     """Return the normalized resident ID number or raise a ValidationError naming field and rule."""
     number = normalize_code(value)
     try:
-        return str(ric.validate(number))
+        try:
+            return str(ric.validate(number))
+        except KeyError as exc:  # stdnum 2.2 raises this for a prefix known only above county level
+            raise stdnum_exc.InvalidComponent() from exc
     except stdnum_exc.ValidationError as exc:
         # Never echo a full ID number back into logs or pages: show it masked.
         from shuniu.core.crypto import mask_id_number

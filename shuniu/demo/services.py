@@ -1,0 +1,95 @@
+"""Generating demo scenarios and the demo's users."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import connection, transaction
+
+from shuniu.accounts.models import User
+from shuniu.accounts.services import user_create
+from shuniu.audit.services import record
+from shuniu.demo.gen import Gen
+from shuniu.demo.models import ScenarioRun
+from shuniu.demo.scenarios import SCENARIOS, SERIES
+
+DEFAULT_SEED = 2016
+
+
+class UnknownScenario(ValueError):
+    pass
+
+
+class AlreadyGenerated(ValueError):
+    pass
+
+
+def scenario_generate(*, actor: Any, name: str, seed: int = DEFAULT_SEED, scale: float = 1.0) -> ScenarioRun:
+    """Generate scenario ``name`` in one transaction; records the run and one audit entry."""
+    if name not in SCENARIOS:
+        raise UnknownScenario(f"未知场景“{name}”；可选：{', '.join(SCENARIOS)}")
+    if ScenarioRun.objects.filter(name=name).exists():
+        # Generated codes (USCC, ID numbers) are unique per scenario, not per run: a second run
+        # in the same database would collide, and the scenario figures would double.
+        raise AlreadyGenerated(f"场景“{name}”已在此数据库中生成；如需重新生成，请使用新的数据库")
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        series, digit = SERIES[name]
+        g = Gen(seed, series, digit)
+        SCENARIOS[name](g, scale)
+        counts = g.close()
+        _fill_secretaries()
+        run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
+                                         counts=counts)
+        record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    run.seconds = time.perf_counter() - t0
+    ScenarioRun.objects.filter(pk=run.pk).update(seconds=run.seconds)
+    return run
+
+
+def _fill_secretaries() -> None:
+    """Each generated party org's secretary: its longest-standing full member."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # Fresh statistics first: without them the planner scans all members once per party org.
+            cur.execute("ANALYZE party_partymember")
+        cur.execute(
+            """
+            UPDATE party_partyorg SET secretary_id = (
+                SELECT m.id FROM party_partymember m
+                WHERE m.relation_org_id = party_partyorg.id AND m.status = 'full'
+                ORDER BY m.full_on, m.id LIMIT 1)
+            WHERE is_demo AND secretary_id IS NULL
+            """
+        )
+
+
+# The demo's personas: one per role, with scopes in the Beijing scenario's real places.
+DEMO_USERS = [
+    ("admin", "admin", "", "系统管理员"),
+    ("beijing", "city_officer", "11", "北京市社会组织党建工作人员"),
+    ("chaoyang", "district_officer", "110105", "朝阳区社会组织综合党委"),
+    ("zhonglou", "district_officer", "320404", "钟楼区社会组织综合党委"),
+]
+
+
+def demo_users_ensure() -> list[tuple[str, str, str]]:
+    """Create the demo users, or reset their passwords; returns (username, role, password)."""
+    out = []
+    for username, role, scope, full_name in DEMO_USERS:
+        existing = User.objects.filter(username=username).first()
+        if existing is None:
+            user, password = user_create(actor="demo", username=username, role=role, scope=scope,
+                                         full_name=full_name)
+        else:
+            import secrets
+
+            password = secrets.token_urlsafe(9)
+            existing.set_password(password)
+            existing.save(update_fields=["password"])
+        out.append((username, role, password))
+    return out
