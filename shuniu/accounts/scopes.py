@@ -186,6 +186,7 @@ def check_write(actor: Any, obj: Model | None = None, *, region_code: str | None
     scope = Scope.for_user(actor)
     if obj is not None and obj.pk is not None and not scope.allows(obj):
         raise PermissionDenied(_("该对象不在您的管辖范围内"))
-    if region_code is not None and scope.kind not in ("all",) and not scope.contains_region(region_code):
-        if scope.kind == "region":
-            raise PermissionDenied(_("地区 %(code)s 不在您的管辖范围内") % {"code": region_code})
+    # Only region scopes can place new things somewhere; hub, party and instructor scopes write
+    # through objects they already hold (a secretary adds a branch under their own party org).
+    if region_code is not None and not scope.contains_region(region_code):
+        raise PermissionDenied(_("地区 %(code)s 不在您的管辖范围内") % {"code": region_code})

@@ -73,7 +73,7 @@ def validate_phone(value: str, field: str = "phone") -> str:
     number = normalize_code(value).lstrip("+")
     if number.startswith("86") and len(number) == 13:
         number = number[2:]
-    if not (number.isdigit() and (len(number) == 11 and number.startswith("1") or 7 <= len(number) <= 12)):
+    if not (number.isdigit() and ((len(number) == 11 and number.startswith("1")) or 7 <= len(number) <= 12)):
         raise ValidationError(
             {field: ValidationError(_("电话号码“%(value)s”格式不正确（规则：11 位手机号或含区号的固定电话）")
                                     % {"value": value}, code="phone")}

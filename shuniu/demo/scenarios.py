@@ -203,7 +203,7 @@ def beijing_2016(g: Gen, scale: float) -> None:
         o["established_on"] = g.fakes.date_between(D(1988, 1, 1), min(latest, D(2014, 12, 31)))
         hub_id = None
         roll = r.random()
-        if o["kind"] == "other" and city_linked < 1_080 and (o["covered"] and roll < 0.16 or roll < 0.018):
+        if o["kind"] == "other" and city_linked < 1_080 and ((o["covered"] and roll < 0.16) or roll < 0.018):
             hub_id, city_linked = r.choice(city_hubs), city_linked + 1
         elif roll < 0.45 and district_hubs[o["county"]]:
             hub_id = r.choice(district_hubs[o["county"]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -83,11 +84,9 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
     for username, role, scope, full_name in DEMO_USERS:
         existing = User.objects.filter(username=username).first()
         if existing is None:
-            user, password = user_create(actor="demo", username=username, role=role, scope=scope,
+            _user, password = user_create(actor="demo", username=username, role=role, scope=scope,
                                          full_name=full_name)
         else:
-            import secrets
-
             password = secrets.token_urlsafe(9)
             existing.set_password(password)
             existing.save(update_fields=["password"])

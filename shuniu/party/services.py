@@ -81,7 +81,10 @@ def party_org_create(
         errors.add("formation", _("联合党支部不能为单独组建（规则：Opinions art. 10）"), "formation")
     errors.raise_if_any()
     assert region is not None and est is not None
-    check_write(actor, region_code=region.code)
+    if superior is not None:
+        check_write(actor, superior)
+    else:
+        check_write(actor, region_code=region.code)
     party_org = PartyOrg(
         name=name.strip(), kind=kind, formation=formation, superior=superior, established_on=est,
         term_started_on=as_date(errors, "term_started_on", term_started_on, _("本届任期开始")) or est,

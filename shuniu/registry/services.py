@@ -234,7 +234,7 @@ def inspection_record(*, actor: Any, org: SocialOrg, year: int, result: str) -> 
     if year < 1949 or year > dt.date.today().year:
         errors.add("year", _("年度 %(y)s 无效") % {"y": year}, "year")
     errors.raise_if_any()
-    inspection, created = AnnualInspection.objects.update_or_create(org=org, year=year, defaults={"result": result})
+    inspection, _created = AnnualInspection.objects.update_or_create(org=org, year=year, defaults={"result": result})
     record(actor=actor, action="inspection.record", target=org, changes={"year": [None, year], "result": [None, result]})
     return inspection
 
