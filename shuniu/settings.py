@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "shuniu.regions",
     "shuniu.registry",
     "shuniu.party",
+    "shuniu.coverage",
     "shuniu.demo",
     "shuniu.web",
 ]

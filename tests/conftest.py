@@ -1,10 +1,21 @@
-"""Shared fixtures: the national divisions (and Zhonglou's communities) loaded once per session."""
+"""Shared fixtures: the national divisions (and Zhonglou's communities) loaded once per session, and
+the named personas that every test uses, each with a different jurisdiction:
+
+- ``admin_user``: role admin, sees everything;
+- ``beijing_city_officer``: city officer of Beijing (scope "11");
+- ``chaoyang_officer``: district officer of 朝阳区 (110105), Beijing;
+- ``zhonglou_officer``: district officer of 钟楼区 (320404), Changzhou;
+- ``secretary``: secretary of ``branch``, a party branch in 荷花池街道 (320404006) covering ``branch_org``;
+- ``hub_staff``: staff of ``hub``, a street-level hub in 荷花池街道.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from tests.factories import HEHUACHI, HubFactory, PartyOrgFactory, SocialOrgFactory
 
 DATA = Path(__file__).parent / "data"
 
@@ -16,3 +27,63 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
     with django_db_blocker.unblock():
         load_shipped()
         load_communities(DATA / "villages-320404.csv")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # user_create always hashes a password; PBKDF2 would make every persona cost ~0.3 s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _user(username: str, role: str, scope: str = ""):  # type: ignore[no-untyped-def]
+    from shuniu.accounts.services import user_create
+
+    user, _password = user_create(actor="test", username=username, role=role, scope=scope,
+                                  full_name=username)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):  # type: ignore[no-untyped-def]
+    return _user("admin", "admin")
+
+
+@pytest.fixture
+def beijing_city_officer(db):  # type: ignore[no-untyped-def]
+    return _user("beijing_city", "city_officer", "11")
+
+
+@pytest.fixture
+def chaoyang_officer(db):  # type: ignore[no-untyped-def]
+    return _user("chaoyang", "district_officer", "110105")
+
+
+@pytest.fixture
+def zhonglou_officer(db):  # type: ignore[no-untyped-def]
+    return _user("zhonglou", "district_officer", "320404")
+
+
+@pytest.fixture
+def branch_org(db):  # type: ignore[no-untyped-def]
+    """A social org in 荷花池街道 with its own party branch (``branch``)."""
+    return SocialOrgFactory(name="荷花池社工服务中心", type="service_institution", region_code=HEHUACHI)
+
+
+@pytest.fixture
+def branch(branch_org):  # type: ignore[no-untyped-def]
+    return PartyOrgFactory(name="荷花池社工服务中心党支部", kind="branch", covers=[branch_org])
+
+
+@pytest.fixture
+def secretary(branch):  # type: ignore[no-untyped-def]
+    return _user("secretary", "secretary", f"party:{branch.pk}")
+
+
+@pytest.fixture
+def hub(db):  # type: ignore[no-untyped-def]
+    return HubFactory(name="荷花池街道社会组织联合会", level="street", region_code=HEHUACHI)
+
+
+@pytest.fixture
+def hub_staff(hub):  # type: ignore[no-untyped-def]
+    return _user("hub_staff", "hub_staff", f"hub:{hub.pk}")

@@ -85,7 +85,7 @@ def test_zhonglou_reproduces_seeds_002_and_003(capsys):
     assert data["social_orgs"]["total"] >= 1_100
     assert set(orgs.values_list("street_code", flat=True)) == {
         "320404001", "320404002", "320404003", "320404004", "320404005", "320404006", "320404007", "320404116"}
-    small = full_members_on_staff(orgs).filter(full_members__lt=3).count()
+    small = full_members_on_staff(orgs).filter(full_on_staff__lt=3).count()
     assert small / orgs.count() > 0.90
     members = PartyMember.objects.filter(workplace__in=orgs).count()
     staff = orgs.aggregate(s=Sum("full_time_staff"))["s"]

@@ -72,7 +72,7 @@ def status_counts(qs: QuerySet[SocialOrg], as_of: dt.date) -> dict[str, Any]:
 def full_members_on_staff(qs: QuerySet[SocialOrg]) -> QuerySet[SocialOrg]:
     """Annotate each org with its current full members among staff (wherever the relation is held)."""
     return qs.annotate(
-        full_members=Count("staff_members", filter=Q(staff_members__status="full",
+        full_on_staff=Count("staff_members", filter=Q(staff_members__status="full",
                                                      staff_members__ended_on__isnull=True))
     )
 

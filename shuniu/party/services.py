@@ -16,6 +16,7 @@ from shuniu.audit.services import diff, record, snapshot
 from shuniu.core import crypto
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.validators import validate_id_number, validate_phone
+from shuniu.coverage.engine import track
 from shuniu.party.models import (
     DEFAULT_TERM_YEARS,
     Formation,
@@ -85,17 +86,23 @@ def party_org_create(
         check_write(actor, superior)
     else:
         check_write(actor, region_code=region.code)
+    for org in covers:
+        # Covering an org is a write to it, as in coverage_add.
+        check_write(actor, org)
     party_org = PartyOrg(
         name=name.strip(), kind=kind, formation=formation, superior=superior, established_on=est,
         term_started_on=as_date(errors, "term_started_on", term_started_on, _("本届任期开始")) or est,
         term_years=term_years or DEFAULT_TERM_YEARS[PartyOrgKind(kind)], is_demo=is_demo,
     )
     party_org.set_region(region)
-    party_org.save()
-    _set_path(party_org)
-    for org in covers:
-        _coverage_add(errors, party_org, org, est)
-    errors.raise_if_any()
+    with track() as t:
+        t.touch(orgs=[o.pk for o in covers])
+        party_org.save()
+        t.created(party_orgs=[party_org.pk])
+        _set_path(party_org)
+        for org in covers:
+            _coverage_add(errors, party_org, org, est)
+        errors.raise_if_any()
     record(actor=actor, action="party_org.create", target=party_org, changes=diff({}, snapshot(party_org)))
     return party_org
 
@@ -155,12 +162,13 @@ def party_org_dissolve(*, actor: Any, party_org: PartyOrg, on: Any, reason: str)
         errors.add("dissolved_on", _("尚有未撤销的下级党组织（规则：先撤销或调整下级党组织）"), "children")
     errors.raise_if_any()
     before = snapshot(party_org)
-    party_org.dissolved_on = day
-    party_org.dissolved_reason = reason.strip()
-    party_org.save(update_fields=["dissolved_on", "dissolved_reason", "updated_at"])
-    PartyOrgCoverage.objects.filter(party_org=party_org, ended_on__isnull=True).update(
-        ended_on=day, end_reason=_("党组织撤销")
-    )
+    open_links = PartyOrgCoverage.objects.filter(party_org=party_org, ended_on__isnull=True)
+    with track() as t:
+        t.touch(orgs=open_links.values_list("org_id", flat=True), party_orgs=[party_org.pk])
+        party_org.dissolved_on = day
+        party_org.dissolved_reason = reason.strip()
+        party_org.save(update_fields=["dissolved_on", "dissolved_reason", "updated_at"])
+        open_links.update(ended_on=day, end_reason=_("党组织撤销"))
     record(actor=actor, action="party_org.dissolve", target=party_org, changes=diff(before, snapshot(party_org)))
     return party_org
 
@@ -188,8 +196,10 @@ def coverage_add(*, actor: Any, party_org: PartyOrg, org: SocialOrg, started_on:
     require(errors, "started_on", start, _("起始日期"))
     errors.raise_if_any()
     assert start is not None
-    link = _coverage_add(errors, party_org, org, start)
-    errors.raise_if_any()
+    with track() as t:
+        t.touch(orgs=[org.pk])
+        link = _coverage_add(errors, party_org, org, start)
+        errors.raise_if_any()
     assert link is not None
     record(actor=actor, action="coverage.add", target=org,
            changes={"party_org_id": [None, party_org.pk], "started_on": [None, str(start)]})
@@ -207,9 +217,11 @@ def coverage_end(*, actor: Any, coverage: PartyOrgCoverage, ended_on: Any, reaso
     if end and end < coverage.started_on:
         errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
     errors.raise_if_any()
-    coverage.ended_on = end
-    coverage.end_reason = reason
-    coverage.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    with track() as t:
+        t.touch(orgs=[coverage.org_id])
+        coverage.ended_on = end
+        coverage.end_reason = reason
+        coverage.save(update_fields=["ended_on", "end_reason", "updated_at"])
     record(actor=actor, action="coverage.end", target=coverage.org,
            changes={"party_org_id": [coverage.party_org_id, None], "ended_on": [None, str(end)], "reason": [None, reason]})
     return coverage
@@ -323,7 +335,13 @@ def member_create(*, actor: Any, **data: Any) -> PartyMember:
     for target in (member.workplace, member.relation_org):
         if target is not None:
             check_write(actor, target)
-    member.save()
+    if region_code:
+        # An explicit place must lie in the actor's jurisdiction too, not only the org it works in.
+        check_write(actor, region_code=member.region_id)
+    with track() as t:
+        t.touch(orgs=[member.workplace_id])
+        member.save()
+        t.created(members=[member.pk])
     record(actor=actor, action="member.create", target=member, changes=diff({}, snapshot(member)))
     return member
 
@@ -334,6 +352,7 @@ def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMembe
     check_write(actor, member)
     errors = Errors()
     before = snapshot(member)
+    old_workplace = member.workplace_id
     region_code = data.get("region_code")
     values = _member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, member)
     for key, value in values.items():
@@ -341,7 +360,11 @@ def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMembe
     if region_code or "workplace" in data or "relation_org" in data:
         _place_member(member, errors, region_code)
     errors.raise_if_any()
-    member.save()
+    if region_code:
+        check_write(actor, region_code=member.region_id)
+    with track() as t:
+        t.touch(orgs=[old_workplace, member.workplace_id], members=[member.pk])
+        member.save()
     changes = diff(before, snapshot(member))
     if changes:
         record(actor=actor, action="member.update", target=member, changes=changes)
@@ -359,9 +382,11 @@ def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str) -> Part
         errors.add("ended_on", _("该党员已减少"), "state")
     errors.raise_if_any()
     before = snapshot(member)
-    member.ended_on = day
-    member.end_reason = reason.strip()
-    member.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    with track() as t:
+        t.touch(orgs=[member.workplace_id], members=[member.pk])
+        member.ended_on = day
+        member.end_reason = reason.strip()
+        member.save(update_fields=["ended_on", "end_reason", "updated_at"])
     Participation.objects.filter(member=member, ended_on__isnull=True).update(ended_on=day)
     record(actor=actor, action="member.end", target=member, changes=diff(before, snapshot(member)))
     return member
@@ -425,7 +450,9 @@ def assignment_start(*, actor: Any, instructor: Instructor, org: SocialOrg, star
     if InstructorAssignment.objects.filter(instructor=instructor, org=org, ended_on__isnull=True).exists():
         errors.add("org", _("该指导员已派驻“%(o)s”") % {"o": org}, "unique")
     errors.raise_if_any()
-    assignment = InstructorAssignment.objects.create(instructor=instructor, org=org, started_on=start)
+    with track() as t:
+        t.touch(orgs=[org.pk])
+        assignment = InstructorAssignment.objects.create(instructor=instructor, org=org, started_on=start)
     record(actor=actor, action="assignment.start", target=org, changes={"instructor_id": [None, instructor.pk]})
     return assignment
 
@@ -439,8 +466,10 @@ def assignment_end(*, actor: Any, assignment: InstructorAssignment, ended_on: An
     if end and end < assignment.started_on:
         errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
     errors.raise_if_any()
-    assignment.ended_on = end
-    assignment.save(update_fields=["ended_on", "updated_at"])
+    with track() as t:
+        t.touch(orgs=[assignment.org_id])
+        assignment.ended_on = end
+        assignment.save(update_fields=["ended_on", "updated_at"])
     record(actor=actor, action="assignment.end", target=assignment.org,
            changes={"instructor_id": [assignment.instructor_id, None]})
     return assignment

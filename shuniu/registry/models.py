@@ -123,6 +123,14 @@ class SocialOrg(InRegion, Timestamped):
     evaluation_grade = models.CharField(_("评估等级"), max_length=2, choices=Grade.choices, blank=True)
     evaluation_year = models.PositiveSmallIntegerField(_("评估年度"), null=True, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
+    # Derived, stored and kept true by the services (shuniu.coverage.engine); see DOMAIN.md §4.
+    coverage_status = models.CharField(
+        _("覆盖状态"), max_length=10, db_index=True, default="none", editable=False,
+        choices=[("own", _("单独建立党组织")), ("joint", _("联合党组织覆盖")), ("instructor", _("指导员覆盖")),
+                 ("mass_org", _("群团组织覆盖")), ("none", _("未覆盖"))],
+    )
+    full_members = models.PositiveIntegerField(_("专职人员中的正式党员"), default=0, editable=False)
+    members_on_staff = models.PositiveIntegerField(_("专职人员中的党员"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("社会组织")

@@ -12,6 +12,7 @@ from shuniu.accounts.scopes import check_write
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.validators import validate_uscc
+from shuniu.coverage.engine import track
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.regions.models import Region
 from shuniu.registry.models import (
@@ -173,9 +174,11 @@ def org_create(*, actor: Any, **data: Any) -> SocialOrg:
     org = SocialOrg(**values, registration_region=reg_region or region)
     org.set_region(region)
     org.full_clean(exclude=["region", "registration_region"])
-    org.save()
-    if hub is not None:
-        _hub_link(org, hub, org.established_on or dt.date.today())
+    with track() as t:
+        org.save()
+        t.created(orgs=[org.pk])
+        if hub is not None:
+            _hub_link(org, hub, org.established_on or dt.date.today())
     record(actor=actor, action="org.create", target=org, changes=diff({}, snapshot(org)))
     return org
 
@@ -195,9 +198,13 @@ def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
     for key, value in values.items():
         setattr(org, key, value)
     org.full_clean(exclude=["region", "registration_region"])
-    org.save()
-    if hub is not ...:
-        hub_link_set(actor=None, org=org, hub=hub, on=dt.date.today(), _audit=False)
+    with track() as t:
+        t.touch(orgs=[org.pk])
+        # Any stale derived field saved here is recomputed when the tracker finishes.
+        org.save()
+        if hub is not ...:
+            hub_link_set(actor=None, org=org, hub=hub, on=dt.date.today(), _audit=False)
+    org.refresh_from_db()
     changes = diff(before, snapshot(org))
     if changes:
         record(actor=actor, action="org.update", target=org, changes=changes)
@@ -216,9 +223,11 @@ def org_deregister(*, actor: Any, org: SocialOrg, on: dt.date, reason: str = "")
     not_in_future(errors, "deregistered_on", on, _("注销日期"))
     errors.raise_if_any()
     before = snapshot(org)
-    org.status = OrgStatus.DEREGISTERED
-    org.deregistered_on = on
-    org.save(update_fields=["status", "deregistered_on", "updated_at"])
+    with track() as t:
+        t.touch(orgs=[org.pk])
+        org.status = OrgStatus.DEREGISTERED
+        org.deregistered_on = on
+        org.save(update_fields=["status", "deregistered_on", "updated_at"])
     changes = diff(before, snapshot(org))
     if reason:
         changes["reason"] = [None, reason]
@@ -270,7 +279,9 @@ def hub_link_set(*, actor: Any, org: SocialOrg, hub: Hub | None, on: dt.date, _a
     old = org.hub_id
     if old == (hub.pk if hub else None):
         return org
-    _hub_link(org, hub, on)
+    with track() as t:
+        t.touch(orgs=[org.pk])
+        _hub_link(org, hub, on)
     if _audit:
         record(actor=actor, action="org.hub", target=org, changes={"hub_id": [old, hub.pk if hub else None],
                                                                    "on": [None, str(on)]})

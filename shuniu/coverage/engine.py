@@ -1,0 +1,276 @@
+"""The coverage engine: each org's stored status, and the rollup table kept in step with it.
+
+Live figures come from two stored, derived things, both kept true by the services:
+
+* on each ``SocialOrg``: ``coverage_status`` (DOMAIN.md §4, as of today), ``full_members`` and
+  ``members_on_staff`` (current party members among its staff);
+* ``Rollup``: counts per (dimension, key, region) for every region level and the whole country.
+
+A service that changes anything these depend on opens ``track()`` and names the rows it touches
+*before* changing them; on leaving, the engine recomputes those orgs' statuses and applies to the
+rollup the difference between the rows' contributions after and before. ``rebuild()`` recomputes
+everything from the dated facts; the two must agree exactly (a hypothesis test checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from shuniu.coverage.models import COUNT_FIELDS, Rollup
+from shuniu.party.models import InstructorAssignment, PartyMember, PartyOrg, PartyOrgCoverage
+from shuniu.registry.models import SocialOrg
+
+LEVEL_FIELDS = ["province_code", "city_code", "county_code", "street_code", "community_code"]
+# Dimension → the SocialOrg attribute holding its key.
+ORG_DIMENSIONS = {
+    "type": "type",
+    "industry": "industry_id",
+    "hub": "hub_id",
+    "supervisory": "supervisory_unit_id",
+    "registration": "registration_level",
+}
+PARTY_KINDS = ["committee", "general_branch", "branch", "joint_branch", "temporary_branch", "industry_committee",
+               "comprehensive_committee"]
+OWN_PARTY = Q(party_org__formation="standalone") & ~Q(party_org__kind="joint_branch")
+
+Key = tuple[str, str, str]  # (dimension, key, region)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# ---- per-org status ----------------------------------------------------------------------------
+
+def _link_active(as_of: dt.date) -> Q:
+    return (Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+            & Q(party_org__established_on__lte=as_of)
+            & (Q(party_org__dissolved_on__isnull=True) | Q(party_org__dissolved_on__gt=as_of)))
+
+
+def status_expression(as_of: dt.date) -> Case:
+    """SQL CASE giving an org's status on ``as_of`` from the dated facts (first that applies)."""
+    links = PartyOrgCoverage.objects.filter(_link_active(as_of), org=OuterRef("pk"))
+    assigned = InstructorAssignment.objects.filter(
+        Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of)), org=OuterRef("pk"))
+    mass = (Q(has_trade_union=True) & (Q(trade_union_on__isnull=True) | Q(trade_union_on__lte=as_of))) | (
+        Q(has_youth_league=True) & (Q(youth_league_on__isnull=True) | Q(youth_league_on__lte=as_of)))
+    return Case(
+        When(Exists(links.filter(OWN_PARTY)), then=Value("own")),
+        When(Exists(links.exclude(OWN_PARTY)), then=Value("joint")),
+        When(Exists(assigned), then=Value("instructor")),
+        When(mass, then=Value("mass_org")),
+        default=Value("none"),
+    )
+
+
+def _member_count(full_only: bool) -> Coalesce:
+    members = PartyMember.objects.filter(workplace=OuterRef("pk"), ended_on__isnull=True)
+    if full_only:
+        members = members.filter(status="full")
+    counted = members.order_by().values("workplace").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), Value(0))
+
+
+def refresh_orgs(org_ids: Iterable[int] | None = None) -> int:
+    """Recompute the stored status and member counts of the given orgs (all when None)."""
+    qs = SocialOrg.objects.all() if org_ids is None else SocialOrg.objects.filter(pk__in=list(org_ids))
+    return qs.update(coverage_status=status_expression(today()), full_members=_member_count(True),
+                     members_on_staff=_member_count(False))
+
+
+# ---- contributions to the rollup ---------------------------------------------------------------
+
+def _regions(row: dict[str, Any]) -> list[str]:
+    return [""] + [row[f] for f in LEVEL_FIELDS if row[f]]
+
+
+def _org_contributions(rows: Iterable[dict[str, Any]], sign: int, out: dict[Key, dict[str, int]]) -> None:
+    for row in rows:
+        if row["status"] != "active":
+            continue
+        vec = {"population": 1, row["coverage_status"]: 1, "staff": row["full_time_staff"],
+               "staff_members": row["members_on_staff"],
+               "due": int(row["full_members"] >= 3 and row["coverage_status"] != "own")}
+        regions = _regions(row)
+        keys = [("region", "", r) for r in regions]
+        for dim, attr in ORG_DIMENSIONS.items():
+            if row[attr] not in (None, ""):
+                keys.extend((dim, str(row[attr]), r) for r in regions)
+        for key in keys:
+            acc = out[key]
+            for col, v in vec.items():
+                acc[col] = acc.get(col, 0) + sign * v
+
+
+def _simple_contributions(rows: Iterable[dict[str, Any]], column: str, sign: int,
+                          out: dict[Key, dict[str, int]]) -> None:
+    for row in rows:
+        col = row[column]
+        for r in _regions(row):
+            acc = out[("region", "", r)]
+            acc[col] = acc.get(col, 0) + sign
+
+
+_ORG_COLS = ["status", "coverage_status", "full_time_staff", "members_on_staff", "full_members",
+             *LEVEL_FIELDS, *ORG_DIMENSIONS.values()]
+
+
+def _contribute(out: dict[Key, dict[str, int]], sign: int, orgs: set[int], party_orgs: set[int],
+                members: set[int]) -> None:
+    if orgs:
+        _org_contributions(SocialOrg.objects.filter(pk__in=orgs).values(*_ORG_COLS), sign, out)
+    if party_orgs:
+        rows = PartyOrg.objects.filter(pk__in=party_orgs, dissolved_on__isnull=True).values("kind", *LEVEL_FIELDS)
+        _simple_contributions(rows, "kind", sign, out)
+    if members:
+        rows = (PartyMember.objects.filter(pk__in=members, ended_on__isnull=True)
+                .annotate(col=Case(When(status="full", then=Value("members_full")),
+                                   default=Value("members_probationary")))
+                .values("col", *LEVEL_FIELDS))
+        _simple_contributions(rows, "col", sign, out)
+
+
+def apply_delta(delta: dict[Key, dict[str, int]]) -> None:
+    """Add ``delta`` to the rollup rows (creating them), then drop rows left with nothing in them."""
+    changed = {k: v for k, v in delta.items() if any(v.values())}
+    if not changed:
+        return
+    table = Rollup._meta.db_table
+    cols = COUNT_FIELDS
+    insert = (f"INSERT INTO {table} (dimension, key, region, {', '.join(cols)}) "
+              f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(cols))}) "
+              f"ON CONFLICT (dimension, key, region) DO UPDATE SET "
+              + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols))
+    params = [[*k, *(v.get(c, 0) for c in cols)] for k, v in changed.items()]
+    with connection.cursor() as cur:
+        cur.executemany(insert, params)
+    empty = Q(**{c: 0 for c in cols})
+    keys = list(changed)
+    for start in range(0, len(keys), 300):
+        chunk = keys[start:start + 300]
+        match = Q()
+        for dim, key, region in chunk:
+            match |= Q(dimension=dim, key=key, region=region)
+        Rollup.objects.filter(match).filter(empty).delete()
+
+
+class Tracker:
+    """Collects the rows a service touches; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.delta: dict[Key, dict[str, int]] = defaultdict(dict)
+        self.orgs: set[int] = set()
+        self.party_orgs: set[int] = set()
+        self.members: set[int] = set()
+
+    def touch(self, *, orgs: Iterable[int | None] = (), party_orgs: Iterable[int | None] = (),
+              members: Iterable[int | None] = ()) -> None:
+        """Name rows about to change (or just created): their current contribution is taken off now."""
+        new_orgs = {i for i in orgs if i is not None} - self.orgs
+        new_party = {i for i in party_orgs if i is not None} - self.party_orgs
+        new_members = {i for i in members if i is not None} - self.members
+        _contribute(self.delta, -1, new_orgs, new_party, new_members)
+        self.orgs |= new_orgs
+        self.party_orgs |= new_party
+        self.members |= new_members
+
+    def created(self, *, orgs: Iterable[int] = (), party_orgs: Iterable[int] = (),
+                members: Iterable[int] = ()) -> None:
+        """Name rows just created: they contributed nothing before."""
+        self.orgs |= set(orgs)
+        self.party_orgs |= set(party_orgs)
+        self.members |= set(members)
+
+    def finish(self) -> None:
+        if self.orgs:
+            refresh_orgs(self.orgs)
+        _contribute(self.delta, +1, self.orgs, self.party_orgs, self.members)
+        apply_delta(self.delta)
+
+
+@contextmanager
+def track() -> Iterator[Tracker]:
+    """Keep statuses and the rollup in step with the writes made inside the block (one transaction)."""
+    tracker = Tracker()
+    with transaction.atomic():
+        yield tracker
+        tracker.finish()
+
+
+# ---- full rebuild --------------------------------------------------------------------------------
+
+def compute_rollup() -> dict[Key, dict[str, int]]:
+    """All rollup rows from the stored per-org fields, by GROUP BY (one query per level and dimension)."""
+    out: dict[Key, dict[str, int]] = defaultdict(dict)
+    orgs = SocialOrg.objects.filter(status="active").order_by()
+    org_aggs = {
+        "population": Count("pk"),
+        "own": Count("pk", filter=Q(coverage_status="own")),
+        "joint": Count("pk", filter=Q(coverage_status="joint")),
+        "instructor": Count("pk", filter=Q(coverage_status="instructor")),
+        "mass_org": Count("pk", filter=Q(coverage_status="mass_org")),
+        "none": Count("pk", filter=Q(coverage_status="none")),
+        "due": Count("pk", filter=Q(full_members__gte=3) & ~Q(coverage_status="own")),
+        "staff": Coalesce(Sum("full_time_staff"), 0),
+        "staff_members": Coalesce(Sum("members_on_staff"), 0),
+    }
+    party = PartyOrg.objects.filter(dissolved_on__isnull=True).order_by()
+    party_aggs = {k: Count("pk", filter=Q(kind=k)) for k in PARTY_KINDS}
+    members = PartyMember.objects.filter(ended_on__isnull=True).order_by()
+    member_aggs = {"members_full": Count("pk", filter=Q(status="full")),
+                   "members_probationary": Count("pk", filter=Q(status="probationary"))}
+
+    def put(dim: str, key: Any, region: str, values: dict[str, Any]) -> None:
+        acc = out[(dim, "" if key is None else str(key), region or "")]
+        for col, v in values.items():
+            if v:
+                acc[col] = acc.get(col, 0) + int(v)
+
+    for level in [None, *LEVEL_FIELDS]:
+        group = [level] if level else []
+        excl = {f"{level}": ""} if level else {}
+        for qs, aggs in ((orgs, org_aggs), (party, party_aggs), (members, member_aggs)):
+            base = qs.exclude(**excl) if level else qs
+            if group:
+                for row in base.values(*group).annotate(**aggs):
+                    put("region", "", row[level], {k: row[k] for k in aggs})
+            else:
+                put("region", "", "", base.aggregate(**aggs))
+        for dim, attr in ORG_DIMENSIONS.items():
+            base = orgs.exclude(**excl) if level else orgs
+            base = base.exclude(**{f"{attr}__isnull": True}) if attr.endswith("_id") else base.exclude(**{attr: ""})
+            for row in base.values(*group, attr).annotate(**org_aggs):
+                put(dim, row[attr], row[level] if level else "", {k: row[k] for k in org_aggs})
+    return {k: v for k, v in out.items() if any(v.values())}
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute every org's status and the whole rollup from the dated facts; returns the row count."""
+    refresh_orgs(None)
+    rows = compute_rollup()
+    Rollup.objects.all().delete()
+    Rollup.objects.bulk_create(
+        (Rollup(dimension=d, key=k, region=r, **{c: v.get(c, 0) for c in COUNT_FIELDS}) for (d, k, r), v in
+         rows.items()),
+        batch_size=5000,
+    )
+    return len(rows)
+
+
+def stored_rollup() -> dict[Key, dict[str, int]]:
+    """The rollup table as it stands (for comparing the incremental result with a rebuild)."""
+    return {
+        (r["dimension"], r["key"], r["region"]): {c: r[c] for c in COUNT_FIELDS if r[c]}
+        for r in Rollup.objects.values("dimension", "key", "region", *COUNT_FIELDS)
+    }
