@@ -107,9 +107,10 @@ class PartyOrgFactory(_ServiceFactory):
     name = factory.Sequence(lambda n: f"测试党支部{n:04d}")
     kind = "branch"
     established_on = dt.date(2019, 7, 1)
-    region_code = HEHUACHI
     superior = None
     covers: Any = ()
+    # Without covers or a superior (which place it), a party org sits in 荷花池街道.
+    region_code = factory.LazyAttribute(lambda o: None if o.covers or o.superior else HEHUACHI)
 
     @classmethod
     def _create(cls, model_class: Any, *args: Any, actor: Any = "test", **kwargs: Any) -> PartyOrg:

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -209,49 +209,97 @@ def track() -> Iterator[Tracker]:
 
 # ---- full rebuild --------------------------------------------------------------------------------
 
-def compute_rollup() -> dict[Key, dict[str, int]]:
-    """All rollup rows from the stored per-org fields, by GROUP BY (one query per level and dimension)."""
+def _sources(as_of: dt.date | None) -> tuple[QuerySet[SocialOrg], QuerySet[PartyOrg], QuerySet[PartyMember],
+                                                 dict[str, str]]:
+    """Org, party-org and member querysets for the live figures (as_of None: the stored fields) or
+    as of a past date (recomputed from the dated facts), and the names of the org status columns."""
+    if as_of is None:
+        orgs = SocialOrg.objects.filter(status="active")
+        party = PartyOrg.objects.filter(dissolved_on__isnull=True)
+        members = PartyMember.objects.filter(ended_on__isnull=True).alias(
+            full=Case(When(status="full", then=Value(True)), default=Value(False)))
+        return orgs, party, members, {"st": "coverage_status", "fm": "full_members", "sm": "members_on_staff"}
+    orgs = SocialOrg.objects.filter(Q(established_on__isnull=True) | Q(established_on__lte=as_of)).filter(
+        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=as_of))
+    member_on = (Q(admitted_on__isnull=True) | Q(admitted_on__lte=as_of)) & (
+        Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+    full_on = Q(full_on__lte=as_of) | Q(full_on__isnull=True, status="full")
+
+    def counted(full_only: bool) -> Coalesce:
+        qs = PartyMember.objects.filter(member_on, workplace=OuterRef("pk"))
+        if full_only:
+            qs = qs.filter(full_on)
+        return Coalesce(Subquery(qs.order_by().values("workplace").annotate(n=Count("pk")).values("n")), Value(0))
+
+    orgs = orgs.alias(st=status_expression(as_of), fm=counted(True), sm=counted(False))
+    party = PartyOrg.objects.filter(Q(established_on__lte=as_of)
+                                    & (Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=as_of)))
+    members = PartyMember.objects.filter(member_on).alias(
+        full=Case(When(full_on, then=Value(True)), default=Value(False)))
+    return orgs, party, members, {"st": "st", "fm": "fm", "sm": "sm"}
+
+
+def compute_rollup(*, as_of: dt.date | None = None, region: str = "", levels: list[str | None] | None = None,
+                   dimensions: list[str] | None = None) -> dict[Key, dict[str, int]]:
+    """Rollup rows by GROUP BY (one query per level and dimension).
+
+    ``as_of`` None reads the stored per-org fields (what ``rebuild`` writes); a date recomputes
+    statuses from the dated facts. ``region`` (a short code) limits the rows counted; ``levels``
+    (None for the whole country, or prefix field names) and ``dimensions`` limit what is grouped.
+    """
     out: dict[Key, dict[str, int]] = defaultdict(dict)
-    orgs = SocialOrg.objects.filter(status="active").order_by()
+    orgs, party, members, col = _sources(as_of)
+    if region:
+        where = {f"{LEVEL_FIELDS[len(_prefix_levels(region)) - 1]}": region}
+        orgs, party, members = orgs.filter(**where), party.filter(**where), members.filter(**where)
+    orgs, party, members = orgs.order_by(), party.order_by(), members.order_by()
+    st, fm, sm = col["st"], col["fm"], col["sm"]
     org_aggs = {
         "population": Count("pk"),
-        "own": Count("pk", filter=Q(coverage_status="own")),
-        "joint": Count("pk", filter=Q(coverage_status="joint")),
-        "instructor": Count("pk", filter=Q(coverage_status="instructor")),
-        "mass_org": Count("pk", filter=Q(coverage_status="mass_org")),
-        "none": Count("pk", filter=Q(coverage_status="none")),
-        "due": Count("pk", filter=Q(full_members__gte=3) & ~Q(coverage_status="own")),
+        "own": Count("pk", filter=Q(**{st: "own"})),
+        "joint": Count("pk", filter=Q(**{st: "joint"})),
+        "instructor": Count("pk", filter=Q(**{st: "instructor"})),
+        "mass_org": Count("pk", filter=Q(**{st: "mass_org"})),
+        "none": Count("pk", filter=Q(**{st: "none"})),
+        "due": Count("pk", filter=Q(**{f"{fm}__gte": 3}) & ~Q(**{st: "own"})),
         "staff": Coalesce(Sum("full_time_staff"), 0),
-        "staff_members": Coalesce(Sum("members_on_staff"), 0),
+        "staff_members": Coalesce(Sum(sm), 0),
     }
-    party = PartyOrg.objects.filter(dissolved_on__isnull=True).order_by()
     party_aggs = {k: Count("pk", filter=Q(kind=k)) for k in PARTY_KINDS}
-    members = PartyMember.objects.filter(ended_on__isnull=True).order_by()
-    member_aggs = {"members_full": Count("pk", filter=Q(status="full")),
-                   "members_probationary": Count("pk", filter=Q(status="probationary"))}
+    member_aggs = {"members_full": Count("pk", filter=Q(full=True)),
+                   "members_probationary": Count("pk", filter=Q(full=False))}
 
-    def put(dim: str, key: Any, region: str, values: dict[str, Any]) -> None:
-        acc = out[(dim, "" if key is None else str(key), region or "")]
-        for col, v in values.items():
+    def put(dim: str, key: Any, place: str, values: dict[str, Any]) -> None:
+        acc = out[(dim, "" if key is None else str(key), place or "")]
+        for name, v in values.items():
             if v:
-                acc[col] = acc.get(col, 0) + int(v)
+                acc[name] = acc.get(name, 0) + int(v)
 
-    for level in [None, *LEVEL_FIELDS]:
-        group = [level] if level else []
-        excl = {f"{level}": ""} if level else {}
+    dims = ORG_DIMENSIONS if dimensions is None else {d: ORG_DIMENSIONS[d] for d in dimensions if d != "region"}
+    for level in [None, *LEVEL_FIELDS] if levels is None else levels:
         for qs, aggs in ((orgs, org_aggs), (party, party_aggs), (members, member_aggs)):
-            base = qs.exclude(**excl) if level else qs
-            if group:
-                for row in base.values(*group).annotate(**aggs):
+            if level:
+                for row in qs.exclude(**{level: ""}).values(level).annotate(**aggs):
                     put("region", "", row[level], {k: row[k] for k in aggs})
             else:
-                put("region", "", "", base.aggregate(**aggs))
-        for dim, attr in ORG_DIMENSIONS.items():
-            base = orgs.exclude(**excl) if level else orgs
+                # One group for the whole country (aggregate() cannot use the as-of aliases).
+                for row in qs.annotate(_all=Value(1)).values("_all").annotate(**aggs):
+                    put("region", "", "", {k: row[k] for k in aggs})
+        for dim, attr in dims.items():
+            base = orgs.exclude(**{level: ""}) if level else orgs
             base = base.exclude(**{f"{attr}__isnull": True}) if attr.endswith("_id") else base.exclude(**{attr: ""})
-            for row in base.values(*group, attr).annotate(**org_aggs):
+            group = [level, attr] if level else [attr]
+            for row in base.values(*group).annotate(**org_aggs):
                 put(dim, row[attr], row[level] if level else "", {k: row[k] for k in org_aggs})
     return {k: v for k, v in out.items() if any(v.values())}
+
+
+def _prefix_levels(code: str) -> list[str]:
+    """The prefix fields down to ``code``'s level ("320404" → province, city, county)."""
+    from shuniu.regions.codes import LEVELS, parse
+
+    level = parse(code).level
+    return LEVEL_FIELDS[: LEVELS.index(level) + 1]
 
 
 @transaction.atomic

@@ -56,6 +56,7 @@ class Gen:
         self.party_paths: dict[int, str] = {}
         self.secretaries: dict[int, int] = {}
         self.counts: dict[str, int] = defaultdict(int)
+        self.today = dt.date.today()
 
     # ---- places ---------------------------------------------------------------------------
     def load_places(self, prefix: str) -> None:
@@ -128,11 +129,14 @@ class Gen:
         pid = self.w[PartyOrg].reserve_id()
         path = (self.party_paths[superior_id] if superior_id else "/") + f"{pid}/"
         self.party_paths[pid] = path
-        # Terms renewed on schedule: the current term began at the last multiple of the term length.
+        # Most terms renewed on schedule (the current term began at the last multiple of the term
+        # length before today); about one in twenty missed its last election (rule TERM).
         years = DEFAULT_TERM_YEARS[PartyOrgKind(kind)]
         term_start = established_on
-        while add_years(term_start, years) <= dt.date(2016, 12, 31):
+        while add_years(term_start, years) <= self.today:
             term_start = add_years(term_start, years)
+        if term_start > established_on and self.rng.random() < 0.05:
+            term_start = add_years(term_start, -years)
         self.w[PartyOrg].add(id=pid, name=name, kind=kind, formation=formation, superior_id=superior_id, path=path,
                              established_on=established_on, term_started_on=term_start, term_years=years,
                              is_demo=True, **self.placed(region))

@@ -153,11 +153,16 @@ def party_org_dissolve(*, actor: Any, party_org: PartyOrg, on: Any, reason: str)
     check_write(actor, party_org)
     errors = Errors()
     day = as_date(errors, "dissolved_on", on, _("撤销日期"))
+    require(errors, "dissolved_on", day, _("撤销日期"))
     require(errors, "dissolved_reason", (reason or "").strip(), _("撤销原因"))
     if party_org.dissolved_on is not None:
         errors.add("dissolved_on", _("该党组织已撤销"), "state")
     if day and day < party_org.established_on:
         errors.add("dissolved_on", _("撤销日期不能早于成立日期"), "date_order")
+    # The open coverage links end on the same day, which must not precede their start.
+    if day and PartyOrgCoverage.objects.filter(party_org=party_org, ended_on__isnull=True,
+                                               started_on__gt=day).exists():
+        errors.add("dissolved_on", _("撤销日期不能早于其覆盖组织的覆盖起始日期"), "date_order")
     if PartyOrg.objects.filter(superior=party_org, dissolved_on__isnull=True).exists():
         errors.add("dissolved_on", _("尚有未撤销的下级党组织（规则：先撤销或调整下级党组织）"), "children")
     errors.raise_if_any()
@@ -377,6 +382,7 @@ def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str) -> Part
     check_write(actor, member)
     errors = Errors()
     day = as_date(errors, "ended_on", on, _("减少日期"))
+    require(errors, "ended_on", day, _("减少日期"))
     require(errors, "end_reason", (reason or "").strip(), _("减少原因"))
     if member.ended_on is not None:
         errors.add("ended_on", _("该党员已减少"), "state")

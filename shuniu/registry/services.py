@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -279,6 +280,9 @@ def hub_link_set(*, actor: Any, org: SocialOrg, hub: Hub | None, on: dt.date, _a
     old = org.hub_id
     if old == (hub.pk if hub else None):
         return org
+    if HubLink.objects.filter(org=org, ended_on__isnull=True, started_on__gt=on).exists():
+        raise ValidationError({"on": ValidationError(
+            _("日期不能早于当前枢纽联系的起始日期（规则：联系历史按日期先后）"), code="date_order")})
     with track() as t:
         t.touch(orgs=[org.pk])
         _hub_link(org, hub, on)

@@ -49,8 +49,8 @@ def world(branch, branch_org, hub):
     w.project_org = SocialOrgFactory(name="荷花池公益项目中心", region_code=HEHUACHI)
     w.temporary = PartyOrgFactory(name="公益项目临时党支部", kind="temporary_branch", superior=branch,
                                   covers=[w.project_org])
-    w.xilin_branch = PartyOrgFactory(name="西林志愿者协会党支部", covers=[w.xilin_org], region_code=None)
-    w.chaoyang_branch = PartyOrgFactory(name="朝阳区律师协会党支部", covers=[w.chaoyang_org], region_code=None)
+    w.xilin_branch = PartyOrgFactory(name="西林志愿者协会党支部", covers=[w.xilin_org])
+    w.chaoyang_branch = PartyOrgFactory(name="朝阳区律师协会党支部", covers=[w.chaoyang_org])
     w.branch_member = PartyMemberFactory(workplace=branch_org, relation_org=branch)
     w.temporary_member = PartyMemberFactory(workplace=w.project_org, relation_org=w.temporary)
     w.hub_member = PartyMemberFactory(workplace=w.hehuachi_org)

@@ -67,7 +67,7 @@ def test_party_org_create_with_covers_links_each_org_from_the_establishment_date
 
 def test_party_org_create_under_a_superior_extends_the_path():
     committee = PartyOrgFactory(kind="comprehensive_committee", name="钟楼区社会组织综合党委", region_code="320404")
-    branch = PartyOrgFactory(superior=committee, region_code=None)
+    branch = PartyOrgFactory(superior=committee)
     assert committee.formation == "regional"
     assert committee.term_years == 5
     assert branch.path == f"/{committee.pk}/{branch.pk}/"

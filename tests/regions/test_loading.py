@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from shuniu.audit.models import AuditEntry
 from shuniu.regions.models import Region
 from shuniu.regions.services import load_communities, load_divisions, load_shipped
+from tests.conftest import DATA
 from tests.factories import SocialOrgFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,8 +125,6 @@ def test_a_partial_community_file_only_retires_under_its_own_streets(tmp_path):
     assert active.exclude(parent_id="320404001").count() == 105 - len(wuxing)
 
 
-def test_loading_the_same_community_file_twice_is_idempotent(tmp_path, django_db_blocker):
-    from tests.conftest import DATA
-
+def test_loading_the_same_community_file_twice_is_idempotent():
     report = load_communities(DATA / "villages-320404.csv")
     assert (report.added, report.renamed, report.retired, report.restored, report.unchanged) == (0, 0, 0, 0, 105)

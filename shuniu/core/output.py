@@ -1,0 +1,76 @@
+"""Writing rows as a table, JSON, CSV or xlsx: one place for every command and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+FORMATS = ["table", "json", "csv", "xlsx"]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return f"{value:.1%}" if 0 <= value <= 1 else f"{value:.2f}"
+    return "" if value is None else value
+
+
+def write(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,
+          out: str | None = None, stdout: TextIO | None = None, sheet: str = "统计") -> None:
+    """``columns``: (key, header) pairs; JSON keeps every key of the rows, the others these columns."""
+    stdout = stdout or sys.stdout
+    if fmt == "json":
+        text = json.dumps(list(rows), ensure_ascii=False, default=str, indent=None)
+        _emit(text + "\n", out, stdout)
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([h for _k, h in columns])
+        for row in rows:
+            writer.writerow([row.get(k, "") for k, _h in columns])
+        # With a BOM Excel opens the UTF-8 file with its Chinese headers intact.
+        _emit(("\ufeff" if out else "") + buf.getvalue(), out, stdout)
+    elif fmt == "xlsx":
+        if not out:
+            raise ValueError("xlsx needs -o FILE")
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        wb = Workbook(write_only=False)
+        ws = wb.active
+        ws.title = sheet
+        ws.append([h for _k, h in columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([row.get(k) for k, _h in columns])
+        for idx, (key, header) in enumerate(columns, start=1):
+            if key.endswith("_rate"):
+                for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
+                    cell.number_format = "0.0%"
+            ws.column_dimensions[ws.cell(1, idx).column_letter].width = max(8, _width(header) + 2)
+        ws.freeze_panes = "A2"
+        wb.save(out)
+    else:
+        cells = [[h for _k, h in columns]] + [[str(_cell(row.get(k))) for k, _h in columns] for row in rows]
+        widths = [max(_width(r[i]) for r in cells) for i in range(len(columns))]
+        lines = []
+        for r in cells:
+            lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip())
+        _emit("\n".join(lines) + "\n", out, stdout)
+
+
+def _emit(text: str, out: str | None, stdout: TextIO) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        stdout.write(text)

@@ -1,0 +1,225 @@
+"""The rules of DOMAIN.md §3 that concern an org or a party org, each citing its source.
+
+A rule is a small unit: an id, its source (document and article), its message in zh-hans and in
+English, whether it is *local* (varies by city: off unless configured), its default parameters,
+and a function yielding findings. Parameters and on/off come from ``RuleSetting`` rows (Django
+admin, or ``shuniu rules --set``), so a city changes them without code changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import translation
+
+from shuniu.coverage.models import RuleSetting
+from shuniu.party.models import PartyOrg
+from shuniu.registry.models import SocialOrg
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    subject_type: str  # "org" | "party_org"
+    subject_id: int
+    subject_name: str
+    region: str
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Context:
+    orgs: QuerySet[SocialOrg]  # already scoped, active
+    party_orgs: QuerySet[PartyOrg]  # already scoped, not dissolved
+    today: dt.date
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    source: str
+    message_zh: str
+    message_en: str
+    evaluate: Callable[[Context], Iterator[tuple[Any, dict[str, Any]]]]
+    local: bool = False
+    defaults: dict[str, Any] = field(default_factory=dict)
+    subject: str = "org"
+
+    def message(self, **values: Any) -> str:
+        lang = translation.get_language() or "zh-hans"
+        template = self.message_en if lang.startswith("en") else self.message_zh
+        return template.format(**values)
+
+
+def _org_row(org: SocialOrg) -> dict[str, Any]:
+    return {"name": org.name}
+
+
+def _establish(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    qs = ctx.orgs.filter(full_members__gte=ctx.params["min_full_members"]).exclude(coverage_status="own")
+    for org in qs.order_by("county_code", "name").iterator(chunk_size=2000):
+        yield org, {"n": org.full_members}
+
+
+def _joint(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    qs = ctx.orgs.filter(full_members__gte=1, full_members__lt=3).exclude(coverage_status__in=["own", "joint"])
+    for org in qs.order_by("street_code", "name").iterator(chunk_size=2000):
+        yield org, {"n": org.full_members}
+
+
+def _joint_too_large(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    qs = (ctx.party_orgs.filter(kind="joint_branch")
+          .annotate(units=Count("coverages", filter=Q(coverages__ended_on__isnull=True)))
+          .filter(units__gt=ctx.params["max_units"]))
+    for party_org in qs.order_by("path"):
+        yield party_org, {"n": party_org.units, "max": ctx.params["max_units"]}
+
+
+def _work_coverage(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    for org in ctx.orgs.filter(coverage_status="none").order_by("street_code", "name").iterator(chunk_size=2000):
+        yield org, {}
+
+
+def _member_counts(ctx: Context) -> QuerySet[PartyOrg]:
+    return ctx.party_orgs.annotate(
+        n_all=Count("members", filter=Q(members__ended_on__isnull=True)),
+        n_full=Count("members", filter=Q(members__ended_on__isnull=True, members__status="full")),
+    )
+
+
+def _branch_size(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    qs = _member_counts(ctx).filter(kind__in=["branch", "joint_branch"], n_all__gt=ctx.params["max_members"])
+    for party_org in qs.order_by("path"):
+        suggestion_zh, suggestion_en = (("党委", "a party committee") if party_org.n_all >= 100
+                                        else ("党总支", "a general branch"))
+        yield party_org, {"n": party_org.n_all, "max": ctx.params["max_members"], "zh": suggestion_zh,
+                          "en": suggestion_en}
+
+
+def _branch_committee(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    qs = _member_counts(ctx).filter(kind__in=["branch", "joint_branch"], n_full__gte=7)
+    for party_org in qs.order_by("path"):
+        yield party_org, {"n": party_org.n_full}
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _term(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    window = dt.timedelta(days=ctx.params["due_within_days"])
+    for party_org in ctx.party_orgs.exclude(kind="temporary_branch").order_by("path").iterator(chunk_size=2000):
+        start = party_org.term_started_on or party_org.established_on
+        end = _add_years(start, party_org.term_years)
+        if end < ctx.today:
+            yield party_org, {"end": end, "state_zh": "已到期", "state_en": "overdue since"}
+        elif end <= ctx.today + window:
+            yield party_org, {"end": end, "state_zh": "将于", "state_en": "due on"}
+
+
+_GRADES = ["1A", "2A", "3A", "4A", "5A"]
+
+
+def _evaluation_veto(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    grades = _GRADES[_GRADES.index(ctx.params["min_grade"]):]
+    valid_from = ctx.today.year - ctx.params["valid_years"] + 1
+    qs = (ctx.orgs.filter(evaluation_grade__in=grades, evaluation_year__gte=valid_from)
+          .exclude(coverage_status__in=["own", "joint"]))
+    for org in qs.order_by("name").iterator(chunk_size=2000):
+        yield org, {"grade": org.evaluation_grade, "year": org.evaluation_year}
+
+
+def _sync_registration(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    since = ctx.today - dt.timedelta(days=ctx.params["recent_days"])
+    qs = (ctx.orgs.filter(established_on__gte=since, full_members__gte=3)
+          .exclude(coverage_status="own"))
+    for org in qs.order_by("-established_on").iterator(chunk_size=2000):
+        yield org, {"date": org.established_on, "n": org.full_members}
+
+
+def _inspection(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    year = ctx.today.year - 1
+    qs = (ctx.orgs.filter(full_members__gte=3, inspections__year=year, inspections__result="pass")
+          .exclude(coverage_status="own"))
+    for org in qs.order_by("name").iterator(chunk_size=2000):
+        yield org, {"year": year}
+
+
+RULES: dict[str, Rule] = {r.id: r for r in [
+    Rule("ESTABLISH", "《关于加强社会组织党的建设工作的意见（试行）》第八条；党章第三十条；《中国共产党支部工作条例（试行）》第四条",
+         "专职人员中有正式党员 {n} 名（≥3），尚未单独建立党组织：应建未建",
+         "{n} full members on staff (≥ 3) and no party organization of its own: should establish one",
+         _establish, defaults={"min_full_members": 3}),
+    Rule("JOINT", "《意见》第十条；《支部工作条例》第五条",
+         "正式党员 {n} 名（不足 3 名），可按行业或区域与邻近组织联合建立党支部",
+         "{n} full member(s) (fewer than 3): candidate for a joint branch by industry or area",
+         _joint),
+    Rule("JOINT_SIZE", "《意见》第十条；《支部工作条例》第五条",
+         "联合党支部覆盖 {n} 个单位，一般不超过 {max} 个",
+         "joint branch covers {n} units; generally no more than {max}",
+         _joint_too_large, defaults={"max_units": 5}, subject="party_org"),
+    Rule("WORK_COVERAGE", "《意见》第十一条",
+         "未建党组织、未选派党建工作指导员（联络员）、未建工会或共青团组织：党的工作尚未覆盖",
+         "no party organization, instructor, trade union or youth league: party work does not reach it",
+         _work_coverage),
+    Rule("BRANCH_SIZE", "《支部工作条例》第四条",
+         "党支部党员 {n} 名，超过 {max} 名，可设立{zh}（需经批准）",
+         "branch has {n} members, more than {max}: may become {en} (with approval)",
+         _branch_size, defaults={"max_members": 50}, subject="party_org"),
+    Rule("BRANCH_COMMITTEE", "《中国共产党支部工作条例（试行）》",
+         "正式党员 {n} 名（≥7），应设立支部委员会（一般 3 至 5 人，不超过 7 人）",
+         "{n} full members (≥ 7): elects a branch committee (3–5, at most 7)",
+         _branch_committee, subject="party_org"),
+    Rule("TERM", "《中国共产党党和国家机关基层组织工作条例》《关于基层党组织任期的意见》（2018）；党章第三十一条",
+         "本届任期{state_zh} {end} 届满，应按期换届（延期或提前一般不超过 1 年，须经批准）",
+         "term {state_en} {end}: hold the election on time (at most 1 year earlier or later, with approval)",
+         _term, defaults={"due_within_days": 90}, subject="party_org"),
+    Rule("EVALUATION_VETO", "常州市做法（种子 003）：3A 以上等级评估党建一票否决",
+         "评估等级 {grade}（{year} 年）但未建立党组织：党建工作一票否决",
+         "evaluation grade {grade} ({year}) without party organization coverage: one-vote veto",
+         _evaluation_veto, local=True, defaults={"min_grade": "3A", "valid_years": 5}),
+    Rule("SYNC_REGISTRATION", "《意见》第十一条（“三同步”）；种子 001、003",
+         "新登记组织（{date}）已有正式党员 {n} 名，应同步建立党组织",
+         "newly registered ({date}) with {n} full members: set up its party organization at registration",
+         _sync_registration, defaults={"recent_days": 365}),
+    Rule("INSPECTION", "种子 001、003：年检同步检查党建（部分地区）",
+         "{year} 年度年检合格但应建未建：年检应同步检查党建工作",
+         "passed the {year} annual inspection while it should have a party organization: inspection should check party building",
+         _inspection, local=True),
+]}
+
+
+def settings_for(rule: Rule) -> tuple[bool, dict[str, Any]]:
+    setting = RuleSetting.objects.filter(rule_id=rule.id).first()
+    enabled = setting.enabled if setting else not rule.local
+    return enabled, {**rule.defaults, **(setting.params if setting else {})}
+
+
+def evaluate(orgs: QuerySet[SocialOrg], party_orgs: QuerySet[PartyOrg], *, rule_ids: list[str] | None = None,
+             today: dt.date | None = None) -> Iterator[Finding]:
+    """Findings of the enabled rules (or of ``rule_ids``, even if switched off) over the given rows."""
+    from shuniu.coverage.engine import today as engine_today
+
+    day = today or engine_today()
+    active_orgs = orgs.filter(status="active")
+    live_party = party_orgs.filter(dissolved_on__isnull=True)
+    for rule in RULES.values():
+        enabled, params = settings_for(rule)
+        if rule_ids is not None:
+            if rule.id not in rule_ids:
+                continue
+        elif not enabled:
+            continue
+        ctx = Context(orgs=active_orgs, party_orgs=live_party, today=day, params=params)
+        for subject, values in rule.evaluate(ctx):
+            region = subject.region_id
+            yield Finding(rule.id, rule.subject, subject.pk, subject.name, region, rule.message(**values), rule.source)
