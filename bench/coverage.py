@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import importlib.metadata
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -201,8 +202,8 @@ def duckdb_rollup(con: Any, today: dt.date) -> dict[tuple[str, str, str], dict[s
         **{s: f"count(*) FILTER (WHERE coverage_status = '{s}')" for s in ("own", "joint", "instructor",
                                                                           "mass_org", "none")},
         "due": "count(*) FILTER (WHERE full_members >= 3 AND coverage_status <> 'own')",
-        "staff": "coalesce(sum(full_time_staff), 0)",
-        "staff_members": "coalesce(sum(members_on_staff), 0)",
+        "staff": "coalesce(sum(full_time_staff), 0)::BIGINT",
+        "staff_members": "coalesce(sum(members_on_staff), 0)::BIGINT",
     }
     party_aggs = {k: f"count(*) FILTER (WHERE kind = '{k}')" for k in PARTY_KINDS}
     member_aggs = {"members_full": "count(*) FILTER (WHERE status = 'full')",
@@ -299,6 +300,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default: a temporary SQLite file")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (SQLite file) at the end")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="shuniu-bench-")
@@ -326,6 +328,9 @@ def main() -> None:
 
     print(f"db={connection.vendor} orgs={run.counts.get('orgs', 0)} rebuild_s={rebuild_s:.2f} duckdb_s={duckdb_s:.2f} "
           f"ratio_vs_duckdb={rebuild_s / duckdb_s:.1f} max_read_ms={max_read_ms:.1f}")
+    connection.close()
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
     if not ok:
         sys.exit("error: DuckDB's totals differ from the Rollup table (see MISMATCH lines above)")
 
