@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.models import Role, User
+from shuniu.accounts.models import ApiToken, Role, User
 from shuniu.audit.services import record
 from shuniu.core.services import Errors, choice
 from shuniu.party.models import Instructor, PartyOrg
@@ -78,3 +78,30 @@ def user_create(
     record(actor=actor, action="user.create", target=user,
            changes={"role": [None, role], "scope": [None, scope]})
     return user, password
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, actor: Any, user: User) -> str:
+    """A new API token for ``user``; the plain token is returned once and never stored."""
+    token = "shn_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, key_hash=_token_hash(token), prefix=token[4:12])
+    record(actor=actor, action="token.create", target=user, changes={"prefix": [None, token[4:12]]})
+    return token
+
+
+def token_user(token: str) -> User | None:
+    """The active user holding an unrevoked ``token``, or None."""
+    from django.utils import timezone
+
+    found = (ApiToken.objects.select_related("user")
+             .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True).first())
+    if found is None:
+        return None
+    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found.user

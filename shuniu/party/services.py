@@ -446,6 +446,7 @@ def instructor_create(
 @transaction.atomic
 def assignment_start(*, actor: Any, instructor: Instructor, org: SocialOrg, started_on: Any) -> InstructorAssignment:
     check_write(actor, org)
+    check_write(actor, instructor)
     errors = Errors()
     start = as_date(errors, "started_on", started_on, _("起始日期"))
     require(errors, "started_on", start, _("起始日期"))

@@ -167,6 +167,8 @@ def org_create(*, actor: Any, **data: Any) -> SocialOrg:
     errors.raise_if_any()
     region: Region = values.pop("region")
     check_write(actor, region_code=region.code)
+    if hub is not None:
+        check_write(actor, hub)
     reg_region = (
         region_get(errors, "registration_region_code", data["registration_region_code"])
         if data.get("registration_region_code") else _authority_region(values["registration_level"], region)
@@ -189,6 +191,8 @@ def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
     check_write(actor, org)
     errors = Errors()
     hub = data.pop("hub", ...)
+    if hub is not ... and hub is not None:
+        check_write(actor, hub)
     values = _clean_org_fields(errors, data, org)
     errors.raise_if_any()
     before = snapshot(org)
@@ -213,10 +217,15 @@ def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
 
 
 @transaction.atomic
-def org_deregister(*, actor: Any, org: SocialOrg, on: dt.date, reason: str = "") -> SocialOrg:
+def org_deregister(*, actor: Any, org: SocialOrg, on: Any, reason: str = "") -> SocialOrg:
     """Deregister (注销) an org: it leaves the population from ``on``; the row is kept."""
     check_write(actor, org)
     errors = Errors()
+    day = as_date(errors, "deregistered_on", on, _("注销日期"))
+    require(errors, "deregistered_on", day, _("注销日期"))
+    errors.raise_if_any()
+    assert day is not None
+    on = day
     if org.status == OrgStatus.DEREGISTERED:
         errors.add("status", _("该组织已注销（规则：不能重复注销）"), "state")
     if org.established_on and on < org.established_on:

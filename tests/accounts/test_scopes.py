@@ -307,3 +307,29 @@ def test_hub_staff_cannot_register_orgs_anywhere(hub_staff):
     with pytest.raises(PermissionDenied):
         org_create(actor=hub_staff, name="枢纽新组织", type="social_group", uscc=make_uscc(700_006),
                    region_code=HEHUACHI, registration_level="county")
+
+
+def test_an_officer_cannot_use_another_districts_hub_or_instructor(chaoyang_officer):
+    from shuniu.party.services import assignment_start
+    from shuniu.registry.services import org_update
+    from tests.factories import JIANWAI, HubFactory, InstructorFactory, SocialOrgFactory
+
+    zhonglou_hub = HubFactory()  # in 荷花池街道, 320404
+    zhonglou_instructor = InstructorFactory()
+    chaoyang_org = SocialOrgFactory(region_code=JIANWAI)
+    with pytest.raises(PermissionDenied):
+        org_update(actor=chaoyang_officer, org=chaoyang_org, hub=zhonglou_hub)
+    with pytest.raises(PermissionDenied):
+        assignment_start(actor=chaoyang_officer, instructor=zhonglou_instructor, org=chaoyang_org,
+                         started_on=dt.date(2021, 1, 1))
+
+
+def test_deregistering_accepts_an_iso_date_and_refuses_a_bad_one():
+    from shuniu.registry.services import org_deregister
+    from tests.factories import SocialOrgFactory
+
+    org = SocialOrgFactory()
+    with pytest.raises(ValidationError) as exc:
+        org_deregister(actor="test", org=org, on="2021-02-30")
+    assert "deregistered_on" in exc.value.message_dict
+    assert org_deregister(actor="test", org=org, on="2021-02-01").status == "deregistered"

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shuniu.accounts.models import Role
-from shuniu.accounts.services import user_create
+from shuniu.accounts.services import token_create, user_create
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--scope", default="", help="地区代码、hub:ID、party:ID 或 instructor:ID")
         parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
         parser.add_argument("--name", default="", help="姓名")
+        parser.add_argument("--token", action="store_true", help="同时创建并打印接口令牌（仅显示一次）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         password = sys.stdin.readline().rstrip("\n") if opts["password_stdin"] else None
@@ -30,3 +31,5 @@ class Command(BaseCommand):
         self.stdout.write(f"created {user.username} ({user.role})")
         if password is None:
             self.stdout.write(f"password: {pw}")
+        if opts["token"]:
+            self.stdout.write(f"token: {token_create(actor='cli', user=user)}")
