@@ -146,6 +146,15 @@ def _sync_registration(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
         yield org, {"date": org.established_on, "n": org.full_members}
 
 
+def _change_dissolve(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    qs = ctx.party_orgs.filter(coverages__ended_on__isnull=True,
+                               coverages__org__status="deregistered").distinct()
+    for party_org in qs.order_by("path"):
+        gone = party_org.coverages.filter(ended_on__isnull=True, org__status="deregistered").select_related("org")
+        for link in gone:
+            yield party_org, {"org": link.org.name, "date": link.org.deregistered_on}
+
+
 def _inspection(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
     year = ctx.today.year - 1
     qs = (ctx.orgs.filter(full_members__gte=3, inspections__year=year, inspections__result="pass")
@@ -191,6 +200,11 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "新登记组织（{date}）已有正式党员 {n} 名，应同步建立党组织",
          "newly registered ({date}) with {n} full members: set up its party organization at registration",
          _sync_registration, defaults={"recent_days": 365}),
+    Rule("CHANGE_DISSOLVE", "《意见》第八条",
+         "所覆盖的“{org}”已于 {date} 注销：党组织应向上级报告，由上级党组织决定其调整或撤销，并转移党员组织关系",
+         "covered org “{org}” deregistered on {date}: report to the superior, which decides on this party "
+         "organization; transfer the members' relations",
+         _change_dissolve, subject="party_org"),
     Rule("INSPECTION", "种子 001、003：年检同步检查党建（部分地区）",
          "{year} 年度年检合格但应建未建：年检应同步检查党建工作",
          "passed the {year} annual inspection while it should have a party organization: inspection should check party building",

@@ -152,3 +152,16 @@ def test_snapshots_store_the_rollup_and_the_scheduler_fills_the_last_month_end(c
     assert RollupSnapshot.objects.filter(as_of=month_end).exists()
     call_command("scheduler", "--once")  # nothing owed: nothing new
     assert RollupSnapshot.objects.filter(as_of=month_end, dimension="region", region="").count() == 1
+
+
+def test_a_party_org_whose_org_deregistered_is_reported_for_the_superior_to_decide(capsys):
+    from shuniu.registry.services import org_deregister
+
+    org = SocialOrgFactory(name="将注销协会")
+    branch = party.party_org_create(actor="test", name="中共将注销协会支部委员会", kind="branch",
+                                    established_on=dt.date(2020, 1, 1), covers=[org])
+    assert not run_json(capsys, "findings", "--rule", "CHANGE_DISSOLVE")
+    org_deregister(actor="test", org=org, on=dt.date(2022, 5, 1))
+    findings = run_json(capsys, "findings", "--rule", "CHANGE_DISSOLVE")
+    assert [(f["subject_id"], f["subject_type"]) for f in findings] == [(branch.pk, "party_org")]
+    assert "2022-05-01" in findings[0]["message"] and "第八条" in findings[0]["source"]
