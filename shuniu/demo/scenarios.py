@@ -483,12 +483,13 @@ def national(g: Gen, scale: float) -> None:
         est = g.fakes.date_between(D(1995, 1, 1), D(2016, 6, 30))
         roll = r.random()
         # Members among staff: own party org (~20 %), joint-covered (~40 %), the rest mostly without.
+        # (about 3.3 members an org: 3,000,000 for 900,000 orgs)
         if roll < 0.2:
-            n = r.choices([r.randint(3, 12), r.randint(13, 49), r.randint(50, 99)], [80, 18, 2])[0]
+            n = r.choices([r.randint(3, 12), r.randint(13, 40), r.randint(50, 99)], [80, 18, 2])[0]
         elif roll < 0.6:
-            n = r.choice([1, 1, 2, 2, 3])
+            n = r.choice([1, 1, 1, 2, 2])
         else:
-            n = r.choice([0, 0, 0, 1, 2, 3, 4])
+            n = r.choice([0, 0, 0, 0, 1, 2, 3])
         level = "county" if r.random() < 0.8 else "city"
         org_id = g.org(name=org_name(g, g.name_of(county), type_, field), type=type_, region=region,
                        registration_level=level, registration_region=county if level == "county" else county[:4],
