@@ -38,8 +38,13 @@ lint: dev ## ruff, and migrations in step with the models
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/shuniu makemigrations --check --dry-run
 
-bench: dev ## benchmarks (see docs/benchmarks.md); SCALE=0.1 for a quick run
+$(VENV)/.installed-bench: $(VENV)/.installed-dev pyproject.toml
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench ## benchmarks (see docs/benchmarks.md); SCALE=0.1 for a quick run
 	$(PY) bench/generate.py --scale $${SCALE:-1}
+	$(PY) bench/coverage.py --scale $${SCALE:-1}
 
 clean: ## remove .venv and var/
 	rm -rf $(VENV) var

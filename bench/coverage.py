@@ -326,13 +326,15 @@ def main() -> None:
     ok = check(result)
     max_read_ms = time_reads()
 
-    print(f"db={connection.vendor} orgs={run.counts.get('orgs', 0)} rebuild_s={rebuild_s:.2f} duckdb_s={duckdb_s:.2f} "
-          f"ratio_vs_duckdb={rebuild_s / duckdb_s:.1f} max_read_ms={max_read_ms:.1f}")
     connection.close()
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     if not ok:
-        sys.exit("error: DuckDB's totals differ from the Rollup table (see MISMATCH lines above)")
+        print("error: DuckDB's results differ from the Rollup table (see the MISMATCH lines above)", file=sys.stderr)
+    print(f"db={connection.vendor} orgs={run.counts.get('orgs', 0)} rebuild_s={rebuild_s:.1f} duckdb_s={duckdb_s:.1f} "
+          f"ratio_vs_duckdb={rebuild_s / duckdb_s:.1f} max_read_ms={max_read_ms:.1f}", flush=True)
+    if not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

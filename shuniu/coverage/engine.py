@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -82,10 +82,18 @@ def _member_count(full_only: bool) -> Coalesce:
 
 
 def refresh_orgs(org_ids: Iterable[int] | None = None) -> int:
-    """Recompute the stored status and member counts of the given orgs (all when None)."""
+    """Recompute the stored status and member counts of the given orgs (all when None).
+
+    Only rows whose values change are written: on PostgreSQL every written row costs a new row
+    version and an entry in each of the table's indexes, which made a full rebuild write-bound.
+    """
     qs = SocialOrg.objects.all() if org_ids is None else SocialOrg.objects.filter(pk__in=list(org_ids))
-    return qs.update(coverage_status=status_expression(today()), full_members=_member_count(True),
-                     members_on_staff=_member_count(False))
+    day = today()
+    changed = qs.alias(new_st=status_expression(day), new_fm=_member_count(True), new_sm=_member_count(False)).filter(
+        ~Q(coverage_status=F("new_st")) | ~Q(full_members=F("new_fm")) | ~Q(members_on_staff=F("new_sm")))
+    return SocialOrg.objects.filter(pk__in=changed.values("pk")).update(
+        coverage_status=status_expression(day), full_members=_member_count(True),
+        members_on_staff=_member_count(False))
 
 
 # ---- contributions to the rollup ---------------------------------------------------------------
@@ -304,15 +312,40 @@ def _prefix_levels(code: str) -> list[str]:
 
 @transaction.atomic
 def rebuild() -> int:
-    """Recompute every org's status and the whole rollup from the dated facts; returns the row count."""
+    """Recompute every org's status and the whole rollup from the dated facts; returns the row count.
+
+    The rollup is compared with what is stored and only the differing rows are written (none when
+    the incremental upkeep was right), with plain ``executemany`` rather than the ORM's per-value
+    preparation.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            # The status query is short-lived; JIT compilation costs more than it saves here.
+            cur.execute("SET LOCAL jit = off")
     refresh_orgs(None)
     rows = compute_rollup()
-    Rollup.objects.all().delete()
-    Rollup.objects.bulk_create(
-        (Rollup(dimension=d, key=k, region=r, **{c: v.get(c, 0) for c in COUNT_FIELDS}) for (d, k, r), v in
-         rows.items()),
-        batch_size=5000,
-    )
+    stored = {(r[0], r[1], r[2]): (r[3], dict(zip(COUNT_FIELDS, r[4:], strict=True)))
+              for r in Rollup.objects.values_list("dimension", "key", "region", "id", *COUNT_FIELDS).iterator()}
+    table = Rollup._meta.db_table
+    gone = [pk for key, (pk, _v) in stored.items() if key not in rows]
+    upserts = []
+    for key, values in rows.items():
+        full = [values.get(c, 0) for c in COUNT_FIELDS]
+        old = stored.get(key)
+        if old is None or [old[1][c] for c in COUNT_FIELDS] != full:
+            upserts.append([*key, *full])
+    with connection.cursor() as cur:
+        for start in range(0, len(gone), 500):
+            chunk = gone[start:start + 500]
+            cur.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        if upserts:
+            cur.executemany(
+                f"INSERT INTO {table} (dimension, key, region, {', '.join(COUNT_FIELDS)}) "
+                f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(COUNT_FIELDS))}) "
+                "ON CONFLICT (dimension, key, region) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in COUNT_FIELDS),
+                upserts,
+            )
     return len(rows)
 
 

@@ -125,7 +125,9 @@ class SocialOrg(InRegion, Timestamped):
     is_demo = models.BooleanField(_("演示数据"), default=False)
     # Derived, stored and kept true by the services (shuniu.coverage.engine); see DOMAIN.md §4.
     coverage_status = models.CharField(
-        _("覆盖状态"), max_length=10, db_index=True, default="none", editable=False,
+        # Not indexed on its own: lists filter it together with an indexed region prefix, and an
+        # index here would make every status change on PostgreSQL a non-HOT update.
+        _("覆盖状态"), max_length=10, default="none", editable=False,
         choices=[("own", _("单独建立党组织")), ("joint", _("联合党组织覆盖")), ("instructor", _("指导员覆盖")),
                  ("mass_org", _("群团组织覆盖")), ("none", _("未覆盖"))],
     )
