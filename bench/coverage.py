@@ -301,11 +301,20 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url", default="", help="PostgreSQL URL; default: a temporary SQLite file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (SQLite file) at the end")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use --database-url as it is (already generated, e.g. by bench/generate.py): "
+                             "migrate it and skip generating")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="shuniu-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
-    env = fresh_database(url, tmp)
+    if args.reuse:
+        if not args.database_url:
+            parser.error("--reuse needs --database-url")
+        env = {**os.environ, "DATABASE_URL": url, "SHUNIU_VAR_DIR": tmp}
+        subprocess.run([sys.executable, "-m", "shuniu.cli", "migrate", "-v0"], check=True, env=env, cwd=ROOT)
+    else:
+        env = fresh_database(url, tmp)
 
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuniu.settings")
@@ -317,9 +326,15 @@ def main() -> None:
 
     from shuniu.demo.services import scenario_generate
 
-    t0 = time.perf_counter()
-    run = scenario_generate(actor="bench", name="national", seed=1, scale=args.scale)
-    print(f"generated: {run.counts} in {time.perf_counter() - t0:.1f}s")
+    if args.reuse:
+        from shuniu.demo.models import ScenarioRun
+
+        run = ScenarioRun.objects.get(name="national")
+        print(f"reusing: {run.counts}")
+    else:
+        t0 = time.perf_counter()
+        run = scenario_generate(actor="bench", name="national", seed=1, scale=args.scale)
+        print(f"generated: {run.counts} in {time.perf_counter() - t0:.1f}s")
 
     rebuild_s = time_rebuild()
     duckdb_s, result = time_duckdb(connection.vendor, connection.settings_dict, url)

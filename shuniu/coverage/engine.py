@@ -277,28 +277,40 @@ def compute_rollup(*, as_of: dt.date | None = None, region: str = "", levels: li
     member_aggs = {"members_full": Count("pk", filter=Q(full=True)),
                    "members_probationary": Count("pk", filter=Q(full=False))}
 
-    def put(dim: str, key: Any, place: str, values: dict[str, Any]) -> None:
-        acc = out[(dim, "" if key is None else str(key), place or "")]
-        for name, v in values.items():
-            if v:
-                acc[name] = acc.get(name, 0) + int(v)
-
     dims = ORG_DIMENSIONS if dimensions is None else {d: ORG_DIMENSIONS[d] for d in dimensions if d != "region"}
-    for level in [None, *LEVEL_FIELDS] if levels is None else levels:
-        for qs, aggs in ((orgs, org_aggs), (party, party_aggs), (members, member_aggs)):
-            if level:
-                for row in qs.exclude(**{level: ""}).values(level).annotate(**aggs):
-                    put("region", "", row[level], {k: row[k] for k in aggs})
-            else:
-                # One group for the whole country (aggregate() cannot use the as-of aliases).
-                for row in qs.annotate(_all=Value(1)).values("_all").annotate(**aggs):
-                    put("region", "", "", {k: row[k] for k in aggs})
-        for dim, attr in dims.items():
-            base = orgs.exclude(**{level: ""}) if level else orgs
-            base = base.exclude(**{f"{attr}__isnull": True}) if attr.endswith("_id") else base.exclude(**{attr: ""})
-            group = [level, attr] if level else [attr]
-            for row in base.values(*group).annotate(**org_aggs):
-                put(dim, row[attr], row[level] if level else "", {k: row[k] for k in org_aggs})
+    wanted = [None, *LEVEL_FIELDS] if levels is None else levels
+    # One GROUP BY per table and dimension at the finest grain (all five prefix columns), rolled up
+    # to every wanted level here: 8 queries instead of one per level and dimension, which on SQLite
+    # at national scale was most of the rebuild.
+    level_pos = [LEVEL_FIELDS.index(level) for level in wanted if level is not None]
+    national = None in wanted
+
+    def roll(dim: str, key: Any, prefixes: tuple[str, ...], names: list[str], vals: tuple[Any, ...]) -> None:
+        k = "" if key is None else str(key)
+        places = [prefixes[i] for i in level_pos if prefixes[i]]
+        if national:
+            places.append("")
+        for place in places:
+            acc = out[(dim, k, place)]
+            for name, v in zip(names, vals, strict=True):
+                if v:
+                    acc[name] = acc.get(name, 0) + int(v)
+
+    n_levels = len(LEVEL_FIELDS)
+    for qs, aggs, table_dims in (
+        (orgs, org_aggs, {"region": None, **dims}),
+        (party, party_aggs, {"region": None}),
+        (members, member_aggs, {"region": None}),
+    ):
+        names = list(aggs)
+        for dim, attr in table_dims.items():
+            base = qs
+            group = list(LEVEL_FIELDS)
+            if attr is not None:
+                base = base.exclude(**{f"{attr}__isnull": True}) if attr.endswith("_id") else base.exclude(**{attr: ""})
+                group.append(attr)
+            for row in base.values_list(*group).annotate(**aggs).values_list(*group, *names):
+                roll(dim, row[n_levels] if attr is not None else "", row[:n_levels], names, row[len(group):])
     return {k: v for k, v in out.items() if any(v.values())}
 
 
