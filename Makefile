@@ -45,6 +45,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev pyproject.toml
 bench: $(VENV)/.installed-bench ## benchmarks (see docs/benchmarks.md); SCALE=0.1 for a quick run
 	$(PY) bench/generate.py --scale $${SCALE:-1}
 	$(PY) bench/coverage.py --scale $${SCALE:-1}
+	$(PY) bench/import.py --rows $$($(PY) -c "print(int(100000 * $${SCALE:-1}))")
 
 clean: ## remove .venv and var/
 	rm -rf $(VENV) var

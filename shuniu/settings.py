@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "shuniu.core",
     "shuniu.accounts",
     "shuniu.audit",
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "shuniu.party",
     "shuniu.coverage",
     "shuniu.demo",
+    "shuniu.imports",
     "shuniu.web",
 ]
 

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shuniu.api.api import api
+
 admin.site.site_header = "枢纽 · 社会组织党建管理"
 admin.site.site_title = "枢纽"
 admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("imports/", include("shuniu.imports.urls")),
     path("", include("shuniu.web.urls")),
 ]

@@ -175,6 +175,21 @@ class Scope:
         return fn(type(obj)._default_manager.filter(pk=obj.pk)).exists()
 
 
+# Roles that may read full ID and phone numbers (within their scope); everyone else sees them masked.
+PERSONAL_DATA_ROLES = frozenset({"admin", "city_officer", "district_officer", "secretary"})
+
+
+def can_see_personal_data(user: User | Any) -> bool:
+    """Whether ``user`` may see full ID and phone numbers of the people in their scope.
+
+    The one place that decides it: pages, the API and exports ask here. Lists never show full
+    numbers whatever the role; a detail shows them only when this is true.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser or user.role in PERSONAL_DATA_ROLES)
+
+
 def check_write(actor: Any, obj: Model | None = None, *, region_code: str | None = None) -> None:
     """Raise PermissionDenied unless ``actor`` may write ``obj`` / place something in ``region_code``.
 

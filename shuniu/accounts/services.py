@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -95,6 +96,11 @@ def token_create(*, actor: Any, user: User) -> str:
     return token
 
 
+# How stale ``last_used_at`` may get: writing it on every request would make each API read a
+# write too (on SQLite one writer at a time), for a figure that only needs to say "in use lately".
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
+
+
 def token_user(token: str) -> User | None:
     """The active user holding an unrevoked ``token``, or None."""
     from django.utils import timezone
@@ -103,5 +109,7 @@ def token_user(token: str) -> User | None:
              .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True).first())
     if found is None:
         return None
-    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,12 +28,12 @@ class Errors:
             raise ValidationError(self.by_field)
 
 
-def require(errors: Errors, field: str, value: Any, label: str) -> None:
+def require(errors: Errors, field: str, value: Any, label: Any) -> None:
     if value in (None, ""):
         errors.add(field, _("%(label)s不能为空（规则：必填）") % {"label": label}, "required")
 
 
-def as_date(errors: Errors, field: str, value: Any, label: str) -> dt.date | None:
+def as_date(errors: Errors, field: str, value: Any, label: Any) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.date):
@@ -45,8 +46,18 @@ def as_date(errors: Errors, field: str, value: Any, label: str) -> dt.date | Non
         return None
 
 
-def choice(errors: Errors, field: str, value: Any, choices: Any, label: str) -> str:
-    if value not in choices.values:
+@cache
+def _values(choices: Any) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
+def choice(errors: Errors, field: str, value: Any, choices: Any, label: Any) -> str:
+    # The set is cached: ``choices.values`` builds a new list on every access.
+    try:
+        valid = value in _values(choices)
+    except TypeError:  # unhashable input (a list from a form or JSON)
+        valid = False
+    if not valid:
         errors.add(
             field,
             _("%(label)s“%(value)s”无效（规则：取值为 %(allowed)s 之一）")
@@ -56,6 +67,6 @@ def choice(errors: Errors, field: str, value: Any, choices: Any, label: str) -> 
     return str(value)
 
 
-def not_in_future(errors: Errors, field: str, value: dt.date | None, label: str) -> None:
+def not_in_future(errors: Errors, field: str, value: dt.date | None, label: Any) -> None:
     if value is not None and value > dt.date.today():
         errors.add(field, _("%(label)s不能晚于今天（规则：日期不在未来）") % {"label": label}, "future")

@@ -7,6 +7,7 @@ rule (GB 32100-2015 for the USCC, GB 11643-1999 for the citizen ID number), in t
 from __future__ import annotations
 
 import unicodedata
+from operator import mul
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -16,7 +17,10 @@ from stdnum.cn import ric, uscc
 
 def normalize_code(value: str) -> str:
     """Full-width digits and letters to ASCII, spaces and dashes removed, upper case."""
-    return unicodedata.normalize("NFKC", value or "").replace(" ", "").replace("-", "").strip().upper()
+    value = value or ""
+    if not value.isascii():  # NFKC only where it can change something: full-width characters
+        value = unicodedata.normalize("NFKC", value)
+    return value.replace(" ", "").replace("-", "").strip().upper()
 
 
 def _reason(exc: stdnum_exc.ValidationError) -> str:
@@ -29,9 +33,29 @@ def _reason(exc: stdnum_exc.ValidationError) -> str:
     return _("格式不正确")
 
 
+# GB 32100-2015: the character set and the weights of the check character (as python-stdnum's uscc).
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def _uscc_is_valid(number: str) -> bool:
+    """python-stdnum's ``uscc.validate`` checks without its exceptions and cleaning, about ten times
+    faster; an import validates 100,000 codes. A property test checks that the two agree."""
+    if len(number) != 18 or not (number[:8].isascii() and number[:8].isdigit()):
+        return False
+    try:
+        total = sum(map(mul, map(_USCC_VALUE.__getitem__, number[:17]), _USCC_WEIGHTS))
+    except KeyError:
+        return False
+    return number[17] == _USCC_ALPHABET[(31 - total) % 31]
+
+
 def validate_uscc(value: str, field: str = "uscc") -> str:
     """Return the normalized USCC or raise a ValidationError naming field and rule."""
     number = normalize_code(value)
+    if _uscc_is_valid(number):
+        return number
     try:
         return str(uscc.validate(number))
     except stdnum_exc.ValidationError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,7 +32,7 @@ from shuniu.party.models import (
     PartyOrgKind,
 )
 from shuniu.registry.models import OrgStatus, SocialOrg
-from shuniu.registry.services import region_get
+from shuniu.registry.services import OrgLookups, region_get
 
 _DEFAULT_FORMATION = {
     PartyOrgKind.JOINT_BRANCH: Formation.JOINT,
@@ -60,26 +60,10 @@ def party_org_create(
     The region defaults to that of the first covered org, else the superior's.
     """
     errors = Errors()
-    require(errors, "name", (name or "").strip(), _("名称"))
-    choice(errors, "kind", kind, PartyOrgKind, _("类别"))
-    formation = formation or _DEFAULT_FORMATION.get(kind, Formation.STANDALONE)  # type: ignore[call-overload]
-    choice(errors, "formation", formation, Formation, _("组建方式"))
-    est = as_date(errors, "established_on", established_on, _("成立日期"))
-    require(errors, "established_on", est, _("成立日期"))
-    not_in_future(errors, "established_on", est, _("成立日期"))
     covers = list(covers)
-    if region_code:
-        region = region_get(errors, "region_code", region_code)
-    elif covers:
-        region = covers[0].region
-    elif superior is not None:
-        region = superior.region
-    else:
-        region = region_get(errors, "region_code", region_code)
-    if superior is not None and superior.dissolved_on is not None:
-        errors.add("superior", _("上级党组织已撤销（规则：须隶属现有党组织）"), "superior")
-    if kind == PartyOrgKind.JOINT_BRANCH and formation == Formation.STANDALONE:
-        errors.add("formation", _("联合党支部不能为单独组建（规则：Opinions art. 10）"), "formation")
+    formation, est, region = clean_party_org(errors, name=name, kind=kind, formation=formation,
+                                             established_on=established_on, superior=superior,
+                                             region_code=region_code, covers=covers)
     errors.raise_if_any()
     assert region is not None and est is not None
     if superior is not None:
@@ -105,6 +89,35 @@ def party_org_create(
         errors.raise_if_any()
     record(actor=actor, action="party_org.create", target=party_org, changes=diff({}, snapshot(party_org)))
     return party_org
+
+
+def clean_party_org(errors: Errors, *, name: str, kind: str, formation: str | None, established_on: Any,
+                    superior: PartyOrg | None, region_code: str | None, covers: list[SocialOrg],
+                    lookups: OrgLookups | None = None) -> tuple[str, dt.date | None, Any]:
+    """The rules for establishing a party org (``party_org_create`` and the import): returns the
+    formation (defaulted from the kind), the establishment date and the region (given, else the
+    first covered org's, else the superior's)."""
+    require(errors, "name", (name or "").strip(), _("名称"))
+    choice(errors, "kind", kind, PartyOrgKind, _("类别"))
+    formation = formation or _DEFAULT_FORMATION.get(kind, Formation.STANDALONE)  # type: ignore[call-overload]
+    choice(errors, "formation", formation, Formation, _("组建方式"))
+    est = as_date(errors, "established_on", established_on, _("成立日期"))
+    require(errors, "established_on", est, _("成立日期"))
+    not_in_future(errors, "established_on", est, _("成立日期"))
+    more = [lookups] if lookups else []
+    if region_code:
+        region = region_get(errors, "region_code", region_code, *more)
+    elif covers:
+        region = covers[0].region
+    elif superior is not None:
+        region = superior.region
+    else:
+        region = region_get(errors, "region_code", region_code, *more)
+    if superior is not None and superior.dissolved_on is not None:
+        errors.add("superior", _("上级党组织已撤销（规则：须隶属现有党组织）"), "superior")
+    if kind == PartyOrgKind.JOINT_BRANCH and formation == Formation.STANDALONE:
+        errors.add("formation", _("联合党支部不能为单独组建（规则：Opinions art. 10）"), "formation")
+    return str(formation), est, region
 
 
 @transaction.atomic
@@ -178,15 +191,22 @@ def party_org_dissolve(*, actor: Any, party_org: PartyOrg, on: Any, reason: str)
     return party_org
 
 
-def _coverage_add(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt.date) -> PartyOrgCoverage | None:
+def clean_coverage(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt.date, *,
+                   already_open: bool) -> None:
+    """The rules for a party org starting to cover an org (``coverage_add`` and the import)."""
     if org.status != OrgStatus.ACTIVE:
         errors.add("org", _("“%(o)s”已注销，不能纳入党组织覆盖") % {"o": org}, "state")
     if party_org.dissolved_on is not None:
         errors.add("party_org", _("党组织已撤销"), "state")
     if start < party_org.established_on:
         errors.add("started_on", _("覆盖起始日期不能早于党组织成立日期"), "date_order")
-    if PartyOrgCoverage.objects.filter(party_org=party_org, org=org, ended_on__isnull=True).exists():
+    if already_open:
         errors.add("org", _("“%(o)s”已由该党组织覆盖") % {"o": org}, "unique")
+
+
+def _coverage_add(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt.date) -> PartyOrgCoverage | None:
+    clean_coverage(errors, party_org, org, start, already_open=PartyOrgCoverage.objects.filter(
+        party_org=party_org, org=org, ended_on__isnull=True).exists())
     if errors.by_field:
         return None
     return PartyOrgCoverage.objects.create(party_org=party_org, org=org, started_on=start)
@@ -234,7 +254,17 @@ def coverage_end(*, actor: Any, coverage: PartyOrgCoverage, ended_on: Any, reaso
 
 # ---- members ----------------------------------------------------------------------------------
 
-def _member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | None) -> dict[str, Any]:
+def _id_hash_owner(digest: str) -> int | None:
+    """The member registered with this ID-number hash, if any (one query)."""
+    return PartyMember.objects.filter(id_number_hash=digest).values_list("pk", flat=True).first()
+
+
+def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | Any | None,
+                        id_hash_owner: Callable[[str], int | None] = _id_hash_owner) -> dict[str, Any]:
+    """Validate and convert a member's fields: the rules of ``member_create`` / ``member_update`` and
+    of the member import, which passes ``id_hash_owner`` answered from memory for a whole file and,
+    for ``member``, anything with ``pk``, ``status``, ``full_on``, ``admitted_on``, ``relation_org``
+    and ``relation_elsewhere``."""
     out: dict[str, Any] = {}
     if "name" in data:
         require(errors, "name", (data["name"] or "").strip(), _("姓名"))
@@ -252,10 +282,8 @@ def _member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | N
                 errors.merge(exc)
             else:
                 digest = crypto.keyed_hash(number)
-                clash = PartyMember.objects.filter(id_number_hash=digest)
-                if member is not None:
-                    clash = clash.exclude(pk=member.pk)
-                if clash.exists():
+                owner = id_hash_owner(digest)
+                if owner is not None and (member is None or owner != member.pk):
                     errors.add("id_number", _("公民身份号码%(m)s已登记为其他党员（规则：号码唯一）")
                                % {"m": crypto.mask_id_number(number)}, "unique")
                 out.update(id_number_encrypted=crypto.encrypt(number), id_number_hash=digest,
@@ -311,9 +339,10 @@ _MEMBER_FIELDS = {
 }
 
 
-def _place_member(member: PartyMember, errors: Errors, region_code: str | None) -> None:
+def place_member(member: PartyMember, errors: Errors, region_code: str | None,
+                  lookups: OrgLookups | None = None) -> None:
     if region_code:
-        region = region_get(errors, "region_code", region_code)
+        region = region_get(errors, "region_code", region_code, *([lookups] if lookups else []))
     elif member.workplace_id:
         region = member.workplace.region  # type: ignore[union-attr]
     elif member.relation_org_id:
@@ -333,9 +362,9 @@ def member_create(*, actor: Any, **data: Any) -> PartyMember:
         if not data.get(field):
             require(errors, field, data.get(field), label)
     region_code = data.get("region_code")
-    values = _member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, None)
+    values = clean_member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, None)
     member = PartyMember(**values)
-    _place_member(member, errors, region_code)
+    place_member(member, errors, region_code)
     errors.raise_if_any()
     for target in (member.workplace, member.relation_org):
         if target is not None:
@@ -359,11 +388,11 @@ def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMembe
     before = snapshot(member)
     old_workplace = member.workplace_id
     region_code = data.get("region_code")
-    values = _member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, member)
+    values = clean_member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, member)
     for key, value in values.items():
         setattr(member, key, value)
     if region_code or "workplace" in data or "relation_org" in data:
-        _place_member(member, errors, region_code)
+        place_member(member, errors, region_code)
     errors.raise_if_any()
     if region_code:
         check_write(actor, region_code=member.region_id)
@@ -420,18 +449,8 @@ def instructor_create(
     is_demo: bool = False,
 ) -> Instructor:
     errors = Errors()
-    require(errors, "name", (name or "").strip(), _("姓名"))
-    choice(errors, "kind", kind, InstructorKind, _("类别"))
-    region = region_get(errors, "region_code", region_code)
-    if capacity < 1:
-        errors.add("capacity", _("可联系组织数至少为 1"), "min")
-    values: dict[str, Any] = {}
-    if phone:
-        try:
-            p = validate_phone(phone)
-            values.update(phone_encrypted=crypto.encrypt(p), phone_masked=crypto.mask_phone(p))
-        except ValidationError as exc:
-            errors.merge(exc)
+    region, values = clean_instructor(errors, name=name, kind=kind, region_code=region_code, phone=phone,
+                                      capacity=capacity)
     errors.raise_if_any()
     assert region is not None
     check_write(actor, region_code=region.code)
@@ -441,6 +460,25 @@ def instructor_create(
     instructor.save()
     record(actor=actor, action="instructor.create", target=instructor, changes=diff({}, snapshot(instructor)))
     return instructor
+
+
+def clean_instructor(errors: Errors, *, name: str, kind: str, region_code: Any, phone: str, capacity: Any,
+                     lookups: OrgLookups | None = None) -> tuple[Any, dict[str, Any]]:
+    """The rules for an instructor (``instructor_create`` and the import): the region, and the
+    encrypted and masked phone."""
+    require(errors, "name", (name or "").strip(), _("姓名"))
+    choice(errors, "kind", kind, InstructorKind, _("类别"))
+    region = region_get(errors, "region_code", region_code, *([lookups] if lookups else []))
+    if not isinstance(capacity, int) or capacity < 1:
+        errors.add("capacity", _("可联系组织数至少为 1"), "min")
+    values: dict[str, Any] = {}
+    if phone:
+        try:
+            p = validate_phone(phone)
+            values.update(phone_encrypted=crypto.encrypt(p), phone_masked=crypto.mask_phone(p))
+        except ValidationError as exc:
+            errors.merge(exc)
+    return region, values
 
 
 @transaction.atomic

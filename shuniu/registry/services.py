@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.scopes import check_write
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
+from shuniu.core.sql import select_in
 from shuniu.core.validators import validate_uscc
 from shuniu.coverage.engine import track
 from shuniu.regions.codes import InvalidRegionCode, parse
@@ -33,9 +36,115 @@ from shuniu.registry.models import (
 
 # Registration authority level → the region level at which that authority sits.
 _AUTHORITY_REGION_LEVEL = {"province": "province", "city": "city", "county": "county"}
+# The Ministry of Civil Affairs (national registration) is recorded at Beijing.
+_NATIONAL_AUTHORITY_REGION = "11"
 
 
-def region_get(errors: Errors, field: str, code: Any) -> Region | None:
+class OrgLookups:
+    """Where the org rules look things up: regions, industries, who holds a USCC, supervisory units.
+
+    This default asks the database as it goes, one org at a time, as the services need.
+    ``CachedOrgLookups`` answers the same questions from dictionaries loaded once for a whole
+    spreadsheet, so that the importer applies exactly these rules without a query per row.
+    """
+
+    def region(self, short: str) -> Region | None:
+        """The current (not retired) division with this short code."""
+        return Region.objects.filter(code=short, retired_on__isnull=True).first()
+
+    def any_region(self, short: str) -> Region | None:
+        return Region.objects.filter(code=short).first()
+
+    def industry(self, value: str) -> Industry | None:
+        """The industry whose code, else whose name, is ``value``."""
+        return Industry.objects.filter(code=value).first() or Industry.objects.filter(name=value).first()
+
+    def uscc_owner(self, code: str) -> int | None:
+        """The id of the org holding this (normalized) USCC, if any."""
+        return SocialOrg.objects.filter(uscc=code).values_list("pk", flat=True).first()
+
+    def supervisory_unit(self, name: str) -> SupervisoryUnit:
+        return supervisory_unit_get_or_create(name)
+
+    def authority_region(self, level: str, region: Region) -> Region | None:
+        """The region of the registration authority of an org at ``level`` placed in ``region``."""
+        target = _AUTHORITY_REGION_LEVEL.get(level)
+        if target is None:
+            return self.any_region(_NATIONAL_AUTHORITY_REGION)
+        short = getattr(region, f"{target}_code")
+        return self.any_region(short) if short else None
+
+
+class CachedOrgLookups(OrgLookups):
+    """``OrgLookups`` answered from memory: call ``load`` once with every value a file mentions.
+
+    Supervisory units named but not yet known are returned unsaved and listed in ``new_units``; the
+    caller saves them in its transaction (the services' ``get_or_create`` would write while validating).
+    """
+
+    def __init__(self) -> None:
+        self.regions: dict[str, Region] = {}
+        self.industries: dict[str, Industry] = {}
+        self.usccs: dict[str, int] = {}
+        self.units: dict[str, SupervisoryUnit] = {}
+        self.new_units: dict[str, SupervisoryUnit] = {}
+
+    def load(self, *, region_codes: Iterable[str] = (), usccs: Iterable[str] = (), unit_names: Iterable[str] = (),
+             chunk: int = 900) -> CachedOrgLookups:
+        """Load the divisions for ``region_codes`` (short codes; with their province, city and county,
+        where registration authorities sit), all industries, the owners of ``usccs`` and the
+        supervisory units (without a region) named ``unit_names``."""
+        shorts = {c for c in region_codes if c}
+        wanted = set(shorts) | {_NATIONAL_AUTHORITY_REGION}
+        for code in shorts:
+            wanted.update(code[:n] for n in (2, 4, 6) if len(code) > n)
+        wanted -= set(self.regions)
+        for part in _chunks(sorted(wanted), chunk):
+            self.regions.update((r.code, r) for r in Region.objects.filter(code__in=part))
+        if not self.industries:
+            for ind in Industry.objects.all():
+                self.industries[ind.code] = ind
+                self.industries.setdefault(ind.name, ind)
+        todo = sorted({u for u in usccs if u} - set(self.usccs))
+        if todo:
+            # Plain SQL: the ORM's preparation of 100,000 lookup values costs more than the queries.
+            table = connection.ops.quote_name(SocialOrg._meta.db_table)
+            self.usccs.update(select_in(f"SELECT uscc, id FROM {table} WHERE {{where}}", "uscc", todo))
+        names = sorted({n.strip() for n in unit_names if n and n.strip()} - set(self.units))
+        for part in _chunks(names, chunk):
+            self.units.update((u.name, u) for u in SupervisoryUnit.objects.filter(name__in=part, region__isnull=True))
+        return self
+
+    def region(self, short: str) -> Region | None:
+        found = self.regions.get(short)
+        return found if found is not None and found.retired_on is None else None
+
+    def any_region(self, short: str) -> Region | None:
+        return self.regions.get(short)
+
+    def industry(self, value: str) -> Industry | None:
+        return self.industries.get(value)
+
+    def uscc_owner(self, code: str) -> int | None:
+        return self.usccs.get(code)
+
+    def supervisory_unit(self, name: str) -> SupervisoryUnit:
+        name = name.strip()
+        unit = self.units.get(name)
+        if unit is None:
+            unit = self.units[name] = self.new_units[name] = SupervisoryUnit(name=name, region=None)
+        return unit
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+_DB_LOOKUPS = OrgLookups()
+
+
+def region_get(errors: Errors, field: str, code: Any, lookups: OrgLookups = _DB_LOOKUPS) -> Region | None:
     """The active region for ``code`` (2/4/6/9/12-digit), or an error naming the field."""
     if code in (None, ""):
         errors.add(field, _("地区代码不能为空（规则：必填）"), "required")
@@ -45,19 +154,10 @@ def region_get(errors: Errors, field: str, code: Any) -> Region | None:
     except InvalidRegionCode:
         errors.add(field, _("地区代码“%(code)s”格式不正确（规则：2、4、6、9 或 12 位数字）") % {"code": code}, "region")
         return None
-    region = Region.objects.filter(code=short, retired_on__isnull=True).first()
+    region = lookups.region(short)
     if region is None:
         errors.add(field, _("地区代码“%(code)s”不存在或已撤销（规则：须为现行行政区划）") % {"code": code}, "region")
     return region
-
-
-def _authority_region(level: str, region: Region) -> Region | None:
-    """The region of the registration authority of an org placed in ``region``."""
-    target = _AUTHORITY_REGION_LEVEL.get(level)
-    if target is None:  # national: the Ministry of Civil Affairs, recorded at Beijing
-        return Region.objects.filter(code="11").first()
-    short = getattr(region, f"{target}_code")
-    return Region.objects.filter(code=short).first() if short else None
 
 
 def supervisory_unit_get_or_create(name: str, region: Region | None = None) -> SupervisoryUnit:
@@ -65,15 +165,56 @@ def supervisory_unit_get_or_create(name: str, region: Region | None = None) -> S
     return unit
 
 
-def _clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg | None) -> dict[str, Any]:
-    """Validate and convert the public fields of an org; returns model attribute values."""
+# Labels are lazy so that the rules format them (in the user's language) only when reporting an error.
+_LABELS = {
+    "name": gettext_lazy("名称"), "type": gettext_lazy("类型"), "uscc": gettext_lazy("统一社会信用代码"),
+    "region_code": gettext_lazy("所在地区代码"), "registration_level": gettext_lazy("登记管理机关级别"),
+    "established_on": gettext_lazy("成立日期"), "trade_union_on": gettext_lazy("工会成立日期"),
+    "youth_league_on": gettext_lazy("团组织成立日期"), "evaluation_grade": gettext_lazy("评估等级"),
+    "deregistered_on": gettext_lazy("注销日期"),
+}
+_REQUIRED_ON_CREATE = ("name", "type", "region_code", "registration_level")
+_NAME_MAX = SocialOrg._meta.get_field("name").max_length
+_UNIT_MAX = SupervisoryUnit._meta.get_field("name").max_length
+
+
+def clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg | Any | None,
+                     lookups: OrgLookups = _DB_LOOKUPS, memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """Validate and convert the public fields of an org; returns model attribute values.
+
+    The one set of org rules: ``org_create`` / ``org_update`` and the spreadsheet importer call it.
+    ``instance`` is the org being changed (anything with ``pk``, ``type`` and ``evaluation_year``),
+    None for a new one, in which case the required fields are checked too. ``lookups`` says where
+    regions, industries, USCC owners and supervisory units are found. With ``memo`` (a dict kept
+    across calls) the rules that depend on a field's value alone run once per distinct value: a
+    spreadsheet repeats the same region, type or date on thousands of rows.
+    """
     out: dict[str, Any] = {}
-    if "name" in data:
-        name = (data["name"] or "").strip()
-        require(errors, "name", name, _("名称"))
-        out["name"] = name
-    if "type" in data:
-        out["type"] = choice(errors, "type", data["type"], OrgType, _("类型"))
+    creating = instance is None
+    if creating:
+        for field in _REQUIRED_ON_CREATE:
+            if data.get(field) in (None, ""):
+                require(errors, field, None, _LABELS[field])
+    for field, value in data.items():
+        if field not in _VALUE_RULES:
+            continue
+        if creating and field in _REQUIRED_ON_CREATE and value in (None, ""):
+            continue  # reported as required above
+        if field == "name" and value.__class__ is str and 0 < len(value.strip()) <= _NAME_MAX:
+            out["name"] = value.strip()  # the common case, without the general path's bookkeeping
+            continue
+        if memo is None or field == "name":  # names hardly repeat
+            result, errs = _clean_org_value(field, value, lookups)
+        else:
+            try:
+                result, errs = memo[(field, value)]
+            except KeyError:
+                result, errs = memo[(field, value)] = _clean_org_value(field, value, lookups)
+            except TypeError:  # an unhashable value: nothing to share
+                result, errs = _clean_org_value(field, value, lookups)
+        if errs:
+            errors.by_field.setdefault(field, []).extend(errs)
+        out[_VALUE_RULES[field]] = result
     org_type = out.get("type", instance.type if instance else "")
     if "uscc" in data:
         raw = (data["uscc"] or "").strip()
@@ -84,66 +225,108 @@ def _clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg 
         else:
             try:
                 out["uscc"] = validate_uscc(raw)
-            except Exception as exc:  # ValidationError with the field and rule
-                errors.merge(exc)  # type: ignore[arg-type]
+            except ValidationError as exc:  # with the field and rule
+                errors.merge(exc)
             else:
-                clash = SocialOrg.objects.filter(uscc=out["uscc"])
-                if instance is not None:
-                    clash = clash.exclude(pk=instance.pk)
-                if clash.exists():
+                owner = lookups.uscc_owner(out["uscc"])
+                if owner is not None and (instance is None or owner != instance.pk):
                     errors.add("uscc", _("统一社会信用代码“%(v)s”已被其他组织使用（规则：代码唯一）") % {"v": raw}, "unique")
     elif instance is None and org_type and org_type != OrgType.COMMUNITY_ORG:
         errors.add("uscc", _("统一社会信用代码不能为空（规则：仅社区社会组织可无代码）"), "required")
-    if "region_code" in data:
-        out["region"] = region_get(errors, "region_code", data["region_code"])
-    if "registration_level" in data:
-        out["registration_level"] = choice(
-            errors, "registration_level", data["registration_level"], RegistrationLevel, _("登记管理机关级别")
-        )
-    if "supervisory_unit" in data:
-        unit = data["supervisory_unit"]
-        out["supervisory_unit"] = (
-            supervisory_unit_get_or_create(unit) if isinstance(unit, str) and unit.strip() else (unit or None)
-        )
-    if "industry" in data:
-        ind = data["industry"]
-        if isinstance(ind, str) and ind:
-            found = Industry.objects.filter(code=ind).first() or Industry.objects.filter(name=ind).first()
-            if found is None:
-                errors.add("industry", _("行业“%(v)s”不存在（规则：须为已登记的行业）") % {"v": ind}, "industry")
-            out["industry"] = found
-        else:
-            out["industry"] = ind or None
-    if "full_time_staff" in data:
-        try:
-            staff = int(data["full_time_staff"] or 0)
-            if staff < 0:
-                raise ValueError
-            out["full_time_staff"] = staff
-        except (TypeError, ValueError):
-            errors.add("full_time_staff", _("专职人员数“%(v)s”无效（规则：非负整数）") % {"v": data["full_time_staff"]},
-                       "integer")
-    for field, label in (("established_on", _("成立日期")), ("trade_union_on", _("工会成立日期")),
-                         ("youth_league_on", _("团组织成立日期"))):
-        if field in data:
-            out[field] = as_date(errors, field, data[field], label)
-            not_in_future(errors, field, out[field], label)
-    for flag in ("has_trade_union", "has_youth_league", "is_demo"):
-        if flag in data:
-            out[flag] = bool(data[flag])
-    if "evaluation_grade" in data:
-        grade = data["evaluation_grade"] or ""
-        if grade:
-            choice(errors, "evaluation_grade", grade, Grade, _("评估等级"))
-        out["evaluation_grade"] = grade
-    if "evaluation_year" in data:
-        out["evaluation_year"] = int(data["evaluation_year"]) if data["evaluation_year"] else None
     if out.get("evaluation_grade") and not out.get("evaluation_year", getattr(instance, "evaluation_year", None)):
         errors.add("evaluation_year", _("填写评估等级时须填写评估年度（规则：等级有效期 5 年，自评估年度起算）"), "required")
-    unknown = set(data) - _ORG_FIELDS
-    for field in sorted(unknown):
-        errors.add(field, _("未知字段“%(f)s”") % {"f": field}, "unknown")
+    if not _ORG_FIELDS.issuperset(data):
+        for field in sorted(set(data) - _ORG_FIELDS):
+            errors.add(field, _("未知字段“%(f)s”") % {"f": field}, "unknown")
     return out
+
+
+# Fields whose rules depend on their own value only → the attribute ``clean_org_fields`` returns.
+_VALUE_RULES = {
+    "name": "name", "type": "type", "region_code": "region", "registration_level": "registration_level",
+    "supervisory_unit": "supervisory_unit", "industry": "industry", "full_time_staff": "full_time_staff",
+    "established_on": "established_on", "trade_union_on": "trade_union_on", "youth_league_on": "youth_league_on",
+    "has_trade_union": "has_trade_union", "has_youth_league": "has_youth_league", "is_demo": "is_demo",
+    "evaluation_grade": "evaluation_grade", "evaluation_year": "evaluation_year",
+}
+
+
+def _clean_org_value(field: str, value: Any, lookups: OrgLookups) -> tuple[Any, list[ValidationError]]:
+    """One field's value: converted, and the errors it alone causes."""
+    errors = Errors()
+    result: Any = value
+    if field == "name":
+        result = (value or "").strip()
+        if not result:
+            require(errors, "name", result, _LABELS["name"])
+        elif len(result) > _NAME_MAX:
+            errors.add("name", _("名称过长（规则：不超过 %(n)s 个字符）") % {"n": _NAME_MAX}, "max_length")
+    elif field == "type":
+        result = choice(errors, "type", value, OrgType, _LABELS["type"])
+    elif field == "region_code":
+        result = region_get(errors, "region_code", value, lookups)
+    elif field == "registration_level":
+        result = choice(errors, "registration_level", value, RegistrationLevel, _LABELS["registration_level"])
+    elif field == "supervisory_unit":
+        if isinstance(value, str) and value.strip():
+            if len(value.strip()) > _UNIT_MAX:
+                errors.add("supervisory_unit", _("业务主管单位名称过长（规则：不超过 %(n)s 个字符）") % {"n": _UNIT_MAX},
+                           "max_length")
+                result = None
+            else:
+                result = lookups.supervisory_unit(value)
+        else:
+            result = value or None
+    elif field == "industry":
+        if isinstance(value, str) and value:
+            result = lookups.industry(value)
+            if result is None:
+                errors.add("industry", _("行业“%(v)s”不存在（规则：须为已登记的行业）") % {"v": value}, "industry")
+        else:
+            result = value or None
+    elif field == "full_time_staff":
+        try:
+            result = int(value or 0)
+            if result < 0 or (result != value and isinstance(value, float)):
+                raise ValueError
+        except (TypeError, ValueError):
+            result = None
+            errors.add("full_time_staff", _("专职人员数“%(v)s”无效（规则：非负整数）") % {"v": value}, "integer")
+    elif field in ("established_on", "trade_union_on", "youth_league_on"):
+        result = as_date(errors, field, value, _LABELS[field])
+        if result is not None:
+            not_in_future(errors, field, result, _LABELS[field])
+    elif field in ("has_trade_union", "has_youth_league", "is_demo"):
+        result = bool(value)
+    elif field == "evaluation_grade":
+        result = value or ""
+        if result:
+            choice(errors, "evaluation_grade", result, Grade, _LABELS["evaluation_grade"])
+    elif field == "evaluation_year":
+        try:
+            result = int(value) if value else None
+            if result is not None and not 1949 <= result <= dt.date.today().year:
+                raise ValueError
+        except (TypeError, ValueError):
+            result = None
+            errors.add("evaluation_year", _("评估年度“%(v)s”无效（规则：1949 年至今的年份）") % {"v": value}, "year")
+    return result, errors.by_field.get(field, [])
+
+
+def clean_deregistration(errors: Errors, on: Any, *, established_on: dt.date | None,
+                         already: bool) -> dt.date | None:
+    """The rules for deregistering (注销) an org on ``on``; shared by ``org_deregister`` and imports."""
+    day = as_date(errors, "deregistered_on", on, _LABELS["deregistered_on"])
+    if day is None:
+        if "deregistered_on" not in errors.by_field:
+            require(errors, "deregistered_on", None, _LABELS["deregistered_on"])
+        return None
+    if already:
+        errors.add("status", _("该组织已注销（规则：不能重复注销）"), "state")
+    if established_on and day < established_on:
+        errors.add("deregistered_on", _("注销日期不能早于成立日期"), "date_order")
+    not_in_future(errors, "deregistered_on", day, _LABELS["deregistered_on"])
+    return day
 
 
 _ORG_FIELDS = {
@@ -158,12 +341,8 @@ def org_create(*, actor: Any, **data: Any) -> SocialOrg:
     """Register a social org. Required: name, type, region_code, registration_level; uscc unless
     the type is community_org."""
     errors = Errors()
-    for field, label in (("name", _("名称")), ("type", _("类型")), ("region_code", _("所在地区代码")),
-                         ("registration_level", _("登记管理机关级别"))):
-        if not data.get(field):
-            require(errors, field, data.get(field), label)
     hub = data.get("hub")
-    values = _clean_org_fields(errors, {k: v for k, v in data.items() if v is not None or k == "uscc"}, None)
+    values = clean_org_fields(errors, {k: v for k, v in data.items() if v is not None or k == "uscc"}, None)
     errors.raise_if_any()
     region: Region = values.pop("region")
     check_write(actor, region_code=region.code)
@@ -171,7 +350,7 @@ def org_create(*, actor: Any, **data: Any) -> SocialOrg:
         check_write(actor, hub)
     reg_region = (
         region_get(errors, "registration_region_code", data["registration_region_code"])
-        if data.get("registration_region_code") else _authority_region(values["registration_level"], region)
+        if data.get("registration_region_code") else _DB_LOOKUPS.authority_region(values["registration_level"], region)
     )
     errors.raise_if_any()
     org = SocialOrg(**values, registration_region=reg_region or region)
@@ -193,7 +372,7 @@ def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
     hub = data.pop("hub", ...)
     if hub is not ... and hub is not None:
         check_write(actor, hub)
-    values = _clean_org_fields(errors, data, org)
+    values = clean_org_fields(errors, data, org)
     errors.raise_if_any()
     before = snapshot(org)
     region = values.pop("region", None)
@@ -221,22 +400,15 @@ def org_deregister(*, actor: Any, org: SocialOrg, on: Any, reason: str = "") -> 
     """Deregister (注销) an org: it leaves the population from ``on``; the row is kept."""
     check_write(actor, org)
     errors = Errors()
-    day = as_date(errors, "deregistered_on", on, _("注销日期"))
-    require(errors, "deregistered_on", day, _("注销日期"))
+    day = clean_deregistration(errors, on, established_on=org.established_on,
+                               already=org.status == OrgStatus.DEREGISTERED)
     errors.raise_if_any()
     assert day is not None
-    on = day
-    if org.status == OrgStatus.DEREGISTERED:
-        errors.add("status", _("该组织已注销（规则：不能重复注销）"), "state")
-    if org.established_on and on < org.established_on:
-        errors.add("deregistered_on", _("注销日期不能早于成立日期"), "date_order")
-    not_in_future(errors, "deregistered_on", on, _("注销日期"))
-    errors.raise_if_any()
     before = snapshot(org)
     with track() as t:
         t.touch(orgs=[org.pk])
         org.status = OrgStatus.DEREGISTERED
-        org.deregistered_on = on
+        org.deregistered_on = day
         org.save(update_fields=["status", "deregistered_on", "updated_at"])
     changes = diff(before, snapshot(org))
     if reason:

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django import template
+
+from shuniu.web.figures import STATUS_COLORS, STATUS_SHORT, drill_url
 
 register = template.Library()
 
@@ -7,3 +11,32 @@ register = template.Library()
 def pct(value: float | None) -> str:
     """0.6784 → "67.8%" (rates are fractions everywhere; one decimal as in the statistics tables)."""
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def n(value: Any) -> str:
+    """10576 → "10,576"."""
+    return f"{value:,}" if isinstance(value, int) else ("—" if value is None else str(value))
+
+
+@register.simple_tag
+def drill(**params: Any) -> str:
+    """The org list behind a figure: {% drill region=row.region status="own" %}."""
+    return drill_url(**params)
+
+
+@register.filter
+def status_short(code: str) -> str:
+    return str(STATUS_SHORT.get(code, code))
+
+
+@register.filter
+def status_color(code: str) -> str:
+    return STATUS_COLORS.get(code, "#999")
+
+
+@register.filter
+def load_pct(instructor: Any) -> int:
+    """An instructor's current assignments as a percentage of capacity, capped at 100 for the bar."""
+    cap = getattr(instructor, "capacity", 0) or 0
+    return min(100, round(100 * getattr(instructor, "load", 0) / cap)) if cap else 100

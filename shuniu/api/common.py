@@ -1,0 +1,81 @@
+"""Helpers shared by the routers: the caller's scope, pages, region filters, referenced objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+from shuniu.accounts.scopes import Scope
+from shuniu.api.schemas import Paging
+from shuniu.regions.codes import InvalidRegionCode, RegionCode, parse
+
+M = TypeVar("M", bound=Model)
+
+
+def scope_of(request: HttpRequest) -> Scope:
+    """The scope of the authenticated caller, computed once per request."""
+    scope = getattr(request, "_shuniu_scope", None)
+    if scope is None:
+        scope = Scope.for_user(getattr(request, "auth", None))
+        request._shuniu_scope = scope  # type: ignore[attr-defined]
+    return scope
+
+
+def found(obj: M | None) -> M:
+    """``obj`` or a 404: a missing object and one outside the scope look the same."""
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def page(qs: QuerySet[Any], paging: Paging) -> dict[str, Any]:
+    """One page of a queryset with the total count."""
+    return {"count": qs.count(), "limit": paging.limit, "offset": paging.offset,
+            "items": list(qs[paging.offset:paging.offset + paging.limit])}
+
+
+def page_of_iterable(rows: Iterable[Any], paging: Paging) -> dict[str, Any]:
+    """One page of rows produced one by one (findings): all are counted, only the page is kept."""
+    items: list[Any] = []
+    count = 0
+    end = paging.offset + paging.limit
+    for row in rows:
+        if paging.offset <= count < end:
+            items.append(row)
+        count += 1
+    return {"count": count, "limit": paging.limit, "offset": paging.offset, "items": items}
+
+
+def region_code(field: str, code: str) -> RegionCode:
+    """Parse a region code from a query parameter, or a 422 naming the parameter and the rule."""
+    try:
+        return parse(code)
+    except InvalidRegionCode:
+        raise ValidationError({field: ValidationError(
+            _("地区代码“%(code)s”格式不正确（规则：2、4、6、9 或 12 位数字）") % {"code": code}, code="region")}
+        ) from None
+
+
+def in_region(qs: QuerySet[M], field: str, code: str | None) -> QuerySet[M]:
+    """Rows placed in the region ``code`` or below it: one equality on that level's prefix column."""
+    if not code:
+        return qs
+    rc = region_code(field, code)
+    return qs.filter(**{rc.field: rc.short})
+
+
+def referenced(field: str, obj: M | None, label: str, ident: int) -> M:
+    """An object named by id in a request body, looked up in scope; else a 422 on that field.
+
+    The message is the same whether the object is missing or outside the scope.
+    """
+    if obj is None:
+        raise ValidationError({field: ValidationError(
+            _("%(label)s（编号 %(id)s）不存在或不在您的管辖范围内（规则：须为管辖范围内的现有对象）")
+            % {"label": label, "id": ident}, code="reference")})
+    return obj

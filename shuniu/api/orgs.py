@@ -1,0 +1,66 @@
+"""Social orgs: list, detail, register, change. Reads through the registry selectors, writes
+through the registry services."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Status
+
+from shuniu.api.common import found, in_region, page, referenced, scope_of
+from shuniu.api.schemas import ERRORS, MAX_ID, WRITE_ERRORS, OrgDetail, OrgFilters, OrgIn, OrgOut, OrgPatch, Page
+from shuniu.registry import selectors
+from shuniu.registry.models import Hub
+from shuniu.registry.services import org_create, org_update
+
+router = Router(tags=["orgs"])
+OrgId = Annotated[int, Path(ge=1, le=MAX_ID, description="社会组织编号")]
+
+
+def _hub(request: HttpRequest, hub_id: int | None) -> Hub | None:
+    if hub_id is None:
+        return None
+    hub = selectors.hub_list(scope_of(request)).filter(pk=hub_id).first()
+    return referenced("hub", hub, _("枢纽型社会组织"), hub_id)
+
+
+@router.get("/orgs", response={200: Page[OrgOut], **ERRORS}, summary="社会组织列表")
+def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> Any:
+    qs = in_region(selectors.org_list(scope_of(request)), "region", filters.region)
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(uscc__icontains=filters.q))
+    for attr, lookup in (("type", "type"), ("industry", "industry_id"), ("hub", "hub_id"),
+                         ("coverage_status", "coverage_status"), ("grade", "evaluation_grade"),
+                         ("status", "status")):
+        value = getattr(filters, attr)
+        if value is not None:
+            qs = qs.filter(**{lookup: value})
+    return page(qs.order_by(filters.ordering, "id"), filters)
+
+
+@router.get("/orgs/{id}", response={200: OrgDetail, **ERRORS}, summary="社会组织详情")
+def get_org(request: HttpRequest, id: OrgId) -> Any:
+    return found(selectors.org_get(scope_of(request), id))
+
+
+@router.post("/orgs", response={201: OrgDetail, **WRITE_ERRORS}, summary="登记社会组织")
+def create_org(request: HttpRequest, payload: OrgIn) -> Any:
+    data = payload.dict(exclude_unset=True)
+    data.setdefault("registration_level", payload.registration_level)
+    if "hub" in data:
+        data["hub"] = _hub(request, data["hub"])
+    org = org_create(actor=request.auth, **data)  # type: ignore[attr-defined]
+    return Status(201, selectors.org_get(scope_of(request), org.pk) or org)
+
+
+@router.patch("/orgs/{id}", response={200: OrgDetail, **WRITE_ERRORS}, summary="修改社会组织")
+def update_org(request: HttpRequest, id: OrgId, payload: OrgPatch) -> Any:
+    org = found(selectors.org_get(scope_of(request), id))
+    data = payload.dict(exclude_unset=True)
+    if "hub" in data:
+        data["hub"] = _hub(request, data["hub"])
+    org = org_update(actor=request.auth, org=org, **data)  # type: ignore[attr-defined]
+    return selectors.org_get(scope_of(request), org.pk) or org

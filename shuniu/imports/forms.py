@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shuniu.imports.kinds import KINDS
+from shuniu.imports.models import BatchStatus, ImportBatch
+
+MAX_UPLOAD_MB = 50
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("导入类型"))
+    file = forms.FileField(label=_("文件（xlsx、xls、csv）"))
+    mapping_from = forms.ModelChoiceField(
+        label=_("沿用以前批次的列对应关系"), required=False, queryset=ImportBatch.objects.none(),
+        help_text=_("文件的列名与模板不同时：先上传一次并核对识别结果，以后选择该批次即可。"))
+
+    def __init__(self, *args: Any, batches: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, str(v.label)) for k, v in KINDS.items()]
+        if batches is not None:
+            self.fields["mapping_from"].queryset = batches.exclude(mapping={}).exclude(status=BatchStatus.PREVIEW)
+            self.fields["mapping_from"].label_from_instance = lambda b: f"#{b.pk} {b.kind} {b.filename}"
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(_("文件超过 %(n)s MB") % {"n": MAX_UPLOAD_MB})
+        return f

@@ -1,0 +1,19 @@
+"""The import kinds, by name (the KIND argument of ``shuniu template`` and ``shuniu import``)."""
+
+from __future__ import annotations
+
+from shuniu.imports.kinds.base import Kind
+from shuniu.imports.kinds.links import CoverageLinkKind
+from shuniu.imports.kinds.members import MemberKind
+from shuniu.imports.kinds.orgs import OrgKind
+from shuniu.imports.kinds.party import InstructorKindSpec, PartyOrgKindSpec
+
+KINDS: dict[str, Kind] = {k.name: k for k in (OrgKind(), PartyOrgKindSpec(), MemberKind(), InstructorKindSpec(),
+                                               CoverageLinkKind())}
+
+
+def get_kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise KeyError(name) from None

@@ -1,0 +1,226 @@
+"""Import kind "members": party members (党员), upserted by the keyed hash of the ID number.
+
+Rows are validated by ``clean_member_fields`` (the rules of ``member_create`` / ``member_update``:
+GB 11643 ID numbers, phone numbers, dates, one relation) and placed as ``place_member`` places
+them. The ID number is required here: it is how a second import recognizes a member, and it is
+encrypted at rest and never written back in full (errors show it masked). The workplace is given
+by its USCC, the relation-holding party org by its name (it must be unambiguous).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shuniu.core import crypto
+from shuniu.core.services import Errors
+from shuniu.core.validators import normalize_code
+from shuniu.coverage import engine
+from shuniu.imports import bulk, cells
+from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
+from shuniu.imports.kinds.orgs import YES_NO
+from shuniu.imports.spec import Column, choice_column
+from shuniu.party.models import Gender, MemberStatus, PartyMember, PartyOrg
+from shuniu.party.services import clean_member_fields, place_member
+from shuniu.regions.codes import InvalidRegionCode, parse
+from shuniu.registry.models import SocialOrg
+from shuniu.registry.services import CachedOrgLookups
+
+COLUMNS: list[Column] = [
+    Column("name", "姓名", "Name", cells.text, required=True, aliases=("党员姓名",), example="张三"),
+    choice_column("gender", "性别", "Gender", {"男": Gender.MALE, "女": Gender.FEMALE, "男性": Gender.MALE,
+                                               "女性": Gender.FEMALE}, ("男", "女"), required=True, example="女"),
+    Column("id_number", "公民身份号码", "ID number", cells.code, required=True,
+           aliases=("身份证号", "身份证号码", "身份证", "证件号码"), example="32040419850101001X",
+           note="18 位（GB 11643-1999）；用于识别党员，重复导入不会重复登记", width=22),
+    Column("phone", "电话", "Phone", cells.code, aliases=("手机", "手机号", "手机号码", "联系电话"), example="13900000000"),
+    choice_column("status", "党员状态", "Status", {"正式党员": MemberStatus.FULL, "正式": MemberStatus.FULL,
+                                                  "预备党员": MemberStatus.PROBATIONARY,
+                                                  "预备": MemberStatus.PROBATIONARY},
+                  ("正式党员", "预备党员"), required=True, aliases=("党员类别", "人员类别"), example="正式党员"),
+    Column("admitted_on", "入党日期", "Admitted on", cells.date, aliases=("入党时间",), example="2015-06-01"),
+    Column("full_on", "转正日期", "Full member on", cells.date, aliases=("转正时间",), example="2016-06-01"),
+    Column("workplace", "工作单位统一社会信用代码", "Workplace USCC", cells.code,
+           aliases=("工作单位代码", "工作单位信用代码"), example="51320404MJ0000001W", width=22),
+    Column("relation_org", "组织关系所在党组织", "Relation party org", cells.text,
+           aliases=("所在党组织", "所在党支部", "党组织"), width=24),
+    Column("relation_elsewhere", "组织关系在外", "Relation elsewhere", cells.text, note="组织关系不在本系统党组织时填写其名称"),
+    Column("is_mobile", "流动党员", "Mobile", cells.boolean, aliases=("是否流动党员",), labels=YES_NO, example="否"),
+    Column("region_code", "所在地区代码", "Region code", cells.code, aliases=("地区代码",),
+           note="不填则取工作单位或党组织所在地区"),
+]
+
+_COMPARED = ["name", "gender", "status", "admitted_on", "full_on", "birth_date", "workplace_id", "relation_org_id",
+             "relation_elsewhere", "is_mobile", "region_id", "province_code", "city_code", "county_code",
+             "street_code", "community_code"]
+
+
+class MemberKind(Kind):
+    name = "members"
+    label = _("党员")
+    model = PartyMember
+    columns = COLUMNS
+    sheet_title = "党员"
+
+    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
+        plan = Plan(kind=self.name)
+        digests: dict[int, str] = {}
+        numbers: dict[int, str] = {}
+        usccs, party_names, region_shorts = set(), set(), set()
+        for p in parsed:
+            d = p.data
+            if "id_number" in d:
+                numbers[p.row] = number = normalize_code(d["id_number"])
+                digests[p.row] = crypto.keyed_hash(number)
+            if "workplace" in d:
+                usccs.add(d["workplace"])
+            if "relation_org" in d:
+                party_names.add(d["relation_org"])
+            if "region_code" in d:
+                with contextlib.suppress(InvalidRegionCode):
+                    region_shorts.add(parse(d["region_code"]).short)
+        owners = dict(bulk.select_in("SELECT id_number_hash, id FROM party_partymember WHERE {where}",
+                                     "id_number_hash", sorted(set(digests.values()))))
+        orgs = {o.uscc: o for o in _in_chunks(SocialOrg.objects.select_related("region"), "uscc", usccs)}
+        by_name: dict[str, list[PartyOrg]] = {}
+        for po in _in_chunks(PartyOrg.objects.filter(dissolved_on__isnull=True).select_related("region"), "name",
+                             party_names):
+            by_name.setdefault(po.name, []).append(po)
+        existing = {m["id"]: m for m in _in_chunks(PartyMember.objects.values("id", "phone_encrypted", *_COMPARED),
+                                                  "id", set(owners.values()))}
+        lookups = CachedOrgLookups().load(region_codes=region_shorts)
+        relation_orgs = {po.pk: po for pos in by_name.values() for po in pos}
+        seen: dict[str, int] = {}
+        scope = ctx.scope
+        for p in parsed:
+            plan.rows += 1
+            d = dict(p.data)
+            errors = Errors()
+            digest = digests.get(p.row)
+            pk = owners.get(digest) if digest else None
+            if digest:
+                first = seen.get(digest)
+                if first is not None:
+                    errors.add("id_number", _("与第 %(row)s 行的公民身份号码相同（规则：同一文件中号码不能重复）")
+                               % {"row": first}, "duplicate")
+                else:
+                    seen[digest] = p.row
+            region_code = d.pop("region_code", None)
+            if "workplace" in d:
+                org = orgs.get(d["workplace"])
+                if org is None:
+                    errors.add("workplace", _("工作单位“%(v)s”不存在（规则：须为已登记组织的统一社会信用代码）")
+                               % {"v": d["workplace"]}, "reference")
+                d["workplace"] = org
+            if "relation_org" in d:
+                found = by_name.get(d["relation_org"], [])
+                if len(found) != 1:
+                    errors.add("relation_org", (_("党组织“%(v)s”不存在或已撤销（规则：须为现有党组织）") if not found else
+                                                _("党组织“%(v)s”有重名，无法确定（规则：名称须唯一）"))
+                               % {"v": d["relation_org"]}, "reference")
+                d["relation_org"] = found[0] if len(found) == 1 else None
+            old = existing.get(pk) if pk is not None else None
+            instance = None
+            if old is not None:
+                d.pop("id_number", None)  # the key itself: unchanged, and re-encrypting it would look like a change
+                instance = SimpleNamespace(pk=pk, status=old["status"], full_on=old["full_on"],
+                                           admitted_on=old["admitted_on"], relation_elsewhere=old["relation_elsewhere"],
+                                           relation_org=relation_orgs.get(old["relation_org_id"]) or (
+                                               PartyOrg.objects.filter(pk=old["relation_org_id"]).first()
+                                               if old["relation_org_id"] else None))
+            out = clean_member_fields(errors, d, instance, lambda h: owners.get(h))
+            for field_name, (code, message) in p.bad.items():
+                kept = [e for e in errors.by_field.pop(field_name, []) if e.code != "required"]
+                errors.by_field[field_name] = [*kept, ValidationError(message, code=code)]
+            member = PartyMember(**{k: v for k, v in out.items() if k not in ("workplace", "relation_org")})
+            member.workplace = out.get("workplace") if "workplace" in out else None
+            member.relation_org = out.get("relation_org") if "relation_org" in out else None
+            if old is not None:
+                member.workplace_id = out["workplace"].pk if out.get("workplace") else (
+                    None if "workplace" in out else old["workplace_id"])
+                member.relation_org_id = out["relation_org"].pk if out.get("relation_org") else (
+                    None if "relation_org" in out else old["relation_org_id"])
+            unresolved = "workplace" in errors.by_field or "relation_org" in errors.by_field
+            if (old is None or region_code or "workplace" in out or "relation_org" in out) and not unresolved:
+                if member.workplace_id and member.workplace is None:
+                    member.workplace = SocialOrg.objects.select_related("region").get(pk=member.workplace_id)
+                if member.relation_org_id and member.relation_org is None:
+                    member.relation_org = PartyOrg.objects.select_related("region").get(pk=member.relation_org_id)
+                place_member(member, errors, region_code, lookups)
+            if scope is not None and scope.kind != "all":
+                if member.region_id and not scope.contains_region(member.region_id):
+                    errors.add("region_code", _("地区 %(code)s 不在您的管辖范围内（规则：只能导入本辖区的党员）")
+                               % {"code": member.region_id}, "scope")
+                if old is not None and not scope.contains_region(old["region_id"]):
+                    errors.add("id_number", _("该党员不在您的管辖范围内（规则：只能修改本辖区的党员）"), "scope")
+            if errors.by_field:
+                plan.add_errors(ctx, p.row, errors.by_field)
+                continue
+            if old is None:
+                plan.creates.append(Change(p.row, None, member))
+                continue
+            before, after = {}, {}
+            placed = old is None or region_code or "workplace" in out or "relation_org" in out
+            for k in _COMPARED:
+                if k in ("region_id", "province_code", "city_code", "county_code", "street_code", "community_code"):
+                    if not placed:
+                        continue
+                elif k in ("workplace_id", "relation_org_id"):
+                    if k.removesuffix("_id") not in out:
+                        continue
+                elif k not in out:
+                    continue
+                new = getattr(member, k)
+                if new != old[k]:
+                    before[k], after[k] = old[k], new
+            if "phone_encrypted" in out:
+                old_phone = crypto.decrypt(old["phone_encrypted"])
+                if old_phone != crypto.decrypt(out["phone_encrypted"]):
+                    before.update(phone_encrypted=old["phone_encrypted"])
+                    after.update(phone_encrypted=out["phone_encrypted"], phone_masked=out["phone_masked"])
+            if after:
+                plan.updates.append(Change(p.row, pk, after, before))
+            else:
+                plan.unchanged += 1
+        return plan
+
+    def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:
+        label = PartyMember._meta.label_lower
+        changes: list[tuple[str, int, int, str, Any, Any]] = []
+        now = timezone.now()
+        tracker = engine.Tracker()
+        updated = [c.pk for c in plan.updates]
+        tracker.touch(orgs=[*_workplaces(updated), *(c.after.get("workplace_id") for c in plan.updates)],
+                      members=updated)
+        tracker.touch(orgs={c.after.workplace_id for c in plan.creates})
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        for c in plan.updates:
+            groups.setdefault(tuple(c.after), []).append([*c.after.values(), now, c.pk])
+            changes.append((label, c.pk, 1, "updated", c.before, c.after))  # type: ignore[arg-type]
+        for names, rows in groups.items():
+            bulk.update_rows(PartyMember, [*names, "updated_at"], rows)
+        members = [c.after for c in plan.creates]
+        PartyMember.objects.bulk_create(members, batch_size=500)
+        ids = [m.pk for m in members]
+        tracker.created(members=ids)
+        tracker.finish()
+        changes += [(label, first, n, "created", None, None) for first, n in bulk.runs(ids)]
+        return changes
+
+
+def _in_chunks(qs: Any, field: str, values: set[Any], size: int = 900) -> list[Any]:
+    listed = sorted(v for v in values if v not in (None, ""))
+    out: list[Any] = []
+    for start in range(0, len(listed), size):
+        out.extend(qs.filter(Q(**{f"{field}__in": listed[start:start + size]})))
+    return out
+
+
+def _workplaces(ids: list[int]) -> list[int | None]:
+    return [m for m in _in_chunks(PartyMember.objects.values_list("workplace_id", flat=True), "id", set(ids))]

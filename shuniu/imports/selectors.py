@@ -1,0 +1,215 @@
+"""Reads for imports and exports. Every export goes through the scope layer's selectors.
+
+Exports of orgs use the import template's column names and labels, so an exported file can be
+edited and imported back (extra columns such as 覆盖状态 are ignored on import). Personal data in
+member and instructor exports is always masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from shuniu.accounts.scopes import Scope
+from shuniu.coverage.selectors import coverage_rows, resolve_region
+from shuniu.imports.models import BatchStatus, ImportBatch
+from shuniu.party.models import Formation, Gender, InstructorKind, MemberStatus, PartyOrgKind
+from shuniu.party.selectors import instructor_list, member_list, party_org_list
+from shuniu.regions.codes import PREFIX_FIELDS
+from shuniu.regions.models import Region
+from shuniu.registry.models import OrgStatus, OrgType, RegistrationLevel, SocialOrg
+from shuniu.registry.selectors import org_list
+
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage"]
+Columns = list[tuple[str, str]]
+
+
+def batch_rows(*, kind: str | None = None, include_previews: bool = False, limit: int = 50,
+               created_by: Any = None) -> list[dict[str, Any]]:
+    qs = ImportBatch.objects.all()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if not include_previews:
+        qs = qs.exclude(status=BatchStatus.PREVIEW)
+    if created_by is not None:
+        qs = qs.filter(created_by=created_by)
+    out = []
+    for b in qs[:limit]:
+        c = b.counts or {}
+        out.append({
+            "id": b.pk, "kind": b.kind, "status": b.get_status_display(), "status_code": b.status,
+            "filename": b.filename, "actor": b.actor_label, "created_at": _ts(b.created_at),
+            "committed_at": _ts(b.committed_at), "rolled_back_at": _ts(b.rolled_back_at),
+            "rows": c.get("rows", 0), "created": c.get("created", 0), "updated": c.get("updated", 0),
+            "unchanged": c.get("unchanged", 0), "errors": c.get("errors", 0), "file_sha256": b.file_sha256,
+        })
+    return out
+
+
+def _ts(value: dt.datetime | None) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _in_region(qs: QuerySet[Any], scope: Scope, region: str | None) -> QuerySet[Any]:
+    """Narrow to ``region`` (checked against the scope: PermissionDenied outside it)."""
+    if not region:
+        return qs
+    found = resolve_region(scope, region)
+    assert found is not None
+    return qs.filter(**{PREFIX_FIELDS[found.level]: found.code})
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in choices.choices}
+
+
+def _yes(value: bool) -> str:
+    return _("是") if value else _("否")
+
+
+ORG_COLUMNS: Columns = [
+    ("name", "名称"), ("uscc", "统一社会信用代码"), ("type", "类型"), ("region_code", "所在地区代码"),
+    ("region_name", "所在地区"), ("registration_level", "登记管理机关级别"), ("supervisory_unit", "业务主管单位"),
+    ("industry", "行业"), ("full_time_staff", "专职人员数"), ("established_on", "成立日期"), ("status", "状态"),
+    ("deregistered_on", "注销日期"), ("has_trade_union", "建立工会"), ("has_youth_league", "建立团组织"),
+    ("evaluation_grade", "评估等级"), ("evaluation_year", "评估年度"), ("coverage_status", "覆盖状态"),
+    ("full_members", "专职人员中的正式党员"),
+]
+
+
+def export_orgs(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    qs = _in_region(org_list(scope), scope, region).order_by("region_id", "name", "id")
+    types, levels, statuses = _labels(OrgType), _labels(RegistrationLevel), _labels(OrgStatus)
+    cov = dict(SocialOrg._meta.get_field("coverage_status").choices or [])
+    rows = []
+    for o in qs.values("name", "uscc", "type", "region_id", "region__name", "registration_level",
+                       "supervisory_unit__name", "industry__name", "full_time_staff", "established_on", "status",
+                       "deregistered_on", "has_trade_union", "has_youth_league", "evaluation_grade",
+                       "evaluation_year", "coverage_status", "full_members").iterator(chunk_size=5000):
+        rows.append({
+            "name": o["name"], "uscc": o["uscc"] or "", "type": types.get(o["type"], o["type"]),
+            "region_code": o["region_id"], "region_name": o["region__name"],
+            "registration_level": levels.get(o["registration_level"], o["registration_level"]),
+            "supervisory_unit": o["supervisory_unit__name"] or "", "industry": o["industry__name"] or "",
+            "full_time_staff": o["full_time_staff"], "established_on": o["established_on"],
+            "status": statuses.get(o["status"], o["status"]), "deregistered_on": o["deregistered_on"],
+            "has_trade_union": _yes(o["has_trade_union"]), "has_youth_league": _yes(o["has_youth_league"]),
+            "evaluation_grade": o["evaluation_grade"], "evaluation_year": o["evaluation_year"],
+            "coverage_status": str(cov.get(o["coverage_status"], o["coverage_status"])),
+            "full_members": o["full_members"],
+        })
+    return rows, ORG_COLUMNS
+
+
+PARTY_ORG_COLUMNS: Columns = [
+    ("name", "名称"), ("kind", "类别"), ("formation", "组建方式"), ("superior", "上级党组织"),
+    ("region_code", "所在地区代码"), ("established_on", "成立日期"), ("term_started_on", "本届任期开始"),
+    ("term_years", "任期（年）"), ("secretary", "书记"), ("dissolved_on", "撤销日期"),
+]
+
+
+def export_party_orgs(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    qs = _in_region(party_org_list(scope), scope, region).order_by("path")
+    kinds, formations = _labels(PartyOrgKind), _labels(Formation)
+    rows = [{
+        "name": p["name"], "kind": kinds.get(p["kind"], p["kind"]), "formation": formations.get(p["formation"], ""),
+        "superior": p["superior__name"] or "", "region_code": p["region_id"], "established_on": p["established_on"],
+        "term_started_on": p["term_started_on"], "term_years": p["term_years"], "secretary": p["secretary__name"] or "",
+        "dissolved_on": p["dissolved_on"],
+    } for p in qs.values("name", "kind", "formation", "superior__name", "region_id", "established_on",
+                         "term_started_on", "term_years", "secretary__name", "dissolved_on").iterator(chunk_size=5000)]
+    return rows, PARTY_ORG_COLUMNS
+
+
+MEMBER_COLUMNS: Columns = [
+    ("name", "姓名"), ("gender", "性别"), ("id_number", "公民身份号码"), ("phone", "电话"), ("status", "党员状态"),
+    ("admitted_on", "入党日期"), ("full_on", "转正日期"), ("workplace", "工作单位"),
+    ("workplace_uscc", "工作单位统一社会信用代码"), ("relation_org", "组织关系所在党组织"),
+    ("relation_elsewhere", "组织关系在外"), ("is_mobile", "流动党员"), ("region_code", "所在地区代码"),
+]
+
+
+def export_members(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    """Current members; ID and phone numbers masked whatever the role (exports leave the system)."""
+    qs = _in_region(member_list(scope), scope, region).order_by("region_id", "name", "id")
+    genders, statuses = _labels(Gender), _labels(MemberStatus)
+    rows = [{
+        "name": m["name"], "gender": genders.get(m["gender"], ""), "id_number": m["id_number_masked"],
+        "phone": m["phone_masked"], "status": statuses.get(m["status"], ""), "admitted_on": m["admitted_on"],
+        "full_on": m["full_on"], "workplace": m["workplace__name"] or "", "workplace_uscc": m["workplace__uscc"] or "",
+        "relation_org": m["relation_org__name"] or "", "relation_elsewhere": m["relation_elsewhere"],
+        "is_mobile": _yes(m["is_mobile"]), "region_code": m["region_id"],
+    } for m in qs.values("name", "gender", "id_number_masked", "phone_masked", "status", "admitted_on", "full_on",
+                         "workplace__name", "workplace__uscc", "relation_org__name", "relation_elsewhere",
+                         "is_mobile", "region_id").iterator(chunk_size=5000)]
+    return rows, MEMBER_COLUMNS
+
+
+INSTRUCTOR_COLUMNS: Columns = [
+    ("name", "姓名"), ("kind", "类别"), ("phone", "电话"), ("employer", "工作单位"), ("capacity", "可联系组织数"),
+    ("region_code", "所在地区代码"), ("orgs", "派驻组织"),
+]
+
+
+def export_instructors(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    from shuniu.party.models import InstructorAssignment
+
+    qs = _in_region(instructor_list(scope), scope, region).order_by("region_id", "name", "id")
+    kinds = _labels(InstructorKind)
+    rows = list(qs.values("id", "name", "kind", "phone_masked", "employer", "capacity", "region_id"))
+    assigned: dict[int, list[str]] = {}
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), 900):
+        for iid, org in (InstructorAssignment.objects.filter(instructor_id__in=ids[start:start + 900],
+                                                              ended_on__isnull=True)
+                         .order_by("org__name").values_list("instructor_id", "org__name")):
+            assigned.setdefault(iid, []).append(org)
+    return [{
+        "name": r["name"], "kind": kinds.get(r["kind"], ""), "phone": r["phone_masked"], "employer": r["employer"],
+        "capacity": r["capacity"], "region_code": r["region_id"], "orgs": "、".join(assigned.get(r["id"], [])),
+    } for r in rows], INSTRUCTOR_COLUMNS
+
+
+COVERAGE_COLUMNS: Columns = [
+    ("region", "地区代码"), ("name", "地区"), ("population", "社会组织数"), ("own", "单独建立党组织"),
+    ("joint", "联合党组织覆盖"), ("instructor", "指导员覆盖"), ("mass_org", "群团组织覆盖"), ("none", "未覆盖"),
+    ("org_coverage_rate", "党的组织覆盖率"), ("work_coverage_rate", "党的工作覆盖率"),
+    ("due_not_established", "应建未建"), ("party_orgs_total", "党组织数"), ("members_full", "正式党员"),
+    ("members_probationary", "预备党员"),
+]
+
+
+def export_coverage(scope: Scope, region: str | None = None,
+                    as_of: dt.date | None = None) -> tuple[list[dict[str, Any]], Columns, str]:
+    """The statistics table as sent upward: one row per sub-region, then the totals row (合计),
+    which is the region's own figures (so orgs placed directly at the region level are counted)."""
+    rows = coverage_rows(scope, region, as_of=as_of)
+    total, parts = rows[0], rows[1:]
+    for r in rows:
+        r["party_orgs_total"] = sum(r["party_orgs"].values())
+    total = {**total, "region": total["region"], "name": _("合计")}
+    name = rows[0]["name"]
+    title = _("%(name)s社会组织党建工作统计表") % {"name": name}
+    return [*parts, total], COVERAGE_COLUMNS, title
+
+
+def region_name(code: str) -> str:
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+def export_table(kind: str, scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns, str]:
+    """Rows, columns and a title for ``shuniu export KIND`` and the pages' download buttons."""
+    if kind == "coverage":
+        return export_coverage(scope, region)
+    fn = {"orgs": export_orgs, "party_orgs": export_party_orgs, "members": export_members,
+          "instructors": export_instructors}.get(kind)
+    if fn is None:
+        raise KeyError(kind)
+    rows, columns = fn(scope, region)
+    titles = {"orgs": _("社会组织"), "party_orgs": _("党组织"), "members": _("党员"), "instructors": _("党建工作指导员")}
+    return rows, columns, titles[kind]

@@ -1,0 +1,101 @@
+"""Party orgs: the tree (children loaded with htmx), the filtered list, the detail, the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from shuniu.coverage import engine
+from shuniu.coverage.rules import evaluate
+from shuniu.party.models import PartyOrg, PartyOrgCoverage, PartyOrgKind
+from shuniu.party.selectors import (
+    member_search,
+    party_org_children,
+    party_org_get,
+    party_org_history,
+    party_org_roots,
+    party_org_search,
+)
+from shuniu.party.services import party_org_create
+from shuniu.registry.models import SocialOrg
+from shuniu.registry.selectors import org_list
+from shuniu.web.forms import PartyOrgForm, initial_from, submit
+from shuniu.web.views.common import history, paginate, render_page, scope_of
+
+
+def term_end(party_org: PartyOrg) -> dt.date:
+    start = party_org.term_started_on or party_org.established_on
+    try:
+        return start.replace(year=start.year + party_org.term_years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + party_org.term_years, day=28)
+
+
+@login_required
+def party_tree(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request)
+    p = request.GET
+    f: dict[str, Any] = {"q": p.get("q", ""), "kind": p.get("kind", "") if p.get("kind") in PartyOrgKind.values else "",
+         "region": p.get("region", "") if p.get("region", "").isdigit() else "", "dissolved": p.get("dissolved") == "1"}
+    flat = any(f.values())
+    qs = party_org_search(scope, **f).order_by("path") if flat else party_org_roots(scope).order_by("name", "id")
+    return render_page(request, "web/party_tree.html", "web/_party_results.html", {
+        "page": paginate(request, qs), "f": f, "flat": flat, "kinds": PartyOrgKind.choices,
+    })
+
+
+@login_required
+def party_children(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_of(request)
+    parent = party_org_get(scope, pk)
+    if parent is None:
+        raise Http404
+    return render(request, "web/_party_nodes.html", {"nodes": party_org_children(scope, parent).order_by("name")})
+
+
+@login_required
+def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = scope_of(request)
+    party_org = party_org_get(scope, pk)
+    if party_org is None:
+        raise Http404
+    coverages = list(PartyOrgCoverage.objects.filter(party_org=party_org).select_related("org")
+                     .order_by("-started_on"))
+    coverages.sort(key=lambda c: c.ended_on is not None)
+    visible_orgs = set(org_list(scope).filter(pk__in=[c.org_id for c in coverages]).values_list("pk", flat=True))
+    roster = member_search(scope, party_org=str(party_org.pk))
+    end = term_end(party_org)
+    today = engine.today()
+    findings = [x for x in evaluate(SocialOrg.objects.none(), PartyOrg.objects.filter(pk=party_org.pk))
+                if x.subject_type == "party_org"]
+    entries = party_org_history(party_org)
+    return render(request, "web/party_detail.html", {
+        "party": party_org, "coverages": coverages, "visible_orgs": visible_orgs,
+        "roster": roster[:200], "roster_total": roster.count(),
+        "children": party_org_children(scope, party_org).order_by("name"),
+        "term_end": end, "term_overdue": end < today, "term_due_soon": today <= end <= today + dt.timedelta(days=90),
+        "findings": findings, "history": history(list(entries[:100]), PartyOrg),
+        "superior_visible": party_org.superior_id is not None and party_org_get(scope, party_org.superior_id) is not None,
+    })
+
+
+@login_required
+def party_new(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request)
+    form = PartyOrgForm(request.POST or None, scope=scope,
+                        initial=initial_from(request.GET, PartyOrgForm, ["superior", "covers", "kind"]))
+    if request.method == "POST" and form.is_valid():
+        party_org = submit(form, lambda: party_org_create(actor=request.user, **form.service_data()))
+        if party_org is not None:
+            messages.success(request, _("已建立“%(name)s”") % {"name": party_org.name})
+            return redirect("party_detail", party_org.pk)
+    return render(request, "web/form.html", {
+        "form": form, "title": _("建立党组织"), "cancel": "party_tree",
+        "intro": _("正式党员 3 人以上的社会组织应单独建立党组织；不足 3 人的可联合建立党支部（《意见》第八、十条）。"),
+    })

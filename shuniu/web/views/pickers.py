@@ -1,0 +1,58 @@
+"""Autocomplete for the form pickers: matching objects inside the user's scope, 20 at most."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from shuniu.accounts.scopes import Scope
+from shuniu.core.validators import normalize_code
+from shuniu.party.selectors import instructor_search, party_org_list
+from shuniu.registry.selectors import hub_list, org_list, region_list
+from shuniu.web.forms import picker_label
+from shuniu.web.views.common import scope_of
+
+LIMIT = 20
+
+
+def _options(kind: str, scope: Scope, q: str) -> QuerySet[Any]:
+    qs: QuerySet[Any]
+    if kind == "org":
+        qs = org_list(scope).filter(status="active")
+        return qs.filter(Q(name__icontains=q) | Q(uscc__startswith=normalize_code(q))) if q else qs
+    if kind == "party_org":
+        qs = party_org_list(scope).filter(dissolved_on__isnull=True)
+        return qs.filter(name__icontains=q) if q else qs
+    if kind == "instructor":
+        return instructor_search(scope, q=q)
+    if kind == "region":
+        qs = region_list(scope)
+        return (qs.filter(code__startswith=q) if q.isdigit() else qs.filter(name__icontains=q)) if q else qs
+    if kind == "hub":
+        qs = hub_list(scope)
+        return qs.filter(name__icontains=q) if q else qs
+    raise Http404
+
+
+@login_required
+def pick(request: HttpRequest, kind: str) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    objects = list(_options(kind, scope_of(request), q)[:LIMIT])
+    options = []
+    for obj in objects:
+        value = obj.code if kind == "region" else obj.pk
+        note = ""
+        if kind == "instructor":
+            note = f"{obj.load}/{obj.capacity}"
+        elif kind == "party_org":
+            note = obj.get_kind_display()
+        elif kind == "region":
+            note = obj.get_level_display()
+        elif kind == "org":
+            note = obj.get_coverage_status_display()
+        options.append({"value": value, "label": picker_label(kind, obj), "note": note})
+    return render(request, "web/_picker_options.html", {"options": options, "q": q, "kind": kind})
