@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
@@ -92,9 +92,10 @@ def _json(value: Any) -> str:
 def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterable[list[Any]]) -> int:
     """INSERT ``rows`` (lists of values in ``attnames`` order; ids included if reserved)."""
     _require_transaction()
-    fields = [model._meta.get_field(a) for a in attnames]  # get_field knows attnames ("region_id") too
+    # get_field knows attnames ("region_id") too.
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(a)) for a in attnames]
     table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    cols = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     n = 0
     if connection.vendor == "postgresql":
         json_idx = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
@@ -149,9 +150,9 @@ def _pause(n: int) -> None:
 def update_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterable[list[Any]]) -> int:
     """UPDATE the rows whose id is the last value of each row, setting ``attnames`` to the others."""
     _require_transaction()
-    fields = [model._meta.get_field(a) for a in attnames]
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(a)) for a in attnames]
     table = connection.ops.quote_name(model._meta.db_table)
-    sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sets = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
     convert = _sqlite_converters(fields) if connection.vendor == "sqlite" else []
     prepared = []
     for row in rows:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +20,12 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, batches: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, str(v.label)) for k, v in KINDS.items()]
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        kind.choices = [(k, str(v.label)) for k, v in KINDS.items()]
         if batches is not None:
-            self.fields["mapping_from"].queryset = batches.exclude(mapping={}).exclude(status=BatchStatus.PREVIEW)
-            self.fields["mapping_from"].label_from_instance = lambda b: f"#{b.pk} {b.kind} {b.filename}"
+            source = cast(forms.ModelChoiceField, self.fields["mapping_from"])
+            source.queryset = batches.exclude(mapping={}).exclude(status=BatchStatus.PREVIEW)
+            source.label_from_instance = lambda b: f"#{b.pk} {b.kind} {b.filename}"  # type: ignore[method-assign,assignment]
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]

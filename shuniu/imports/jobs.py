@@ -76,7 +76,7 @@ def _run_in_thread(batch_id: int, actor: Any) -> None:
 
 def is_running(batch: ImportBatch) -> bool:
     state = progress_get(batch.pk)
-    return batch.status == BatchStatus.PREVIEW and bool(state) and state["stage"] not in ("done", "failed")
+    return batch.status == BatchStatus.PREVIEW and state is not None and state["stage"] not in ("done", "failed")
 
 
 def stored_file(batch: ImportBatch) -> Path:

@@ -66,9 +66,9 @@ class OrgRollupDelta:
                     f"SUM(CASE WHEN full_members >= 3 AND coverage_status <> 'own' THEN 1 ELSE 0 END) "
                     f"FROM {table} WHERE status = 'active' AND ({where}) GROUP BY {cols}", params)
                 for row in cur.fetchall():
-                    acc = groups[row[:len(_GROUP)]]
+                    sums = groups[row[:len(_GROUP)]]
                     for i, v in enumerate(row[len(_GROUP):]):
-                        acc[i] += v or 0
+                        sums[i] += v or 0
         n_levels = len(engine.LEVEL_FIELDS)
         dims = list(engine.ORG_DIMENSIONS)
         for key_values, (n, staff, staff_members, due) in groups.items():

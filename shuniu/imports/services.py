@@ -124,7 +124,8 @@ def parse_rows(sheet: readers.Sheet, header: HeaderMatch, kind: Kind) -> tuple[l
     by_field = {c.field: c for c in kind.columns}
     # Cells that repeat (regions, types, dates...) are read once per distinct value; the memo of a
     # column stops growing at MEMO_LIMIT values (names and codes hardly repeat).
-    cols = [(f, idx, by_field[f].parse, by_field[f].zh, {}) for f, idx in header.index.items()]
+    cols: list[tuple[str, int, Any, str, dict[Any, Any]]] = [
+        (f, idx, by_field[f].parse, by_field[f].zh, {}) for f, idx in header.index.items()]
     out: list[Parsed] = []
     rows = sheet.rows
     miss = object()

@@ -119,16 +119,16 @@ def match_headers(rows: list[list[Any]], columns: list[Column], mapping: Mapping
         if cells.is_blank(cell):
             continue
         key = header_key(cell)
-        name = mapped_keys.get(key) or (known.get(key) if known.get(key) not in mapping else None)
-        if name is None or name not in by_field:
+        matched = mapped_keys.get(key) or (known.get(key) if known.get(key) not in mapping else None)
+        if matched is None or matched not in by_field:
             match.ignored.append(cells.text(cell))
-        elif name in match.index:
-            match.errors.append(RowError(best + 1, cells.text(cell), name, "header_duplicate", _(
+        elif matched in match.index:
+            match.errors.append(RowError(best + 1, cells.text(cell), matched, "header_duplicate", _(
                 "列“%(h)s”与列“%(first)s”都对应“%(label)s”（规则：每项只能有一列）")
-                % {"h": cells.text(cell), "first": match.headers[name], "label": by_field[name].zh}))
+                % {"h": cells.text(cell), "first": match.headers[matched], "label": by_field[matched].zh}))
         else:
-            match.index[name] = idx
-            match.headers[name] = cells.text(cell)
+            match.index[matched] = idx
+            match.headers[matched] = cells.text(cell)
     for name, header in mapping.items():
         if name not in by_field:
             match.errors.append(RowError(best + 1, header, name, "mapping", _(

@@ -125,7 +125,7 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def batch_errors_file(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_errors_file(request: HttpRequest, pk: int) -> FileResponse:
     batch = _batch(request, pk)
     if not batch.stored_path or not Path(batch.stored_path).exists():
         raise Http404
@@ -136,7 +136,7 @@ def batch_errors_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def template(request: HttpRequest, kind: str) -> HttpResponse:
+def template(request: HttpRequest, kind: str) -> FileResponse:
     if kind not in KINDS:
         raise Http404
     return _file(lambda p: write_template(KINDS[kind], p), f"{KINDS[kind].label}导入模板.xlsx",
@@ -144,7 +144,7 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def export(request: HttpRequest, kind: str, fmt: str) -> FileResponse:
     if kind not in EXPORT_KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
     region = request.GET.get("region") or None

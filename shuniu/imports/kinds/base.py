@@ -46,7 +46,7 @@ class Change:
 
     row: int
     pk: int | None
-    after: dict[str, Any]
+    after: Any  # for an update, attname → new value; for a create, what the kind's commit writes
     before: dict[str, Any] = field(default_factory=dict)
 
 

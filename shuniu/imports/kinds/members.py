@@ -195,7 +195,7 @@ class MemberKind(Kind):
         changes: list[tuple[str, int, int, str, Any, Any]] = []
         now = timezone.now()
         tracker = engine.Tracker()
-        updated = [c.pk for c in plan.updates]
+        updated = [c.pk for c in plan.updates if c.pk is not None]
         tracker.touch(orgs=[*_workplaces(updated), *(c.after.get("workplace_id") for c in plan.updates)],
                       members=updated)
         tracker.touch(orgs={c.after.workplace_id for c in plan.creates})
@@ -203,8 +203,8 @@ class MemberKind(Kind):
         for c in plan.updates:
             groups.setdefault(tuple(c.after), []).append([*c.after.values(), now, c.pk])
             changes.append((label, c.pk, 1, "updated", c.before, c.after))  # type: ignore[arg-type]
-        for names, rows in groups.items():
-            bulk.update_rows(PartyMember, [*names, "updated_at"], rows)
+        for names, group in groups.items():
+            bulk.update_rows(PartyMember, [*names, "updated_at"], group)
         members = [c.after for c in plan.creates]
         PartyMember.objects.bulk_create(members, batch_size=500)
         ids = [m.pk for m in members]

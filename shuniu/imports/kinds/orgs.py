@@ -173,9 +173,10 @@ class OrgKind(Kind):
             instance = SimpleNamespace(pk=pk, type=old["type"], evaluation_year=old["evaluation_year"]) if old else None
             out = clean_org_fields(errors, d, instance, lookups, memo)
             established = out.get("established_on", old["established_on"] if old else None)
-            was_deregistered = bool(old) and old["status"] == OrgStatus.DEREGISTERED
+            was_deregistered = old is not None and old["status"] == OrgStatus.DEREGISTERED
+            old_dereg_on = old["deregistered_on"] if old is not None else None
             if status == OrgStatus.DEREGISTERED:
-                if not (was_deregistered and dereg_on in (None, old["deregistered_on"])):
+                if not (was_deregistered and dereg_on in (None, old_dereg_on)):
                     day = clean_deregistration(errors, dereg_on, established_on=established, already=False)
                     out["status"], out["deregistered_on"] = OrgStatus.DEREGISTERED, day
             elif dereg_on is not None and not was_deregistered:
@@ -238,8 +239,8 @@ class OrgKind(Kind):
             names = tuple(after)
             groups.setdefault(names, []).append([*after.values(), now, c.pk])
             changes.append((label, c.pk, 1, "updated", c.before, after))  # type: ignore[arg-type]
-        for names, rows in groups.items():
-            bulk.update_rows(SocialOrg, [*names, "updated_at"], rows)
+        for names, group in groups.items():
+            bulk.update_rows(SocialOrg, [*names, "updated_at"], group)
 
         ids = bulk.reserve_ids(SocialOrg, len(plan.creates))
         flagged: list[int] = []
