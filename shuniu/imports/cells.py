@@ -50,7 +50,7 @@ def text(value: Any) -> str:
 
 
 def code(value: Any) -> str:
-    """A code (USCC, region code, ID number): full-width to ASCII, spaces removed, upper case.
+    """A code (USCC, region code, ID number): full-width to ASCII, spaces and dashes removed, upper case.
 
     A 12-digit region code typed into a number cell arrives as a float; it is printed back in full.
     """
@@ -62,9 +62,10 @@ def code(value: Any) -> str:
         return str(value)
     if not isinstance(value, str):
         value = text(value)
+    # As shuniu.core.validators.normalize_code: the same code is the same key everywhere.
     if value.isascii():
-        return value.replace(" ", "").strip().upper()
-    return _SPACES.sub("", unicodedata.normalize("NFKC", value)).upper()
+        return value.replace(" ", "").replace("-", "").strip().upper()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", value)).replace("-", "").upper()
 
 
 def integer(value: Any) -> Any:

@@ -52,7 +52,7 @@ def test_a_yes_no_cell_with_something_else_is_an_error():
 
 @pytest.mark.parametrize("value,expected", [
     ("５１３２０４０４ＭＪ０００００１２Ｘ", "51320404MJ000001 2X".replace(" ", "")), (320404006000.0, "320404006000"),
-    (320404, "320404"), (" 3204 04 ", "320404"), ("abc", "ABC"),
+    (320404, "320404"), (" 3204 04 ", "320404"), ("abc", "ABC"), ("5132-0404－MJ", "51320404MJ"),
 ])
 def test_codes_fold_full_width_and_numbers(value, expected):
     assert cells.code(value) == expected

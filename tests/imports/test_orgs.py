@@ -278,3 +278,12 @@ def test_the_bulk_insert_writes_every_column_of_an_org():
     columns = ["id", "created_at", "updated_at", *_CREATE_COLUMNS]
     assert len(columns) == len(set(columns))
     assert set(columns) == {f.attname for f in SocialOrg._meta.concrete_fields}
+
+
+def test_a_uscc_typed_with_dashes_or_spaces_is_the_same_org(tmp_path):
+    org = SocialOrgFactory(uscc=make_uscc(700_004, "320404", "social_group"), full_time_staff=4)
+    row = org_row(4, staff=4)
+    row[1] = f"{org.uscc[:8]}-{org.uscc[8:12]} {org.uscc[12:]}"
+    row[0], row[2], row[6], row[8] = org.name, "社会团体", "", org.established_on
+    out, _ = run_import("orgs", str(write_csv(tmp_path / "d.csv", [row])))
+    assert "0 created, 0 updated, 1 unchanged" in out
