@@ -6,8 +6,9 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.models import ApiToken, Role, User
@@ -88,11 +89,24 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, actor: Any, user: User) -> str:
+def token_create(*, actor: Any, user: User, label: str = "") -> str:
     """A new API token for ``user``; the plain token is returned once and never stored."""
     token = "shn_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, key_hash=_token_hash(token), prefix=token[4:12])
+    ApiToken.objects.create(user=user, key_hash=_token_hash(token), prefix=token[4:12], label=label.strip()[:60])
     record(actor=actor, action="token.create", target=user, changes={"prefix": [None, token[4:12]]})
+    return token
+
+
+@transaction.atomic
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Revoke a token: refused from the next request on. Users revoke their own; administrators any."""
+    actor_user = actor if isinstance(actor, User) else None
+    if actor_user is not None and actor_user.role != Role.ADMIN and token.user_id != actor_user.pk:
+        raise PermissionDenied(_("只能撤销自己的接口令牌"))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record(actor=actor, action="token.revoke", target=token.user, changes={"prefix": [token.prefix, None]})
     return token
 
 
@@ -103,8 +117,6 @@ TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 def token_user(token: str) -> User | None:
     """The active user holding an unrevoked ``token``, or None."""
-    from django.utils import timezone
-
     found = (ApiToken.objects.select_related("user")
              .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True).first())
     if found is None:

@@ -508,6 +508,8 @@ def assignment_end(*, actor: Any, assignment: InstructorAssignment, ended_on: An
     errors = Errors()
     end = as_date(errors, "ended_on", ended_on, _("结束日期"))
     require(errors, "ended_on", end, _("结束日期"))
+    if assignment.ended_on is not None:
+        errors.add("ended_on", _("该派驻已结束"), "state")
     if end and end < assignment.started_on:
         errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
     errors.raise_if_any()

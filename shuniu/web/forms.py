@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
-from shuniu.party.models import Formation, Gender, MemberStatus, PartyOrgKind
-from shuniu.party.selectors import instructor_list, party_org_list
+from shuniu.party.models import Formation, Gender, MemberStatus, PartyMember, PartyOrgKind
+from shuniu.party.selectors import instructor_list, member_list, party_org_list
 from shuniu.registry.models import Grade, Industry, OrgType, RegistrationLevel
 from shuniu.registry.selectors import hub_list, org_list, region_list
 
@@ -258,3 +258,66 @@ def model_initial(obj: Model, form_class: type[ScopedForm]) -> dict[str, Any]:
         else:
             out[name] = getattr(obj, name)
     return out
+
+
+class DatedChangeForm(ScopedForm):
+    """A change that happens on a day, for a reason: deregistering an org, dissolving a party org,
+    ending a coverage link or an assignment, a member leaving. ``field_map`` takes the service's
+    argument names (``dissolved_on``, ``end_reason``…) to ``on`` and ``reason``."""
+
+    on = _date(label=_("日期"))
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, on_label: Any, reason_label: Any | None, reason_required: bool = False,
+                 field_map: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_map = field_map
+        self.fields["on"].label = on_label
+        if reason_label is None:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].label = reason_label
+            self.fields["reason"].required = reason_required
+
+
+class PartyOrgEditForm(ScopedForm):
+    name = forms.CharField(label=_("名称"), max_length=200)
+    superior = PickerField(party_org_list(Scope.nothing()), "party_org", label=_("上级党组织"), required=False)
+    term_started_on = _date(label=_("本届任期开始"), required=False,
+                            help_text=_("换届后填写新一届的开始日期；不填时从成立日期起算"))
+    term_years = forms.IntegerField(label=_("任期（年）"), min_value=1, max_value=5)
+    secretary = forms.ModelChoiceField(PartyMember.objects.none(), label=_("书记"), required=False,
+                                       empty_label=_("（未设）"), help_text=_("本党组织的正式党员"))
+
+    def __init__(self, *args: Any, party_org: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Not itself nor one of its own sub-orgs (the service refuses a cycle; the picker does not offer one).
+        _scoped_pickers(self, superior=_live_party_orgs(self.scope).exclude(path__startswith=party_org.path))
+        self.fields["secretary"].queryset = member_list(self.scope).filter(  # type: ignore[attr-defined]
+            relation_org=party_org, status=MemberStatus.FULL, ended_on__isnull=True).order_by("name")
+
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k in self.changed_data}
+
+
+class MemberEditForm(MemberForm):
+    """The member form for a change: a blank ID number or phone keeps the stored one (they are
+    never shown in full, so they cannot be prefilled)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].help_text = _("留空则不修改；加密保存，页面上只显示掩码")
+        self.fields["phone"].widget = NoEchoInput()
+        self.fields["phone"].help_text = _("留空则不修改")
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k in self.changed_data}
+        for secret in ("id_number", "phone"):
+            if not data.get(secret):
+                data.pop(secret, None)
+        return data
+
+
+class TokenForm(forms.Form):
+    label = forms.CharField(label=_("用途"), max_length=60, required=False,
+                            help_text=_("例如“登记管理系统同步”，便于日后识别和撤销"))

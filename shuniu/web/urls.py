@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from shuniu.web.views import dashboard, orgs, party, people, pickers
+from shuniu.web.views import account, changes, dashboard, orgs, party, people, pickers
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -10,15 +10,24 @@ urlpatterns = [
     path("orgs/new/", orgs.org_new, name="org_new"),
     path("orgs/<int:pk>/", orgs.org_detail, name="org_detail"),
     path("orgs/<int:pk>/edit/", orgs.org_edit, name="org_edit"),
+    path("orgs/<int:pk>/deregister/", changes.org_deregister_view, name="org_deregister"),
     path("party/", party.party_tree, name="party_tree"),
     path("party/new/", party.party_new, name="party_new"),
     path("party/<int:pk>/", party.party_detail, name="party_detail"),
     path("party/<int:pk>/children/", party.party_children, name="party_children"),
+    path("party/<int:pk>/edit/", changes.party_edit, name="party_edit"),
+    path("party/<int:pk>/dissolve/", changes.party_dissolve, name="party_dissolve"),
     path("members/", people.member_list, name="member_list"),
     path("members/new/", people.member_new, name="member_new"),
+    path("members/<int:pk>/edit/", changes.member_edit, name="member_edit"),
+    path("members/<int:pk>/end/", changes.member_end_view, name="member_end"),
     path("instructors/", people.instructor_list, name="instructor_list"),
     path("coverage/new/", people.coverage_new, name="coverage_new"),
+    path("coverage/<int:pk>/end/", changes.coverage_end_view, name="coverage_end"),
     path("assignments/new/", people.assignment_new, name="assignment_new"),
+    path("assignments/<int:pk>/end/", changes.assignment_end_view, name="assignment_end"),
+    path("account/tokens/", account.tokens, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", account.token_revoke_view, name="token_revoke"),
     path("pick/<slug:kind>/", pickers.pick, name="pick"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
