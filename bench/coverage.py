@@ -84,9 +84,9 @@ def time_rebuild(runs: int = 2) -> float:
                 phases[name] = time.perf_counter() - t
         return wrapper
 
-    originals = engine.refresh_orgs, engine.compute_rollup
+    originals = engine.refresh_orgs, engine.rollup_vectors
     engine.refresh_orgs = timed("refresh_orgs", engine.refresh_orgs)  # type: ignore[assignment]
-    engine.compute_rollup = timed("compute_rollup", engine.compute_rollup)  # type: ignore[assignment]
+    engine.rollup_vectors = timed("compute_rollup", engine.rollup_vectors)  # type: ignore[assignment]
     best = float("inf")
     try:
         for i in range(runs):
@@ -99,7 +99,7 @@ def time_rebuild(runs: int = 2) -> float:
                   f"compute_rollup {phases['compute_rollup']:.2f}s, rewrite Rollup {rest:.2f}s)")
             best = min(best, seconds)
     finally:
-        engine.refresh_orgs, engine.compute_rollup = originals
+        engine.refresh_orgs, engine.rollup_vectors = originals
     return best
 
 
