@@ -208,21 +208,27 @@ def import_commit(*, actor: Any, preview: Preview, batch: ImportBatch | None = N
     preview.sheet.rows = []
     try:
         with many_objects(), big_writes(), transaction.atomic():
+            # The batch row is written last, just before the commit: the pages poll it while the
+            # data is written, and a writer holding it for the whole transaction would make them
+            # wait (or, on SQLite's shared-cache test database, fail with "table is locked"). A new
+            # batch gets its id first so that its change records can point to it (foreign keys are
+            # checked at commit).
+            new = batch is None
             if batch is None:
-                batch = ImportBatch(kind=preview.kind.name, filename=preview.filename[:255],
-                                    file_sha256=preview.sha256, mapping=preview.header.headers,
-                                    **_actor_fields(actor))
+                batch = ImportBatch(pk=bulk.reserve_ids(ImportBatch, 1)[0], kind=preview.kind.name,
+                                    filename=preview.filename[:255], file_sha256=preview.sha256,
+                                    mapping=preview.header.headers, **_actor_fields(actor))
             batch.status = BatchStatus.COMMITTED
             batch.committed_at = timezone.now()
             batch.counts = plan.counts()
             batch.errors = []
-            batch.save()
             changes = preview.kind.commit(plan, preview.ctx)
             bulk.insert_rows(ImportChange, ["batch_id", "model", "object_id", "count", "action", "before", "after"],
                              ([batch.pk, *c] for c in changes))
             record(actor=actor, action="import.commit", target=batch,
                    changes={"kind": [None, batch.kind], "file": [None, batch.filename],
                             "file_sha256": [None, batch.file_sha256], "counts": [None, batch.counts]})
+            batch.save(force_insert=new)
     except IntegrityError as exc:
         # Something else wrote the same rows between the preview and this commit.
         raise ValidationError(_("数据在预览之后被修改（%(err)s），未导入任何数据，请重新导入") % {"err": exc},

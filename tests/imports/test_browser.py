@@ -8,6 +8,7 @@ batch page. Screenshots go to ``test-artifacts/imports-*.png``; any JavaScript e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,8 +28,29 @@ def _payload(path: Any, name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def officer(reference_data: None, transactional_db: None, monkeypatch: pytest.MonkeyPatch, settings: Any,
-            tmp_path: Any) -> Any:
+def uncommitted_reads_on_shared_cache(transactional_db: None) -> Iterator[None]:
+    """On SQLite the test database is in memory with a shared cache, whose locks are per table and
+    fail at once ("database table is locked") instead of waiting: the live server's reads of
+    ``imports_importbatch`` (the pages poll it) would collide with the import job's thread writing
+    it (or block that write), which a SQLite file in WAL mode or PostgreSQL never do. The live
+    server shares this test's connection (pytest-django's ``connections_override``); reading
+    uncommitted rows, it takes no table read locks, as readers of a real database take none. The
+    job writes the batch row last, just before it commits (``import_commit``)."""
+    from django.db import connection
+
+    shared = connection.vendor == "sqlite" and connection.is_in_memory_db()
+    if shared:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA read_uncommitted = 1")
+    yield
+    if shared:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA read_uncommitted = 0")
+
+
+@pytest.fixture
+def officer(reference_data: None, transactional_db: None, uncommitted_reads_on_shared_cache: None,
+            monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) -> Any:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.VAR_DIR = tmp_path
     _ensure_reference_data()
