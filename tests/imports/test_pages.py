@@ -98,6 +98,17 @@ def test_someone_without_a_region_scope_cannot_import(client, secretary):
     assert client.get("/imports/").status_code == 403
 
 
+def test_the_main_navigation_links_to_imports_for_those_who_may_import(client, zhonglou_officer, admin_user,
+                                                                        secretary):
+    link = 'href="/imports/"'
+    for user in (zhonglou_officer, admin_user):
+        client.force_login(user)
+        assert link in client.get("/").content.decode()
+        assert 'href="/imports/" class="on"' in client.get("/imports/").content.decode()
+    client.force_login(secretary)
+    assert link not in client.get("/").content.decode()
+
+
 def test_downloads_name_their_files(officer_client):
     response = officer_client.get("/imports/templates/orgs.xlsx")
     assert response["Content-Disposition"].startswith('attachment; filename="orgs-template.xlsx"; filename*=utf-8')
