@@ -1,21 +1,26 @@
 """Committing an uploaded import in the background, with its progress in the cache.
 
-The embedded queue is one worker thread in the web process (imports are written one at a time,
-which SQLite needs anyway); the progress is kept in Django's cache, so with REDIS_URL every web
-worker sees it. A commit requested inside a transaction (a test, or ATOMIC_REQUESTS) runs at once
-instead: another thread could not see the rows of that transaction.
+Two queues. Embedded (the default): one worker thread in the web process (imports are written one
+at a time, which SQLite needs anyway). With ``REDIS_URL``: an RQ queue in Redis, whose jobs a
+separate process runs (``shuniu worker``), so that a web worker's restart or timeout does not cut an
+import short and imports do not take the web server's memory. Either way the progress is kept in
+Django's cache, which is Redis too when ``REDIS_URL`` is set, so every web worker sees it. A commit
+requested inside a transaction (a test, or ATOMIC_REQUESTS) runs at once instead: another thread
+or process could not see the rows of that transaction.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import close_old_connections, connection
 
 from shuniu.imports.models import BatchStatus, ImportBatch
@@ -24,6 +29,9 @@ log = logging.getLogger(__name__)
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 PROGRESS_TTL = 3600
+DEFAULT_QUEUE = "shuniu-imports"
+# An RQ job is stopped (and its transaction rolled back) after this long; 100,000 rows take seconds.
+JOB_TIMEOUT = 3600
 
 
 def _key(batch_id: int) -> str:
@@ -58,6 +66,12 @@ def submit_commit(batch: ImportBatch, actor: Any) -> None:
     if connection.in_atomic_block:
         commit_batch(batch.pk, actor)
         return
+    if redis_url():
+        progress_set(batch.pk, "queued", 0)
+        job_queue().enqueue_call(run_queued_commit, args=(batch.pk, _actor_ref(actor)), timeout=JOB_TIMEOUT,
+                                 description=f"import batch #{batch.pk}", result_ttl=PROGRESS_TTL,
+                                 failure_ttl=7 * 86400)
+        return
     global _executor
     with _lock:
         if _executor is None:
@@ -72,6 +86,64 @@ def _run_in_thread(batch_id: int, actor: Any) -> None:
         commit_batch(batch_id, actor)
     finally:
         connection.close()
+
+
+# ---- the Redis queue (RQ) -------------------------------------------------------------------------
+
+def redis_url() -> str:
+    return getattr(settings, "REDIS_URL", "") or ""
+
+
+def queue_name() -> str:
+    """The RQ queue: ``SHUNIU_JOB_QUEUE`` (a setting or the environment; instances sharing one
+    Redis need different names), else "shuniu-imports"."""
+    return getattr(settings, "SHUNIU_JOB_QUEUE", "") or os.environ.get("SHUNIU_JOB_QUEUE", "") or DEFAULT_QUEUE
+
+
+def job_queue() -> Any:
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(queue_name(), connection=Redis.from_url(redis_url()))
+
+
+def _actor_ref(actor: Any) -> int | str:
+    """What a queued job carries of its actor: a user's id, or a system actor's label."""
+    pk = getattr(actor, "pk", None)
+    if pk is not None:
+        return int(pk)
+    return actor if isinstance(actor, str) else "system"
+
+
+def run_queued_commit(batch_id: int, actor_ref: int | str) -> None:
+    """An RQ job (run by ``shuniu worker``): commit one previewed batch."""
+    from django.contrib.auth import get_user_model
+
+    close_old_connections()
+    try:
+        actor: Any = actor_ref
+        if isinstance(actor_ref, int):
+            actor = get_user_model().objects.get(pk=actor_ref)
+        commit_batch(batch_id, actor)
+    finally:
+        connection.close()
+
+
+def worker_run(*, burst: bool = False, fork: bool = True, with_scheduler: bool = False) -> bool:
+    """Run an RQ worker on the import queue: until stopped, or with ``burst`` until the queue is
+    empty. By default each job runs in a forked child (an import's memory is returned when it
+    ends, and a crash cannot take the worker down); ``fork=False`` runs jobs in this process."""
+    from rq import SimpleWorker, Worker
+
+    if not redis_url():
+        raise ImproperlyConfigured("REDIS_URL is not set: imports run in the web process, no worker is needed")
+    # The worker's parent process must not keep a database connection a forked job would inherit.
+    close_old_connections()
+    connection.close()
+    queue = job_queue()
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class([queue], connection=queue.connection)
+    return bool(worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO"))
 
 
 def is_running(batch: ImportBatch) -> bool:
