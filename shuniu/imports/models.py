@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BatchStatus(models.TextChoices):
@@ -50,7 +51,7 @@ class ImportBatch(models.Model):
 
 class ChangeAction(models.TextChoices):
     CREATED = "created", _("新增")
-    UPDATED = "updated", _("修改")
+    UPDATED = "updated", pgettext_lazy("import count", "修改")
 
 
 class ImportChange(models.Model):
