@@ -34,9 +34,15 @@ def found(obj: M | None) -> M:
 
 
 def page(qs: QuerySet[Any], paging: Paging) -> dict[str, Any]:
-    """One page of a queryset with the total count."""
-    return {"count": qs.count(), "limit": paging.limit, "offset": paging.offset,
-            "items": list(qs[paging.offset:paging.offset + paging.limit])}
+    """One page of a queryset with the total count.
+
+    The page's ids are found first on the table alone, then its rows are read with their joins:
+    a database asked for both at once may join every row of a large region before it sorts and
+    cuts the page (250 ms instead of 1 ms for a city of 17,000 orgs at 1,000,000; bench/api.py).
+    """
+    ids = list(qs.values_list("pk", flat=True)[paging.offset:paging.offset + paging.limit])
+    rows = {row.pk: row for row in qs.order_by().filter(pk__in=ids)} if ids else {}
+    return {"count": qs.count(), "limit": paging.limit, "offset": paging.offset, "items": [rows[i] for i in ids]}
 
 
 def page_of_iterable(rows: Iterable[Any], paging: Paging) -> dict[str, Any]:
