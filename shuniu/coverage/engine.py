@@ -427,8 +427,7 @@ def rebuild() -> int:
     """Recompute every org's status and the whole rollup from the dated facts; returns the row count.
 
     The rollup is compared with what is stored and only the differing rows are written (none when
-    the incremental upkeep was right), with plain ``executemany`` rather than the ORM's per-value
-    preparation.
+    the incremental upkeep was right), without the ORM's per-value preparation (``_upsert``).
     """
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
@@ -453,14 +452,27 @@ def rebuild() -> int:
             chunk = gone[start:start + 500]
             cur.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
         if upserts:
-            cur.executemany(
-                f"INSERT INTO {table} (dimension, key, region, {', '.join(COUNT_FIELDS)}) "
-                f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(COUNT_FIELDS))}) "
-                "ON CONFLICT (dimension, key, region) DO UPDATE SET "
-                + ", ".join(f"{c} = excluded.{c}" for c in COUNT_FIELDS),
-                upserts,
-            )
+            _upsert(cur, table, upserts)
     return len(rows)
+
+
+def _upsert(cur: Any, table: str, rows: list[list[Any]]) -> None:
+    """Insert or overwrite whole rollup rows (dimension, key, region, *COUNT_FIELDS)."""
+    cols = ", ".join(["dimension", "key", "region", *COUNT_FIELDS])
+    on_conflict = ("ON CONFLICT (dimension, key, region) DO UPDATE SET "
+                   + ", ".join(f"{c} = excluded.{c}" for c in COUNT_FIELDS))
+    if connection.vendor == "postgresql" and len(rows) > 1000:
+        # A first rebuild writes every row (~700,000 at national scale): COPY them into a scratch
+        # table and upsert with one statement, rather than one statement per row.
+        cur.execute(f"CREATE TEMPORARY TABLE rollup_rows ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA")
+        with cur.copy(f"COPY rollup_rows ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM rollup_rows {on_conflict}")
+        cur.execute("DROP TABLE rollup_rows")
+        return
+    cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * (3 + len(COUNT_FIELDS)))}) "
+                    + on_conflict, rows)
 
 
 def stored_rollup() -> dict[Key, dict[str, int]]:
