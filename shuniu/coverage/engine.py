@@ -316,7 +316,6 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
     statuses from the dated facts. ``region`` (a short code) limits the rows counted; ``levels``
     (None for the whole country, or prefix field names) and ``dimensions`` limit what is grouped.
     """
-    out: dict[Key, list[int]] = {}
     orgs, party, members, col = _sources(as_of)
     if region:
         where = {f"{LEVEL_FIELDS[len(_prefix_levels(region)) - 1]}": region}
@@ -344,14 +343,7 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
     level_pos = {LEVEL_FIELDS.index(level) for level in wanted if level is not None}
     national = None in wanted
     n_levels = len(LEVEL_FIELDS)
-    width = len(COUNT_FIELDS)
     whole_table = connection.vendor == "sqlite" and as_of is None and not region
-
-    def emit(key: Key, start: int, vals: tuple[int, ...]) -> None:
-        vec = out.get(key)
-        if vec is None:
-            vec = out[key] = [0] * width
-        vec[start:start + len(vals)] = map(add, vec[start:start + len(vals)], vals)
 
     def merge(level: dict[tuple[Any, ...], tuple[int, ...]]) -> dict[tuple[Any, ...], tuple[int, ...]]:
         """Sum the entries of ``level`` whose keys agree but for their last element."""
@@ -366,6 +358,9 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
     # without the ORM's per-value converters, then summed level by level here (community → street →
     # … → country), each level from the one below: 8 queries instead of one per level and dimension,
     # and each fetched row added once rather than once per level.
+    # Each table's counts by rollup key; the tables' aggregates follow each other in COUNT_FIELDS.
+    assert [*org_aggs, *party_aggs, *member_aggs] == COUNT_FIELDS
+    parts: list[dict[Key, tuple[int, ...]]] = []
     with connection.cursor() as cur:
         for qs, aggs, table_dims in (
             (orgs, org_aggs, {"region": None, **dims}),
@@ -373,8 +368,13 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
             (members, member_aggs, {"region": None}),
         ):
             names = list(aggs)
-            start = COUNT_FIELDS.index(names[0])
-            assert COUNT_FIELDS[start:start + len(names)] == names
+            part: dict[Key, tuple[int, ...]] = {}
+            parts.append(part)
+
+            def put(key: Key, vals: tuple[int, ...], part: dict[Key, tuple[int, ...]] = part) -> None:
+                acc = part.get(key)
+                part[key] = vals if acc is None else tuple(map(add, acc, vals))
+
             for dim, attr in table_dims.items():
                 base = qs
                 # Street first: SQLite sorts to group, and compares the columns in this order; the
@@ -402,12 +402,19 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
                     if pos in level_pos:
                         for k, v in level.items():
                             if k[-1]:
-                                emit((dim, k[0], k[-1]), start, v)
+                                put((dim, k[0], k[-1]), v)
                     level = merge(level)
                 if national:
                     for k, v in level.items():
-                        emit((dim, k[0], ""), start, v)
-    return {k: v for k, v in out.items() if any(v)}
+                        put((dim, k[0], ""), v)
+    org_part, party_part, member_part = parts
+    z_org, z_party, z_member = (0,) * len(org_aggs), (0,) * len(party_aggs), (0,) * len(member_aggs)
+    out: dict[Key, list[int]] = {}
+    for k in org_part.keys() | party_part.keys() | member_part.keys():
+        vec = [*org_part.get(k, z_org), *party_part.get(k, z_party), *member_part.get(k, z_member)]
+        if any(vec):
+            out[k] = vec
+    return out
 
 
 _GROUP_ORDER = ["street_code", "community_code", "county_code", "city_code", "province_code"]
