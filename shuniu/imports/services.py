@@ -208,42 +208,102 @@ def import_commit(*, actor: Any, preview: Preview, batch: ImportBatch | None = N
     preview.sheet.rows = []
     try:
         with many_objects(), big_writes(), transaction.atomic():
-            # The batch row is written last, just before the commit: the pages poll it while the
-            # data is written, and a writer holding it for the whole transaction would make them
-            # wait (or, on SQLite's shared-cache test database, fail with "table is locked"). A new
-            # batch gets its id first so that its change records can point to it (foreign keys are
-            # checked at commit).
-            new = batch is None
-            if batch is None:
-                batch = ImportBatch(pk=bulk.reserve_ids(ImportBatch, 1)[0], kind=preview.kind.name,
-                                    filename=preview.filename[:255], file_sha256=preview.sha256,
-                                    mapping=preview.header.headers, **_actor_fields(actor))
-            batch.status = BatchStatus.COMMITTED
-            batch.committed_at = timezone.now()
-            batch.counts = plan.counts()
-            batch.errors = []
             changes = preview.kind.commit(plan, preview.ctx)
-            bulk.insert_rows(ImportChange, ["batch_id", "model", "object_id", "count", "action", "before", "after"],
-                             ([batch.pk, *c] for c in changes))
-            record(actor=actor, action="import.commit", target=batch,
-                   changes={"kind": [None, batch.kind], "file": [None, batch.filename],
-                            "file_sha256": [None, batch.file_sha256], "counts": [None, batch.counts]})
-            batch.save(force_insert=new)
+            batch = _record_commit(actor, preview, changes, batch)
     except IntegrityError as exc:
-        # Something else wrote the same rows between the preview and this commit.
-        raise ValidationError(_("数据在预览之后被修改（%(err)s），未导入任何数据，请重新导入") % {"err": exc},
-                              code="conflict") from exc
+        raise _conflict(exc) from exc
     return batch
+
+
+class _Invalid(Exception):
+    """Raised inside the transaction of ``import_run`` to roll back what was written before an error."""
+
+
+def import_run(*, actor: Any, kind: str, path: str | Path, filename: str = "",
+               mapping: Mapping[str, str] | None = None, batch: ImportBatch | None = None
+               ) -> tuple[Preview, ImportBatch | None]:
+    """Validate the file and, if every row is right, commit it: what ``import_preview`` and then
+    ``import_commit`` do, with the same result and the same errors. Kinds that can
+    (``plan_and_commit``) check and write in one pass inside the transaction, rolled back at the
+    end if any row was wrong; the database then works while the rows are checked. The batch is
+    None when the file has errors (``preview.errors``)."""
+    spec = kind_get(kind)
+    fused = getattr(spec, "plan_and_commit", None)
+    if fused is None:
+        preview = import_preview(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping)
+        if not preview.ok:
+            return preview, None
+        return preview, import_commit(actor=actor, preview=preview, batch=batch)
+    scope = actor_scope(actor)
+    path = Path(path)
+    with many_objects():
+        sheet = readers.read(path, filename or path.name)
+        header = match_headers(sheet.rows, list(spec.columns), mapping)
+        ctx = Context(actor=actor, scope=scope, header=header, columns={c.field: c for c in spec.columns})
+        preview = Preview(kind=spec, filename=filename or path.name, sha256=readers.sha256(path), sheet=sheet,
+                          header=header, ctx=ctx, plan=None)
+        if header.errors:
+            return preview, None
+        parsed, skipped = parse_rows(sheet, header, spec)
+        try:
+            with big_writes(), transaction.atomic():
+                plan, changes = fused(parsed, ctx)
+                plan.rows += skipped
+                plan.skipped += skipped
+                preview.plan = plan
+                if plan.errors:
+                    raise _Invalid
+                del parsed
+                sheet.rows = []  # only needed to annotate errors
+                batch = _record_commit(actor, preview, changes, batch)
+        except _Invalid:
+            return preview, None
+        except IntegrityError as exc:
+            raise _conflict(exc) from exc
+    return preview, batch
+
+
+def _record_commit(actor: Any, preview: Preview, changes: list[tuple[str, int, int, str, Any, Any]],
+                   batch: ImportBatch | None) -> ImportBatch:
+    """The batch, its change records and the audit entry, inside the import's transaction.
+
+    The batch row is written last, just before the commit: the pages poll it while the data is
+    written, and a writer holding it for the whole transaction would make them wait (or, on
+    SQLite's shared-cache test database, fail with "table is locked"). A new batch gets its id
+    first so that its change records can point to it (foreign keys are checked at commit).
+    """
+    assert preview.plan is not None
+    new = batch is None
+    if batch is None:
+        batch = ImportBatch(pk=bulk.reserve_ids(ImportBatch, 1)[0], kind=preview.kind.name,
+                            filename=preview.filename[:255], file_sha256=preview.sha256,
+                            mapping=preview.header.headers, **_actor_fields(actor))
+    batch.status = BatchStatus.COMMITTED
+    batch.committed_at = timezone.now()
+    batch.counts = preview.plan.counts()
+    batch.errors = []
+    bulk.insert_rows(ImportChange, ["batch_id", "model", "object_id", "count", "action", "before", "after"],
+                     ([batch.pk, *c] for c in changes))
+    record(actor=actor, action="import.commit", target=batch,
+           changes={"kind": [None, batch.kind], "file": [None, batch.filename],
+                    "file_sha256": [None, batch.file_sha256], "counts": [None, batch.counts]})
+    batch.save(force_insert=new)
+    return batch
+
+
+def _conflict(exc: IntegrityError) -> ValidationError:
+    # Something else wrote the same rows between the checks and this commit.
+    return ValidationError(_("数据在预览之后被修改（%(err)s），未导入任何数据，请重新导入") % {"err": exc},
+                           code="conflict")
 
 
 def import_file(*, actor: Any, kind: str, path: str | Path, filename: str = "",
                 mapping: Mapping[str, str] | None = None, dry_run: bool = False
                 ) -> tuple[Preview, ImportBatch | None]:
-    """Preview, then commit when clean and not a dry run (what ``shuniu import`` does)."""
-    preview = import_preview(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping)
-    if dry_run or not preview.ok:
-        return preview, None
-    return preview, import_commit(actor=actor, preview=preview)
+    """Validate, then commit when clean and not a dry run (what ``shuniu import`` does)."""
+    if dry_run:
+        return import_preview(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping), None
+    return import_run(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping)
 
 
 def store_upload(chunks: Any, filename: str) -> Path:
@@ -280,18 +340,17 @@ def batch_commit_stored(*, actor: Any, batch: ImportBatch, on_progress: Any = No
     have changed since the preview. If it is no longer clean, the batch keeps its new errors."""
     if batch.status != BatchStatus.PREVIEW:
         raise ValidationError(_("批次 #%(id)s 已处理") % {"id": batch.pk}, code="state")
-    preview = import_preview(actor=actor, kind=batch.kind, path=batch.stored_path, filename=batch.filename,
-                             mapping=batch.mapping or None)
-    if not preview.ok:
+    if on_progress:
+        on_progress("writing", 30)
+    preview, committed = import_run(actor=actor, kind=batch.kind, path=batch.stored_path, filename=batch.filename,
+                                    mapping=batch.mapping or None, batch=batch)
+    if committed is None:
         batch.counts = preview.counts()
         batch.errors = [e.as_dict() for e in preview.errors[:200]]
         batch.save(update_fields=["counts", "errors"])
         raise ValidationError(_("文件有 %(n)s 处错误，未导入任何数据") % {"n": len(preview.errors)}, code="invalid")
-    if on_progress:
-        on_progress("writing", 50)
-    batch = import_commit(actor=actor, preview=preview, batch=batch)
-    Path(batch.stored_path).unlink(missing_ok=True)
-    return batch
+    Path(committed.stored_path).unlink(missing_ok=True)
+    return committed
 
 
 def batch_list(actor: Any) -> Any:

@@ -287,3 +287,25 @@ def test_a_uscc_typed_with_dashes_or_spaces_is_the_same_org(tmp_path):
     row[0], row[2], row[6], row[8] = org.name, "社会团体", "", org.established_on
     out, _ = run_import("orgs", str(write_csv(tmp_path / "d.csv", [row])))
     assert "0 created, 0 updated, 1 unchanged" in out
+
+
+def test_checking_and_writing_in_one_pass_leaves_nothing_when_a_late_row_is_wrong(tmp_path):
+    from shuniu.imports.services import import_file
+
+    rows = org_rows(300)
+    for r in rows:
+        r[5] = "新设主管单位甲"
+    rows.append(list(rows[10]))  # the same USCC as a new org written long before: found on the last row
+    path = write_csv(tmp_path / "late.csv", rows)
+    preview, batch = import_file(actor="test", kind="orgs", path=path)
+    assert batch is None
+    assert [(e.row, e.field, e.code) for e in preview.errors] == [(302, "uscc", "duplicate")]
+    assert [(e.row, e.code) for e in import_preview(actor="test", kind="orgs", path=path).errors] == [(302, "duplicate")]
+    assert preview.counts()["created"] == 300 and preview.counts()["error_rows"] == 1
+    assert not SocialOrg.objects.exists() and not ImportBatch.objects.exists()
+    assert not SupervisoryUnit.objects.filter(name="新设主管单位甲").exists()
+
+    preview, batch = import_file(actor="test", kind="orgs", path=write_csv(tmp_path / "ok.csv", rows[:300]))
+    assert batch is not None and SocialOrg.objects.count() == 300
+    assert SupervisoryUnit.objects.filter(name="新设主管单位甲").count() == 1
+    assert_coverage_true()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -107,6 +107,13 @@ class OrgKind(Kind):
     # ---- plan -----------------------------------------------------------------------------------
     def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
         plan = Plan(kind=self.name)
+        checked = self._check(parsed, ctx, plan, self._prepare(parsed, plan))
+        for _change in checked:
+            pass
+        return plan
+
+    def _prepare(self, parsed: list[Parsed], plan: Plan) -> _Prepared:
+        """Everything the rows are checked against, read with a few set-based queries."""
         lookups = CachedOrgLookups()
         plan.state = lookups
         industries = _industry_names()
@@ -139,7 +146,13 @@ class OrgKind(Kind):
         community = _community_keys(community_names)
         existing = _existing_rows({*lookups.usccs.values(), *community.values()})
         lookups.load(region_codes=region_shorts | {r["region_id"] for r in existing.values()})
+        return _Prepared(lookups, community, existing, units)
 
+    def _check(self, parsed: list[Parsed], ctx: Context, plan: Plan, prepared: _Prepared) -> Iterator[Change]:
+        """Check every row (no database access): errors, updates and unchanged rows go to ``plan``;
+        each row to create is added to ``plan.creates`` and yielded, so that a caller may write it
+        at once (``plan_and_commit``)."""
+        lookups, community, existing = prepared.lookups, prepared.community, prepared.existing
         seen: dict[tuple[str, ...], int] = {}
         memo: dict[Any, Any] = {}
         authorities: dict[tuple[str, str], str] = {}
@@ -204,7 +217,9 @@ class OrgKind(Kind):
                 if reg_code is None:
                     reg = lookups.authority_region(level, region)
                     reg_code = authorities[(level, region.code)] = (reg or region).code
-                plan.creates.append(Change(p.row, None, _create_row(out, reg_code)))
+                change = Change(p.row, None, _create_row(out, reg_code))
+                plan.creates.append(change)
+                yield change
                 continue
             values = _values(out)
             before, after = {}, {}
@@ -218,59 +233,135 @@ class OrgKind(Kind):
                 plan.updates.append(Change(p.row, pk, after, before))
             else:
                 plan.unchanged += 1
-        return plan
 
     # ---- commit ---------------------------------------------------------------------------------
     def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:
         lookups: CachedOrgLookups = plan.state
-        label = SocialOrg._meta.label_lower
-        changes: list[tuple[str, int, int, str, Any, Any]] = []
-        if lookups.new_units:
-            created = SupervisoryUnit.objects.bulk_create(list(lookups.new_units.values()))
-            changes += [(SupervisoryUnit._meta.label_lower, first, n, "created", None, None)
-                        for first, n in bulk.runs(u.pk for u in created)]
+        changes = _save_units(list(lookups.new_units.values()))
         now = timezone.now()
-        delta = OrgRollupDelta()
-        updated_ids = [c.pk for c in plan.updates if c.pk is not None]
-        delta.subtract(updated_ids)
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
-        for c in plan.updates:
-            after = _resolve_unit(c.after)
-            names = tuple(after)
-            groups.setdefault(names, []).append([*after.values(), now, c.pk])
-            changes.append((label, c.pk, 1, "updated", c.before, after))  # type: ignore[arg-type]
-        for names, group in groups.items():
-            bulk.update_rows(SocialOrg, [*names, "updated_at"], group)
-
         ids = bulk.reserve_ids(SocialOrg, len(plan.creates))
-        flagged: list[int] = []
-        unit_at, tu_at, yl_at = (_CREATE_COLUMNS.index(c) for c in
-                                 ("supervisory_unit_id", "has_trade_union", "has_youth_league"))
+        written = _Written(now)
+        bulk.insert_rows(SocialOrg, _INSERT_COLUMNS, written.rows(zip(ids, plan.creates, strict=True)))
+        return changes + _finish(plan, written)
 
-        def rows() -> Iterable[list[Any]]:
-            for pk, c in zip(ids, plan.creates, strict=True):
-                values = c.after
-                unit = values[unit_at]
-                if unit is not None:
-                    values[unit_at] = unit.pk  # saved above
-                if values[tu_at] or values[yl_at]:
-                    flagged.append(pk)
-                yield [pk, now, now, *values]
+    def plan_and_commit(self, parsed: list[Parsed], ctx: Context
+                        ) -> tuple[Plan, list[tuple[str, int, int, str, Any, Any]]]:
+        """Check the rows and write them in one pass, inside the caller's transaction: each new org
+        is sent to the database as soon as its row passes, so that the database inserts and indexes
+        while the next rows are checked (PostgreSQL works in its own process; the COPY streams).
+        After the first error nothing more is written but every row is still checked; the caller
+        must then roll back (``plan.errors``). The plan is the one ``plan`` gives; only the new
+        supervisory units are saved before the rows are checked rather than after."""
+        plan = Plan(kind=self.name)
+        prepared = self._prepare(parsed, plan)
+        changes = _save_units(_units_to_create(prepared))
+        now = timezone.now()
+        # Every row whose key is not in the database may be a new org: at most that many ids.
+        ids = bulk.reserve_ids(SocialOrg, sum(1 for p in parsed if _is_new(p.data, prepared)))
+        written = _Written(now, stop_on_errors=plan)
+        checked = self._check(parsed, ctx, plan, prepared)
+        bulk.insert_rows(SocialOrg, _INSERT_COLUMNS, written.rows(zip(ids, checked, strict=False)))
+        for _change in checked:  # rows left when the ids ran out (there are as many ids as new keys)
+            pass
+        if plan.errors:
+            return plan, []
+        if len(written.ids) != len(plan.creates):
+            raise RuntimeError(f"{len(plan.creates)} orgs to create but {len(written.ids)} written")
+        for c in plan.creates:
+            c.after = None  # written; the values are not needed any more
+        return plan, changes + _finish(plan, written)
 
-        bulk.insert_rows(SocialOrg, ["id", "created_at", "updated_at", *_CREATE_COLUMNS], rows())
-        changes += [(label, first, n, "created", None, None) for first, n in bulk.runs(ids)]
-        # A new org has no party org, instructor or members yet: its stored status ("none") is
-        # right unless it has a trade union or youth league; updated orgs are recomputed.
-        for chunk in bulk.id_chunks([*updated_ids, *flagged]):
-            engine.refresh_orgs(chunk)
-        delta.add([*updated_ids, *ids])
-        delta.apply()
-        return changes
+
+class _Prepared(NamedTuple):
+    lookups: CachedOrgLookups
+    community: dict[tuple[str, str], int]
+    existing: dict[int, dict[str, Any]]
+    unit_names: set[str]
+
+
+def _is_new(data: dict[str, Any], prepared: _Prepared) -> bool:
+    uscc = data.get("uscc")
+    if uscc:
+        return uscc not in prepared.lookups.usccs
+    return (data.get("name", ""), _short(data.get("region_code"))) not in prepared.community
+
+
+_UNIT_NAME_MAX = SupervisoryUnit._meta.get_field("name").max_length or 0
+
+
+def _units_to_create(prepared: _Prepared) -> list[SupervisoryUnit]:
+    """The supervisory units the file names that do not exist yet, registered with the lookups (a
+    name too long for the column is left to the rules, which report it)."""
+    lookups = prepared.lookups
+    names = sorted({n.strip() for n in prepared.unit_names if n.strip()} - set(lookups.units))
+    units = [SupervisoryUnit(name=n, region=None) for n in names if len(n) <= _UNIT_NAME_MAX]
+    lookups.units.update((u.name, u) for u in units)
+    return units
+
+
+def _save_units(units: list[SupervisoryUnit]) -> list[tuple[str, int, int, str, Any, Any]]:
+    if not units:
+        return []
+    created = SupervisoryUnit.objects.bulk_create(units)
+    return [(SupervisoryUnit._meta.label_lower, first, n, "created", None, None)
+            for first, n in bulk.runs(u.pk for u in created)]
+
+
+class _Written:
+    """Turns planned creations into rows for ``bulk.insert_rows``, noting the ids written and the
+    new orgs whose stored status must be computed (those with a trade union or youth league)."""
+
+    def __init__(self, now: dt.datetime, stop_on_errors: Plan | None = None) -> None:
+        self.now = now
+        self.ids: list[int] = []
+        self.flagged: list[int] = []
+        self.stop_on_errors = stop_on_errors
+
+    def rows(self, pairs: Iterable[tuple[int, Change]]) -> Iterator[list[Any]]:
+        now, ids, flagged, plan = self.now, self.ids, self.flagged, self.stop_on_errors
+        for pk, c in pairs:
+            if plan is not None and plan.errors:
+                continue  # the import will be rolled back: check on, write nothing more
+            values = c.after
+            unit = values[_UNIT_AT]
+            if unit is not None:
+                values[_UNIT_AT] = unit.pk  # saved before
+            if values[_TU_AT] or values[_YL_AT]:
+                flagged.append(pk)
+            ids.append(pk)
+            yield [pk, now, now, *values]
+
+
+def _finish(plan: Plan, written: _Written) -> list[tuple[str, int, int, str, Any, Any]]:
+    """After the new orgs are written: the updates, the change records, statuses and rollups."""
+    label = SocialOrg._meta.label_lower
+    changes: list[tuple[str, int, int, str, Any, Any]] = []
+    delta = OrgRollupDelta()
+    updated_ids = [c.pk for c in plan.updates if c.pk is not None]
+    delta.subtract(updated_ids)  # before the updates are written (the new orgs counted nothing yet)
+    groups: dict[tuple[str, ...], list[list[Any]]] = {}
+    for c in plan.updates:
+        after = _resolve_unit(c.after)
+        groups.setdefault(tuple(after), []).append([*after.values(), written.now, c.pk])
+        changes.append((label, c.pk, 1, "updated", c.before, after))  # type: ignore[arg-type]
+    for names, group in groups.items():
+        bulk.update_rows(SocialOrg, [*names, "updated_at"], group)
+    changes += [(label, first, n, "created", None, None) for first, n in bulk.runs(written.ids)]
+    # A new org has no party org, instructor or members yet: its stored status ("none") is
+    # right unless it has a trade union or youth league; updated orgs are recomputed.
+    for chunk in bulk.id_chunks([*updated_ids, *written.flagged]):
+        engine.refresh_orgs(chunk)
+    delta.add([*updated_ids, *written.ids])
+    delta.apply()
+    return changes
 
 
 # A created org's values, in this order (``_create_row``); id and timestamps go in front.
 _CREATE_COLUMNS = [*_WRITABLE, "registration_region_id", "hub_id", "trade_union_on", "youth_league_on", "is_demo",
                    "coverage_status", "full_members", "members_on_staff"]
+_INSERT_COLUMNS = ["id", "created_at", "updated_at", *_CREATE_COLUMNS]
+_UNIT_AT, _TU_AT, _YL_AT = (_CREATE_COLUMNS.index(c) for c in ("supervisory_unit_id", "has_trade_union",
+                                                                "has_youth_league"))
 
 
 def _create_row(out: dict[str, Any], registration_region_id: str) -> list[Any]:

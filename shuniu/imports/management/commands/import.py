@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shuniu.imports.kinds import KINDS
 from shuniu.imports.readers import UnreadableFile
-from shuniu.imports.services import UnknownKind, import_commit, import_preview
+from shuniu.imports.services import UnknownKind, import_file
 from shuniu.imports.spreadsheets import write_annotated
 
 SHOW_ERRORS = 20
@@ -39,9 +39,12 @@ class Command(BaseCommand):
                 raise CommandError("列对应关系须为 JSON 对象：{\"字段\": \"列名\"}")
         t0 = time.perf_counter()
         try:
-            preview = import_preview(actor="cli", kind=opts["kind"], path=opts["file"], mapping=mapping)
+            preview, batch = import_file(actor="cli", kind=opts["kind"], path=opts["file"], mapping=mapping,
+                                         dry_run=opts["dry_run"])
         except (UnknownKind, UnreadableFile, PermissionDenied, OSError) as exc:
             raise CommandError(str(exc)) from exc
+        except ValidationError as exc:  # a conflict with a concurrent write: nothing was imported
+            raise CommandError("; ".join(exc.messages), returncode=1) from exc
         if opts["save_mapping"]:
             Path(opts["save_mapping"]).write_text(json.dumps(preview.header.headers, ensure_ascii=False, indent=2),
                                                   encoding="utf-8")
@@ -52,13 +55,9 @@ class Command(BaseCommand):
             raise CommandError(f"{len(preview.errors)} 处错误（{preview.counts()['error_rows']} 行），未导入任何数据",
                                returncode=1)
         counts = preview.counts()
-        if opts["dry_run"]:
+        if batch is None:  # a dry run of a clean file
             self.stdout.write(self._counts_line(counts, "dry run: would have ") + f" in {time.perf_counter() - t0:.1f}s")
             return
-        try:
-            batch = import_commit(actor="cli", preview=preview)
-        except ValidationError as exc:
-            raise CommandError("; ".join(exc.messages), returncode=1) from exc
         self.stdout.write(f"batch #{batch.pk}: " + self._counts_line(batch.counts, "")
                           + f" in {time.perf_counter() - t0:.1f}s")
 
