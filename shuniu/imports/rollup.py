@@ -24,6 +24,8 @@ from shuniu.coverage import engine
 from shuniu.registry.models import SocialOrg
 
 _GROUP = [*engine.LEVEL_FIELDS, *engine.ORG_DIMENSIONS.values(), "coverage_status"]
+GROUP = _GROUP  # the attributes an org's rollup contribution depends on (``add_groups``)
+Groups = dict[tuple[Any, ...], list[int]]
 _RUN = 50  # ids in a run at least this long are selected with BETWEEN, the others with IN
 
 
@@ -58,7 +60,7 @@ class OrgRollupDelta:
         q = connection.ops.quote_name
         cols = ", ".join(q(c) for c in _GROUP)
         table = q(SocialOrg._meta.db_table)
-        groups: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        groups: Groups = defaultdict(lambda: [0, 0, 0, 0])
         with connection.cursor() as cur:
             for where, params in _where(ids):
                 cur.execute(
@@ -69,6 +71,11 @@ class OrgRollupDelta:
                     sums = groups[row[:len(_GROUP)]]
                     for i, v in enumerate(row[len(_GROUP):]):
                         sums[i] += v or 0
+        self.add_groups(groups, sign)
+
+    def add_groups(self, groups: Groups, sign: int = +1) -> None:
+        """Add contributions already grouped: ``GROUP`` values → [orgs, full-time staff, members
+        on staff, orgs due a party org of their own], of active orgs (as ``_contribute`` selects)."""
         n_levels = len(engine.LEVEL_FIELDS)
         dims = list(engine.ORG_DIMENSIONS)
         for key_values, (n, staff, staff_members, due) in groups.items():

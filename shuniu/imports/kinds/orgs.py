@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from types import SimpleNamespace
@@ -25,7 +26,7 @@ from shuniu.core.services import Errors
 from shuniu.coverage import engine
 from shuniu.imports import bulk, cells
 from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
-from shuniu.imports.rollup import OrgRollupDelta
+from shuniu.imports.rollup import GROUP, Groups, OrgRollupDelta
 from shuniu.imports.spec import Column, choice_column
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.registry.models import Industry, OrgStatus, OrgType, SocialOrg, SupervisoryUnit
@@ -316,9 +317,11 @@ class _Written:
         self.ids: list[int] = []
         self.flagged: list[int] = []
         self.stop_on_errors = stop_on_errors
+        # The rollup contribution of the other new orgs, grouped here rather than read back.
+        self.groups: Groups = defaultdict(lambda: [0, 0, 0, 0])
 
     def rows(self, pairs: Iterable[tuple[int, Change]]) -> Iterator[list[Any]]:
-        now, ids, flagged, plan = self.now, self.ids, self.flagged, self.stop_on_errors
+        now, ids, flagged, plan, groups = self.now, self.ids, self.flagged, self.stop_on_errors, self.groups
         for pk, c in pairs:
             if plan is not None and plan.errors:
                 continue  # the import will be rolled back: check on, write nothing more
@@ -327,7 +330,12 @@ class _Written:
             if unit is not None:
                 values[_UNIT_AT] = unit.pk  # saved before
             if values[_TU_AT] or values[_YL_AT]:
-                flagged.append(pk)
+                flagged.append(pk)  # its status is computed once written, its contribution read back
+            elif values[_STATUS_AT] == OrgStatus.ACTIVE:
+                # Stored as written: status "none", no full members, no members on staff.
+                sums = groups[tuple([values[i] for i in _GROUP_AT])]
+                sums[0] += 1
+                sums[1] += values[_STAFF_AT]
             ids.append(pk)
             yield [pk, now, now, *values]
 
@@ -351,7 +359,8 @@ def _finish(plan: Plan, written: _Written) -> list[tuple[str, int, int, str, Any
     # right unless it has a trade union or youth league; updated orgs are recomputed.
     for chunk in bulk.id_chunks([*updated_ids, *written.flagged]):
         engine.refresh_orgs(chunk)
-    delta.add([*updated_ids, *written.ids])
+    delta.add([*updated_ids, *written.flagged])
+    delta.add_groups(written.groups)
     delta.apply()
     return changes
 
@@ -360,8 +369,10 @@ def _finish(plan: Plan, written: _Written) -> list[tuple[str, int, int, str, Any
 _CREATE_COLUMNS = [*_WRITABLE, "registration_region_id", "hub_id", "trade_union_on", "youth_league_on", "is_demo",
                    "coverage_status", "full_members", "members_on_staff"]
 _INSERT_COLUMNS = ["id", "created_at", "updated_at", *_CREATE_COLUMNS]
-_UNIT_AT, _TU_AT, _YL_AT = (_CREATE_COLUMNS.index(c) for c in ("supervisory_unit_id", "has_trade_union",
-                                                                "has_youth_league"))
+_UNIT_AT, _TU_AT, _YL_AT, _STATUS_AT, _STAFF_AT = (
+    _CREATE_COLUMNS.index(c) for c in ("supervisory_unit_id", "has_trade_union", "has_youth_league", "status",
+                                       "full_time_staff"))
+_GROUP_AT = [_CREATE_COLUMNS.index(c) for c in GROUP]
 
 
 def _create_row(out: dict[str, Any], registration_region_id: str) -> list[Any]:
