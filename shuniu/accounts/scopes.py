@@ -140,6 +140,16 @@ class Scope:
             return qs.filter(id=self.hub_id)
         return qs.none()
 
+    def filter_placed(self, qs: QuerySet[M]) -> QuerySet[M]:
+        """Other rows placed in a region (incubators): by region only. Hub, party and instructor
+        scopes hold orgs, not places, so they reach none (``filter_hubs`` would match a hub scope's
+        id against the rows' own ids)."""
+        if self.kind == "all":
+            return qs
+        if self.kind == "region":
+            return qs.filter(self._placed())
+        return qs.none()
+
     def filter_by_org(self, qs: QuerySet[M], field: str = "org") -> QuerySet[M]:
         """Rows that hang off a social org (coverage links, hub links, inspections, assignments)."""
         if self.kind == "all":

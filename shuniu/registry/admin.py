@@ -36,5 +36,5 @@ class AnnualInspectionAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(Incubator)
 class IncubatorAdmin(ScopedReadOnlyAdmin):
-    scope_filter = "filter_hubs"  # placed rows: the same region rule as hubs
+    scope_filter = "filter_placed"
     list_display = ["name", "region", "established_on"]

@@ -1,0 +1,532 @@
+"""Every route of the project, found by walking the URL resolver, and the matrix's rule for each.
+
+A rule says what a route's path parameters name (an org, a party org, a batch...), what shape the
+route has (a list, an object, a form that creates, public reference data) and how to reach
+outside the scope through it (the payloads of writes). A route found in the resolver without a rule,
+or with a path parameter its rule does not fill, fails the matrix: a new page or endpoint is
+covered the day it is added, or the suite says what to add here.
+
+Django admin is walked too: ``user_create`` makes every user staff (``is_staff=True``), so every
+persona can open /admin/, and its changelists, change pages, history and autocomplete are read
+paths like any other. Its routes are generated per registered model from ``ADMIN_OBJECTS``; a model
+registered in the admin without an entry there fails the matrix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from tests.access.world import FOREIGN_STREET, INSIDE_STREET, REGION_OF, World
+from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, ZHONGLOU, make_uscc
+
+Values = Callable[[World, str], Sequence[str]] | Sequence[str]
+Payloads = Callable[[World, str], Sequence[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # "namespace:name", or the route itself for unnamed patterns
+    route: str  # the full pattern, e.g. "orgs/<int:pk>/"
+    params: tuple[str, ...]
+    regex: bool
+
+
+@dataclass(frozen=True)
+class Rule:
+    #: "list": shows many objects (lists, searches, exports, pickers, dashboards): 200 without anything
+    #:   from outside the scope, whatever the query; "object": its id parameter names one object of
+    #:   ``obj``: 200 inside, 403/404 outside; "create": a form or endpoint that creates: refused or
+    #:   invalid for ``payloads`` that reach outside, the database unchanged; "public": no data of
+    #:   anybody's jurisdiction (reference data, login, schema).
+    shape: str
+    obj: str | None = None
+    method: str = "GET"
+    #: values for the path parameters other than the object id
+    values: Mapping[str, Values] = field(default_factory=dict)
+    #: query-string variants of the route (e.g. the list's csv and xlsx exports)
+    queries: Sequence[Mapping[str, str]] = ({},)
+    #: bodies that try to write outside the scope (create routes; object routes: sent to the object
+    #: outside the scope, and to the object inside it when ``reach`` is set)
+    payloads: Payloads | None = None
+    reach: Payloads | None = None
+    #: personas for whom the in-scope request must answer ``ok_status`` (None: all of them); the
+    #: others may be refused (403/404) but never get a 5xx or see anything outside their scope
+    ok: Callable[[str, Mapping[str, str]], bool] | None = None
+    ok_status: int = 200
+    #: for lists: the kind of object whose in-scope name a search must find (proves the list works)
+    finds: str | None = None
+    api: bool = False
+    admin: bool = False
+
+    def works(self, persona: str, fill: Mapping[str, str]) -> bool:
+        """Whether the in-scope request must succeed for ``persona`` with these path values."""
+        if fill.get("kind") == "unknown":
+            return False
+        return self.ok is None or self.ok(persona, fill)
+
+
+def regional(persona: str, fill: Mapping[str, str]) -> bool:
+    return persona in REGION_OF
+
+
+def nobody(persona: str, fill: Mapping[str, str]) -> bool:
+    return False
+
+
+def only_admin(persona: str, fill: Mapping[str, str]) -> bool:
+    return persona == "admin"
+
+
+def regional_for_coverage(persona: str, fill: Mapping[str, str]) -> bool:
+    """The coverage table is by region: hub, party and instructor scopes have none (403)."""
+    return fill.get("kind") != "coverage" or persona in REGION_OF
+
+
+def admin_apps(persona: str, fill: Mapping[str, str]) -> bool:
+    """Officers see the admin's data apps; users, groups are administrators' only."""
+    return persona == "admin" or fill.get("app_label") not in ("accounts", "auth")
+
+
+# ---- payload builders -------------------------------------------------------------------------
+
+def _today() -> str:
+    return f"{dt.date.today():%Y-%m-%d}"
+
+
+def _pk(w: World, persona: str, kind: str, inside: bool) -> Any:
+    obj = w.first_inside(persona, kind) if inside else w.target(persona, kind)
+    return obj.pk if obj is not None else ""
+
+
+def _org_form(w: World, persona: str, region: str | None) -> dict[str, Any]:
+    return {"name": "越界登记协会", "type": "social_group", "uscc": make_uscc(9001, (region or JIANWAI)[:6]),
+            "region": region or "", "registration_level": "county", "full_time_staff": "3"}
+
+
+def web_org_new(w: World, persona: str) -> list[dict[str, Any]]:
+    out = [_org_form(w, persona, FOREIGN_STREET[persona])] if FOREIGN_STREET[persona] else []
+    if (hub := w.target(persona, "hub")) is not None and persona in INSIDE_STREET:
+        # A hub outside the scope, for an org placed inside it.
+        out.append({**_org_form(w, persona, INSIDE_STREET[persona]), "hub": hub.pk})
+    return out
+
+
+def web_party_new(w: World, persona: str) -> list[dict[str, Any]]:
+    base = {"name": "越界党支部", "kind": "branch", "established_on": _today()}
+    out = []
+    if (org := w.target(persona, "org")) is not None:
+        out.append({**base, "covers": org.pk})
+    if (party := w.target(persona, "party_org")) is not None:
+        out.append({**base, "superior": party.pk})
+    if FOREIGN_STREET[persona]:
+        out.append({**base, "kind": "joint_branch", "region": FOREIGN_STREET[persona]})
+    return out
+
+
+def web_member_new(w: World, persona: str) -> list[dict[str, Any]]:
+    base = {"name": "越界党员", "gender": "male", "status": "full", "admitted_on": "2015-06-01",
+            "full_on": "2016-06-01"}
+    out = []
+    if (org := w.target(persona, "org")) is not None:
+        out.append({**base, "workplace": org.pk})
+    if (party := w.target(persona, "party_org")) is not None:
+        out.append({**base, "relation_org": party.pk})
+    return out
+
+
+def web_coverage_new(w: World, persona: str) -> list[dict[str, Any]]:
+    if w.target(persona, "org") is None:
+        return []
+    return [
+        {"org": _pk(w, persona, "org", False), "party_org": _pk(w, persona, "party_org", True), "started_on": _today()},
+        {"org": _pk(w, persona, "org", True), "party_org": _pk(w, persona, "party_org", False), "started_on": _today()},
+    ]
+
+
+def web_assignment_new(w: World, persona: str) -> list[dict[str, Any]]:
+    if w.target(persona, "org") is None:
+        return []
+    return [
+        {"instructor": _pk(w, persona, "instructor", False), "org": _pk(w, persona, "org", True),
+         "started_on": _today()},
+        {"instructor": _pk(w, persona, "instructor", True), "org": _pk(w, persona, "org", False),
+         "started_on": _today()},
+    ]
+
+
+def web_org_edit(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{**_org_form(w, persona, HEHUACHI), "name": "越权改名协会", "uscc": ""}]
+
+
+def web_org_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """Changes to an org inside the scope that would move it, or link it, outside."""
+    org = w.first_inside(persona, "org")
+    if org is None:
+        return []
+    i = org.instance
+    base = {"name": i.name, "type": i.type, "uscc": i.uscc or "", "region": i.region_id,
+            "registration_level": i.registration_level, "full_time_staff": str(i.full_time_staff),
+            "established_on": f"{i.established_on:%Y-%m-%d}" if i.established_on else ""}
+    out = []
+    if FOREIGN_STREET[persona]:
+        out.append({**base, "region": FOREIGN_STREET[persona]})
+    if (hub := w.target(persona, "hub")) is not None:
+        out.append({**base, "hub": hub.pk})
+    return out
+
+
+def web_party_edit(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"name": "越权改名党支部", "kind": "branch", "established_on": "2019-07-01", "term_years": "3"}]
+
+
+def web_party_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    party = w.first_inside(persona, "party_org")
+    target = w.target(persona, "party_org")
+    member = w.target(persona, "member")
+    if party is None:
+        return []
+    p = party.instance
+    base = {"name": p.name, "kind": p.kind, "established_on": f"{p.established_on:%Y-%m-%d}",
+            "term_years": str(p.term_years)}
+    out = []
+    if target is not None:
+        out.append({**base, "superior": target.pk})
+    if member is not None:
+        out.append({**base, "secretary": member.pk})
+    return out
+
+
+def web_member_edit(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"name": "越权改名", "gender": "male", "status": "full"}]
+
+
+def web_member_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    member = w.first_inside(persona, "member")
+    if member is None:
+        return []
+    m = member.instance
+    base = {"name": m.name, "gender": m.gender, "status": m.status}
+    out = []
+    if (org := w.target(persona, "org")) is not None:
+        out.append({**base, "workplace": org.pk})
+    if (party := w.target(persona, "party_org")) is not None:
+        out.append({**base, "relation_org": party.pk})
+    return out
+
+
+def dated(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"on": _today(), "reason": "越权操作"}]
+
+
+def empty(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{}]
+
+
+def api_create_org(w: World, persona: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if FOREIGN_STREET[persona]:
+        out.append({"name": "越界登记协会", "uscc": make_uscc(9002, FOREIGN_STREET[persona][:6]), "type": "social_group",
+                    "region_code": FOREIGN_STREET[persona]})
+    if (hub := w.target(persona, "hub")) is not None and persona in INSIDE_STREET:
+        place = INSIDE_STREET[persona]
+        out.append({"name": "越界枢纽协会", "uscc": make_uscc(9003, place[:6]), "type": "social_group",
+                    "region_code": place, "hub": hub.pk})
+    return out
+
+
+def api_org_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if FOREIGN_STREET[persona]:
+        out.append({"region_code": FOREIGN_STREET[persona]})
+    if (hub := w.target(persona, "hub")) is not None:
+        out.append({"hub": hub.pk})
+    return out
+
+
+def api_create_party_org(w: World, persona: str) -> list[dict[str, Any]]:
+    base = {"name": "越界党支部", "kind": "branch", "established_on": _today()}
+    out: list[dict[str, Any]] = []
+    if (org := w.target(persona, "org")) is not None:
+        out.append({**base, "covers": [org.pk]})
+    if (party := w.target(persona, "party_org")) is not None:
+        out.append({**base, "superior": party.pk})
+    if FOREIGN_STREET[persona]:
+        out.append({**base, "kind": "joint_branch", "region_code": FOREIGN_STREET[persona]})
+    return out
+
+
+def api_add_coverage(w: World, persona: str) -> list[dict[str, Any]]:
+    org = w.first_inside(persona, "org")
+    return [{"org": org.pk if org else 1, "started_on": _today()}]
+
+
+def api_coverage_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    org = w.target(persona, "org")
+    return [{"org": org.pk, "started_on": _today()}] if org else []
+
+
+def api_create_member(w: World, persona: str) -> list[dict[str, Any]]:
+    base = {"name": "越界党员", "gender": "male", "status": "full", "admitted_on": "2015-06-01",
+            "full_on": "2016-06-01"}
+    out: list[dict[str, Any]] = []
+    if (org := w.target(persona, "org")) is not None:
+        out.append({**base, "workplace": org.pk})
+    if (party := w.target(persona, "party_org")) is not None:
+        out.append({**base, "relation_org": party.pk})
+    if FOREIGN_STREET[persona] and (org := w.first_inside(persona, "org")) is not None:
+        out.append({**base, "workplace": org.pk, "region_code": FOREIGN_STREET[persona]})
+    return out
+
+
+# ---- the rules ----------------------------------------------------------------------------------
+
+def own_region(w: World, persona: str) -> list[str]:
+    return [REGION_OF.get(persona) or ZHONGLOU]
+
+
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage"]
+IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links"]
+
+RULES: dict[str, Rule] = {
+    # pages
+    "home": Rule("list"),
+    "region": Rule("object", obj="region_code", ok=regional),
+    "org_list": Rule("list", queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"state": "all"}), finds="org"),
+    "org_new": Rule("create", payloads=web_org_new, ok=regional),
+    "org_detail": Rule("object", obj="org"),
+    "org_edit": Rule("object", obj="org", payloads=web_org_edit, reach=web_org_reach),
+    "org_deregister": Rule("object", obj="org", payloads=dated),
+    "party_tree": Rule("list", queries=({}, {"dissolved": "1"}), finds="party_org"),
+    "party_new": Rule("create", payloads=web_party_new),
+    "party_detail": Rule("object", obj="party_org"),
+    "party_children": Rule("object", obj="party_org"),
+    "party_edit": Rule("object", obj="party_org", payloads=web_party_edit, reach=web_party_reach),
+    "party_dissolve": Rule("object", obj="party_org", payloads=dated),
+    "member_list": Rule("list", finds="member"),
+    "member_new": Rule("create", payloads=web_member_new),
+    "member_edit": Rule("object", obj="member", payloads=web_member_edit, reach=web_member_reach),
+    "member_end": Rule("object", obj="member", payloads=dated),
+    "instructor_list": Rule("list", finds="instructor"),
+    "coverage_new": Rule("create", payloads=web_coverage_new),
+    "coverage_end": Rule("object", obj="coverage", payloads=dated),
+    "assignment_new": Rule("create", payloads=web_assignment_new),
+    "assignment_end": Rule("object", obj="assignment", payloads=dated),
+    "tokens": Rule("list"),
+    "token_revoke": Rule("object", obj="token", method="POST", ok=nobody),
+    "pick": Rule("list", values={"kind": ["org", "party_org", "instructor", "region", "hub", "unknown"]}),
+    "login": Rule("public"),
+    "logout": Rule("public"),
+    "password_change": Rule("public"),
+    "password_change_done": Rule("public"),
+    "set_language": Rule("public"),
+    # imports and exports
+    "imports:index": Rule("list", ok=regional),
+    "imports:batch": Rule("object", obj="batch"),
+    "imports:progress": Rule("object", obj="batch"),
+    # Committing or undoing one's own batch starts a job: only the refusals are checked here.
+    "imports:commit": Rule("object", obj="batch", method="POST", ok=nobody),
+    "imports:rollback": Rule("object", obj="batch", method="POST", ok=nobody),
+    # The world's batches have no stored file: even their owner gets a 404.
+    "imports:errors_file": Rule("object", obj="batch", ok=nobody),
+    "imports:template": Rule("public", values={"kind": IMPORT_KINDS}),
+    "imports:export": Rule("list", values={"kind": EXPORT_KINDS, "fmt": ["xlsx", "csv"]}, ok=regional_for_coverage),
+    # the REST API
+    "api:openapi-json": Rule("public", api=True),
+    "api:openapi-view": Rule("public", api=True),
+    "api:api-root": Rule("public", api=True),
+    "api:ping": Rule("public", api=True),
+    "api:list_regions": Rule("public", api=True, queries=({}, {"parent": ZHONGLOU}, {"parent": CHAOYANG})),
+    "api:get_region": Rule("public", api=True, values={"code": [ZHONGLOU, CHAOYANG, HEHUACHI, JIANWAI]}),
+    "api:list_orgs": Rule("list", api=True, finds="org"),
+    "api:create_org": Rule("create", api=True, method="POST", payloads=api_create_org),
+    "api:get_org": Rule("object", obj="org", api=True),
+    "api:update_org": Rule("object", obj="org", api=True, method="PATCH", payloads=lambda w, p: [{"name": "越权改名"}],
+                           reach=api_org_reach),
+    "api:list_party_orgs": Rule("list", api=True, finds="party_org"),
+    "api:create_party_org": Rule("create", api=True, method="POST", payloads=api_create_party_org),
+    "api:get_party_org": Rule("object", obj="party_org", api=True),
+    "api:add_coverage": Rule("object", obj="party_org", api=True, method="POST", payloads=api_add_coverage,
+                             reach=api_coverage_reach, ok=nobody),
+    "api:list_members": Rule("list", api=True, finds="member"),
+    "api:create_member": Rule("create", api=True, method="POST", payloads=api_create_member),
+    "api:get_member": Rule("object", obj="member", api=True),
+    "api:list_instructors": Rule("list", api=True, finds="instructor"),
+    "api:get_instructor": Rule("object", obj="instructor", api=True),
+    "api:coverage": Rule("list", api=True, queries=({}, {"by": "hub"}, {"by": "industry"}), ok=regional),
+    "api:findings": Rule("list", api=True),
+    # admin pages that are not about one model
+    "admin:index": Rule("list", admin=True),
+    "admin:login": Rule("public", admin=True),
+    "admin:logout": Rule("public", admin=True),
+    "admin:password_change": Rule("public", admin=True),
+    "admin:password_change_done": Rule("public", admin=True),
+    "admin:jsi18n": Rule("public", admin=True),
+    "admin:autocomplete": Rule("list", admin=True, ok=nobody, queries=(
+        {"app_label": "party", "model_name": "partymember", "field_name": "workplace"},
+        {"app_label": "registry", "model_name": "socialorg", "field_name": "hub"})),
+    # No model has get_absolute_url, so "view on site" is a 404 for every object, in scope or not.
+    "admin:view_on_site": Rule("object", obj="org", admin=True, ok=nobody,
+                               values={"content_type_id": lambda w, p: [str(_content_type("registry.socialorg"))]}),
+    "admin:app_list": Rule("list", admin=True, ok=admin_apps, values={"app_label": ["registry", "party", "imports", "audit",
+                                                                     "regions", "accounts", "auth"]}),
+    # Django names the user admin's password page after auth.User whatever the user model.
+    "admin:auth_user_password_change": Rule(
+        "object", obj="user", admin=True, ok=only_admin,
+        payloads=lambda w, p: [{"password1": "Xx-123456789", "password2": "Xx-123456789"}]),
+    "admin/(?P<url>.*)$": Rule("public", admin=True, values={"url": ["registry/nothing/", "x"]}),
+}
+
+# Every model registered in the admin, and the kind of world object its object_id names. Regions
+# are public reference data (the API lists them to anybody authenticated).
+ADMIN_OBJECTS: dict[str, str] = {
+    "registry.socialorg": "org", "registry.hub": "hub", "registry.hublink": "hub_link",
+    "registry.annualinspection": "inspection", "registry.incubator": "incubator",
+    "party.partyorg": "party_org", "party.partyorgcoverage": "coverage", "party.partymember": "member",
+    "party.instructor": "instructor", "party.instructorassignment": "assignment",
+    "imports.importbatch": "batch", "audit.auditentry": "audit", "accounts.user": "user", "auth.group": "group",
+    "regions.region": "public",
+}
+# Admins reserved to administrators (superusers), whatever the persona's scope.
+ADMIN_ONLY = {"accounts.user", "auth.group", "audit.auditentry", "imports.importbatch"}
+_ADMIN_NAME = re.compile(r"^admin:(?P<app>[a-z_]+)_(?P<model>[a-z]+)_(?P<view>changelist|add|history|delete|change|password_change)$")
+_ADMIN_REDIRECT = re.compile(r"^admin/(?P<app>[a-z_]+)/(?P<model>[a-z]+)/<path:object_id>/$")
+
+
+def _content_type(label: str) -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    app, model = label.split(".")
+    return ContentType.objects.get(app_label=app, model=model).pk
+
+
+def admin_rule(route: Route) -> Rule | None:
+    """The rule of a per-model admin route, from ``ADMIN_OBJECTS``; None for an unknown model."""
+    for pattern in (_ADMIN_NAME, _ADMIN_REDIRECT):
+        m = pattern.match(route.key)
+        if m:
+            break
+    else:
+        return None
+    label = f"{m['app']}.{m['model']}"
+    kind = ADMIN_OBJECTS.get(label)
+    if kind is None:
+        return None
+    view = m.groupdict().get("view") or "redirect"
+    restricted = only_admin if label in ADMIN_ONLY else None
+    if kind == "public":
+        codes = [ZHONGLOU, CHAOYANG, HEHUACHI, JIANWAI]
+        return Rule("public", admin=True, values={"object_id": codes, "id": codes})
+    if view == "changelist":
+        return Rule("list", admin=True, ok=restricted)
+    if view == "add":
+        # The scoped admins are read-only (writes go through the services): nobody adds there.
+        return Rule("create", admin=True, payloads=empty,
+                    ok=only_admin if label in ("accounts.user", "auth.group") else nobody)
+    if view == "delete":
+        return Rule("object", obj=kind, admin=True, ok=nobody, payloads=lambda w, p: [{"post": "yes"}])
+    if view == "redirect":
+        return Rule("object", obj=kind, admin=True, ok=restricted, ok_status=302)
+    if view == "password_change":
+        return Rule("object", obj=kind, admin=True, ok=restricted,
+                    payloads=lambda w, p: [{"password1": "Xx-123456789", "password2": "Xx-123456789"}])
+    return Rule("object", obj=kind, admin=True, ok=restricted, payloads=empty)
+
+
+def rule_for(route: Route) -> Rule | None:
+    return RULES.get(route.key) or (admin_rule(route) if route.key.startswith("admin") else None)
+
+
+# ---- walking the resolver -----------------------------------------------------------------------
+
+def _params(pattern: Any) -> list[str]:
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters) or re.findall(r"<(?:\w+:)?(\w+)>", str(pattern))
+    if isinstance(pattern, RegexPattern):
+        return list(pattern.regex.groupindex)
+    return []
+
+
+def all_routes() -> list[Route]:
+    """Every URL pattern, recursively, keyed by its namespaced name (or its route if unnamed).
+
+    The API's operations share a path per method (GET and POST /orgs): each is its own route here,
+    keyed by its operation name (ninja names a URL pattern after its view function)."""
+    out: list[Route] = []
+    seen: set[str] = set()
+
+    def walk(patterns: Sequence[Any], prefix: str, ns: str, params: list[str], regex: bool) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+                walk(p.url_patterns, prefix + str(p.pattern), inner, params + _params(p.pattern),
+                     regex or isinstance(p.pattern, RegexPattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                key = f"{ns}:{p.name}" if ns and p.name else (p.name or route)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Route(key, route, tuple(params + _params(p.pattern)),
+                                 regex or isinstance(p.pattern, RegexPattern)))
+
+    walk(get_resolver().url_patterns, "", "", [], False)
+    return out
+
+
+def api_methods() -> dict[str, set[str]]:
+    """Operation name -> HTTP methods, from the NinjaAPI's routers."""
+    from shuniu.api.api import api
+
+    out: dict[str, set[str]] = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for op in path_view.operations:
+                out.setdefault(f"api:{op.view_func.__name__}", set()).update(op.methods)
+    return out
+
+
+ID_PARAMS = {"pk", "id", "object_id", "code"}
+
+
+def missing_rules(route: Route) -> list[str]:
+    """What the matrix lacks to test ``route`` (empty when it has everything)."""
+    rule = rule_for(route)
+    if rule is None:
+        param = route.params[0] if route.params else "(none)"
+        return [f"route {route.route!r} ({route.key}) has no rule in the access matrix"
+                f" (first parameter: {param}); add one to tests/access/routes.py"]
+    problems = []
+    for param in route.params:
+        if param in rule.values:
+            continue
+        if param in ID_PARAMS and rule.obj is not None:
+            continue
+        problems.append(f"route {route.route!r} ({route.key}) has parameter {param!r} with no rule in the access "
+                        f"matrix; add it to tests/access/routes.py")
+    if rule.api:
+        methods = api_methods().get(route.key)  # None for the schema, docs and root pages
+        if methods is not None and rule.method not in methods:
+            problems.append(f"API route {route.key} answers {sorted(methods)}, the matrix tests {rule.method}")
+    return problems
+
+
+_SUB = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
+
+
+def build_url(route: Route, fill: Mapping[str, str]) -> str:
+    """The concrete path of ``route`` with its parameters from ``fill``."""
+    if route.regex:
+        path = route.route
+        path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: fill[m.group(1)], path)
+        path = path.replace("^", "").replace("$", "")
+        for name, value in fill.items():
+            path = path.replace(f"<path:{name}>", value).replace(f"<{name}>", value)
+        return "/" + path
+    return "/" + _SUB.sub(lambda m: str(fill[m.group("name")]), route.route)

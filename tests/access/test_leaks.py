@@ -1,0 +1,40 @@
+"""Leaks the access matrix found, each pinned by a focused test."""
+
+from __future__ import annotations
+
+import pytest
+
+from shuniu.accounts.scopes import Scope
+from shuniu.regions.models import Region
+from shuniu.registry.models import Incubator
+from tests.factories import HEHUACHI, JIANWAI
+
+pytestmark = pytest.mark.django_db
+
+
+def _incubator(pk: int, name: str, code: str) -> Incubator:
+    incubator = Incubator(pk=pk, name=name)
+    incubator.set_region(Region.objects.get(code=code))
+    incubator.save()
+    return incubator
+
+
+def test_hub_staff_do_not_see_an_incubator_that_shares_their_hubs_id(client, hub_staff, hub):  # type: ignore[no-untyped-def]
+    """The incubator admin filtered with ``filter_hubs``, which for a hub scope is ``id = hub id``:
+    the staff of hub 7 saw incubator 7, wherever it was."""
+    _incubator(hub.pk, "建外创益孵化基地", JIANWAI)
+    client.force_login(hub_staff)
+    listing = client.get("/admin/registry/incubator/")
+    assert listing.status_code == 200
+    assert "建外创益孵化基地" not in listing.content.decode()
+    assert client.get(f"/admin/registry/incubator/{hub.pk}/change/").status_code in (302, 404)
+    assert not Scope.for_user(hub_staff).filter_placed(Incubator.objects.all()).exists()
+
+
+def test_placed_rows_follow_the_region_scope(zhonglou_officer, chaoyang_officer, secretary):  # type: ignore[no-untyped-def]
+    here = _incubator(901, "荷花池创益孵化基地", HEHUACHI)
+    _incubator(902, "建外创益孵化基地", JIANWAI)
+    assert list(Scope.for_user(zhonglou_officer).filter_placed(Incubator.objects.all())) == [here]
+    assert [i.pk for i in Scope.for_user(chaoyang_officer).filter_placed(Incubator.objects.all())] == [902]
+    assert not Scope.for_user(secretary).filter_placed(Incubator.objects.all()).exists()
+    assert Scope.everything().filter_placed(Incubator.objects.all()).count() == 2

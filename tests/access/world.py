@@ -1,0 +1,267 @@
+"""The world the access matrix runs in: objects inside and outside each persona's jurisdiction.
+
+Every object carries the *zones* it belongs to, and every persona the zones it may see. Which
+persona sees which object is written out here by hand, not derived from ``Scope``: the matrix
+checks the scope layer, so it must not borrow its answers from it (``test_world_matches_the_scope_layer``
+compares the two once).
+
+Two districts far apart: 钟楼区 (320404, Changzhou) with two streets, and 朝阳区 (110105, Beijing).
+In 荷花池街道 there is a hub with one member org, and an org with its own branch; 西林街道 has an
+org with a branch, a hub, an instructor; 朝阳区 the same again. Every name is unique and occurs
+in no other text, so finding it in a response means the object leaked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.test import override_settings
+
+from shuniu.accounts.models import ApiToken, User
+from shuniu.accounts.scopes import can_see_personal_data
+from shuniu.accounts.services import token_create, user_create
+from shuniu.audit.models import AuditEntry
+from shuniu.imports.models import BatchStatus, ImportBatch
+from shuniu.party.models import PartyOrgCoverage
+from shuniu.party.services import assignment_start
+from shuniu.registry.models import HubLink
+from shuniu.registry.services import inspection_record
+from tests.factories import (
+    CHAOYANG,
+    HEHUACHI,
+    JIANWAI,
+    XILIN,
+    ZHONGLOU,
+    HubFactory,
+    InstructorFactory,
+    PartyMemberFactory,
+    PartyOrgFactory,
+    SocialOrgFactory,
+    make_id_number,
+    make_uscc,
+)
+
+# Zones. ``cy``: 朝阳区; ``zl``: 钟楼区; ``hhc``: 荷花池街道; ``branch``: what the branch covers;
+# ``hubz``: the hub's orgs; ``instr``: the instructor's assigned orgs. ``self:P`` / ``owner:P``: a
+# persona's own tokens and import batches. Objects with no zone are for administrators only.
+ALL = "*"
+
+# persona -> (role, scope as for ``shuniu adduser``, zones it may see). The first six are the shared
+# personas of tests/conftest.py (same usernames, roles and scopes); a street officer and an
+# instructor are added because their roles exist and must not see full personal data.
+PERSONAS: dict[str, tuple[str, str, frozenset[str]]] = {
+    "admin": ("admin", "", frozenset({ALL})),
+    "beijing_city": ("city_officer", "11", frozenset({"cy", "self:beijing_city"})),
+    "chaoyang": ("district_officer", CHAOYANG, frozenset({"cy", "self:chaoyang", "owner:chaoyang"})),
+    "zhonglou": ("district_officer", ZHONGLOU, frozenset({"zl", "self:zhonglou", "owner:zhonglou"})),
+    "hehuachi_street": ("street_officer", HEHUACHI, frozenset({"hhc", "self:hehuachi_street"})),
+    "secretary": ("secretary", "party:{branch}", frozenset({"branch", "self:secretary"})),
+    "hub_staff": ("hub_staff", "hub:{hub}", frozenset({"hubz", "self:hub_staff"})),
+    "instructor": ("instructor", "instructor:{hub_instructor}", frozenset({"instr", "self:instructor"})),
+}
+REGION_OF = {"admin": "", "beijing_city": "11", "chaoyang": CHAOYANG, "zhonglou": ZHONGLOU,
+             "hehuachi_street": HEHUACHI}
+# A street of another district, for each persona: where creating anything must be refused.
+FOREIGN_STREET = {"admin": None, "beijing_city": HEHUACHI, "chaoyang": HEHUACHI, "zhonglou": JIANWAI,
+                  "hehuachi_street": XILIN, "secretary": XILIN, "hub_staff": JIANWAI, "instructor": XILIN}
+
+# A street inside each region scope, where an org may be placed.
+INSIDE_STREET = {"beijing_city": JIANWAI, "chaoyang": JIANWAI, "zhonglou": HEHUACHI, "hehuachi_street": HEHUACHI}
+
+ZL = {"zl"}
+HHC = {"zl", "hhc"}
+BRANCH = {"zl", "hhc", "branch"}
+HUBZ = {"zl", "hhc", "hubz", "instr"}  # the hub's org is also the one the instructor is assigned to
+CY = {"cy"}
+
+
+@dataclass
+class Obj:
+    kind: str  # org, party_org, member, instructor, hub, coverage, assignment, hub_link, inspection, batch,
+    #            token, user, audit, group, region
+    key: str
+    pk: Any
+    zones: set[str]
+    markers: list[str] = field(default_factory=list)  # text that must not appear outside its zones
+    personal: list[str] = field(default_factory=list)  # full ID / phone numbers
+    instance: Any = None
+    #: objects whose names this one shows as its own facts (an org's hub, the party org covering it,
+    #: its instructor; a member's workplace): visible with it even when the scope has no access to them
+    shows: list[str] = field(default_factory=list)
+
+
+@dataclass
+class World:
+    objects: dict[str, Obj] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str, instance: Any, zones: set[str], markers: list[str] | None = None,
+            personal: list[str] | None = None) -> Any:
+        self.objects[key] = Obj(kind, key, instance.pk, set(zones), markers or [], personal or [], instance)
+        return instance
+
+    def __getitem__(self, key: str) -> Any:
+        return self.objects[key].instance
+
+    # ---- what a persona may see -----------------------------------------------------------
+    def sees(self, persona: str, obj: Obj) -> bool:
+        zones = PERSONAS[persona][2]
+        return ALL in zones or bool(zones & obj.zones)
+
+    def inside(self, persona: str, kind: str) -> list[Obj]:
+        return [o for o in self.objects.values() if o.kind == kind and self.sees(persona, o)]
+
+    def outside(self, persona: str, kind: str) -> list[Obj]:
+        return [o for o in self.objects.values() if o.kind == kind and not self.sees(persona, o)]
+
+    def first_inside(self, persona: str, kind: str) -> Obj | None:
+        found = self.inside(persona, kind)
+        return found[0] if found else None
+
+    def target(self, persona: str, kind: str) -> Obj | None:
+        """The out-of-scope object of ``kind`` searched for in the probes: the nearest one (same
+        district or street when there is one), since a near miss is the likelier leak."""
+        out = self.outside(persona, kind)
+        near = [o for o in out if o.zones & {"zl", "hhc"}] if "zl" in PERSONAS[persona][2] or any(
+            z in PERSONAS[persona][2] for z in ("hhc", "branch", "hubz", "instr")) else []
+        return (near or out or [None])[0]
+
+    def forbidden_text(self, persona: str, *, listing: bool) -> dict[str, str]:
+        """text -> what it is, for every string that must not appear in a response to ``persona``.
+
+        Names, USCCs and numbers of every object outside the scope; full ID and phone numbers of
+        every person for a role without the right to see them; and, in lists and exports, full
+        numbers of anyone whatever the role (lists show them masked)."""
+        user = self.users[persona]
+        personal_ok = can_see_personal_data(user)
+        facts = {key for obj in self.objects.values() if self.sees(persona, obj) for key in obj.shows}
+        out: dict[str, str] = {}
+        for obj in self.objects.values():
+            if obj.key in facts:
+                continue
+            if not self.sees(persona, obj):
+                for text in obj.markers + obj.personal:
+                    out[text] = f"{obj.kind} {obj.key} (outside the scope)"
+            elif obj.personal and (listing or not personal_ok):
+                for text in obj.personal:
+                    out[text] = f"full personal number of {obj.key}" + (" in a list" if personal_ok else "")
+        return out
+
+
+def build_world() -> World:
+    w = World()
+    today = dt.date.today()
+    # Hubs.
+    hub = w.add("hub", "hub", HubFactory(name="荷花池街道社会组织联合会", level="street", region_code=HEHUACHI),
+                HHC | {"hubz"}, ["荷花池街道社会组织联合会"])
+    xilin_hub = w.add("hub", "xilin_hub", HubFactory(name="西林街道枢纽甲乙联合会", level="street", region_code=XILIN),
+                      ZL, ["西林街道枢纽甲乙联合会"])
+    cy_hub = w.add("hub", "cy_hub", HubFactory(name="建外街道枢纽丙丁联合会", level="street", region_code=JIANWAI),
+                   CY, ["建外街道枢纽丙丁联合会"])
+    # Orgs (each with its hub link when it has a hub).
+    orgs = [
+        ("branch_org", "荷花池社工服务中心", HEHUACHI, None, BRANCH, 101, ZHONGLOU),
+        ("hub_org", "荷花池邻里守望互助会", HEHUACHI, hub, HUBZ, 102, ZHONGLOU),
+        ("xilin_org", "西林琴韵艺术研究会", XILIN, xilin_hub, ZL, 103, ZHONGLOU),
+        ("cy_org", "建外国际文旅交流促进会", JIANWAI, cy_hub, CY, 104, CHAOYANG),
+    ]
+    for key, name, region, org_hub, zones, n, county in orgs:
+        uscc = make_uscc(n, county)
+        org = w.add("org", key, SocialOrgFactory(name=name, region_code=region, hub=org_hub, uscc=uscc,
+                                                 established_on=dt.date(2018, 3, 1)), zones, [name, uscc])
+        inspection = inspection_record(actor="test", org=org, year=2024, result="pass")
+        w.add("inspection", f"{key}_inspection", inspection, zones)
+        if org_hub is not None:
+            w.add("hub_link", f"{key}_hub_link", HubLink.objects.get(org=org), zones)
+    # Party orgs, each covering its org.
+    for key, name, org_key, zones in [
+        ("branch", "荷花池社工服务中心党支部", "branch_org", BRANCH),
+        ("xilin_party", "西林琴韵艺术研究会党支部", "xilin_org", ZL),
+        ("cy_party", "建外国际文旅交流促进会党支部", "cy_org", CY),
+    ]:
+        party = w.add("party_org", key, PartyOrgFactory(name=name, kind="branch", covers=[w[org_key]]), zones, [name])
+        w.add("coverage", f"{key}_coverage", PartyOrgCoverage.objects.get(party_org=party), zones)
+    # Members: names that occur nowhere else; ID numbers and phones are personal data.
+    for key, name, workplace, relation, zones, n, county in [
+        ("branch_member", "甄友谅", "branch_org", "branch", BRANCH, 201, ZHONGLOU),
+        ("hub_member", "窦春晖", "hub_org", None, HUBZ, 202, ZHONGLOU),
+        ("xilin_member", "郦明远", "xilin_org", "xilin_party", ZL, 203, ZHONGLOU),
+        ("cy_member", "闻人杰", "cy_org", "cy_party", CY, 204, CHAOYANG),
+    ]:
+        id_number, phone = make_id_number(n, county), f"1377{n:07d}"
+        w.add("member", key, PartyMemberFactory(name=name, workplace=w[workplace], id_number=id_number, phone=phone,
+                                                relation_org=w[relation] if relation else None),
+              zones, [name], [id_number, phone])
+    # Instructors, each assigned to one org.
+    for key, name, region, org_key, zones, n in [
+        ("hub_instructor", "卜冠群", HEHUACHI, "hub_org", HUBZ, 301),
+        ("xilin_instructor", "冼振邦", XILIN, "xilin_org", ZL, 302),
+        ("cy_instructor", "阙立新", JIANWAI, "cy_org", CY, 303),
+    ]:
+        phone = f"1366{n:07d}"
+        instructor = w.add("instructor", key, InstructorFactory(name=name, region_code=region, phone=phone,
+                                                                employer=f"{name}所在单位"), zones, [name], [phone])
+        assignment = assignment_start(actor="test", instructor=instructor, org=w[org_key], started_on=today)
+        w.add("assignment", f"{key}_assignment", assignment, zones)
+    for key, shows in {
+        "branch_org": ["branch"], "hub_org": ["hub", "hub_instructor"],
+        "xilin_org": ["xilin_hub", "xilin_party", "xilin_instructor"], "cy_org": ["cy_hub", "cy_party", "cy_instructor"],
+        "branch_member": ["branch_org", "branch"], "hub_member": ["hub_org"],
+        "xilin_member": ["xilin_org", "xilin_party"], "cy_member": ["cy_org", "cy_party"],
+    }.items():
+        w.objects[key].shows = shows
+    # The personas, each with an API token (made by the accounts service, as ``adduser --token`` does).
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for persona, (role, scope, _zones) in PERSONAS.items():
+            scope = scope.format(branch=w["branch"].pk, hub=hub.pk, hub_instructor=w["hub_instructor"].pk)
+            user, _password = user_create(actor="test", username=persona, role=role, scope=scope, full_name=persona)
+            w.users[persona] = user
+            w.add("user", f"user_{persona}", user, set())
+            w.tokens[persona] = token_create(actor="test", user=user, label=f"{persona}令牌")
+            token = ApiToken.objects.get(user=user)
+            w.add("token", f"token_{persona}", token, {f"self:{persona}"}, [f"{persona}令牌"])
+    # Import batches of two officers (their filenames are what others must not see).
+    for persona, filename in (("zhonglou", "钟楼批次甲.xlsx"), ("chaoyang", "朝阳批次乙.xlsx")):
+        for status in (BatchStatus.PREVIEW, BatchStatus.COMMITTED):
+            batch = ImportBatch.objects.create(
+                kind="orgs", filename=f"{status}-{filename}", file_sha256="0" * 64, created_by=w.users[persona],
+                actor_label=persona, status=status, committed_at=None)
+            w.add("batch", f"{persona}_{status}_batch", batch, {f"owner:{persona}"}, [f"{status}-{filename}"])
+    # Incubators have no service yet (only the admin shows them). The one in Chaoyang takes the id of
+    # the 荷花池 hub on purpose: a hub scope filtering by id would let the hub's staff see it.
+    from shuniu.regions.models import Region
+    from shuniu.registry.models import Incubator
+
+    for key, name, region, zones, pk in (("cy_incubator", "建外创益孵化基地", JIANWAI, CY, hub.pk),
+                                         ("hhc_incubator", "荷花池创益孵化基地", HEHUACHI, HHC, hub.pk + 1)):
+        incubator = Incubator(pk=pk, name=name)
+        incubator.set_region(Region.objects.get(code=region))
+        incubator.save()
+        w.add("incubator", key, incubator, zones, [name])
+    w.add("group", "group", Group.objects.create(name="矩阵测试组"), set(), ["矩阵测试组"])
+    entry = AuditEntry.objects.filter(target_type="registry.socialorg", target_id=str(w["cy_org"].pk)).first()
+    w.add("audit", "cy_audit", entry, set())
+    return w
+
+
+# Tables whose rows a refused write must leave exactly as they were.
+def snapshot() -> dict[str, Any]:
+    from django.apps import apps
+
+    out: dict[str, Any] = {}
+    for label in ("registry.SocialOrg", "registry.Hub", "registry.HubLink", "registry.AnnualInspection",
+                  "party.PartyOrg", "party.PartyOrgCoverage", "party.PartyMember", "party.Instructor",
+                  "party.InstructorAssignment", "imports.ImportBatch", "audit.AuditEntry", "auth.Group"):
+        model = apps.get_model(label)
+        fields = [f.attname for f in model._meta.concrete_fields]
+        out[label] = list(model._default_manager.order_by("pk").values_list(*fields))
+    out["tokens"] = list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at", "label"))
+    # Not last_login: logging in is not a write the matrix attempts.
+    out["users"] = list(User.objects.order_by("pk").values_list(
+        "pk", "username", "password", "role", "is_active", "is_staff", "is_superuser", "scope_region_id",
+        "scope_hub_id", "scope_party_org_id", "scope_instructor_id"))
+    return out
