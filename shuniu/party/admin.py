@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from shuniu.accounts.scopes import can_see_personal_data
 from shuniu.core.admin import ScopedReadOnlyAdmin
 from shuniu.party.models import Instructor, InstructorAssignment, PartyMember, PartyOrg, PartyOrgCoverage
 
@@ -27,6 +28,11 @@ class PartyMemberAdmin(ScopedReadOnlyAdmin):
     list_filter = ["status", "gender", "is_mobile"]
     search_fields = ["name"]
     list_select_related = ["workplace", "relation_org"]
+
+    def get_exclude(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # The birth date is read from the ID number: shown only to the roles that may see that.
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude if can_see_personal_data(request.user) else [*exclude, "birth_date"]
 
 
 @admin.register(Instructor)

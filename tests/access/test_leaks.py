@@ -7,7 +7,7 @@ import pytest
 from shuniu.accounts.scopes import Scope
 from shuniu.regions.models import Region
 from shuniu.registry.models import Incubator
-from tests.factories import HEHUACHI, JIANWAI
+from tests.factories import HEHUACHI, JIANWAI, PartyMemberFactory, SocialOrgFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +38,19 @@ def test_placed_rows_follow_the_region_scope(zhonglou_officer, chaoyang_officer,
     assert [i.pk for i in Scope.for_user(chaoyang_officer).filter_placed(Incubator.objects.all())] == [902]
     assert not Scope.for_user(secretary).filter_placed(Incubator.objects.all()).exists()
     assert Scope.everything().filter_placed(Incubator.objects.all()).count() == 2
+
+
+def test_the_admin_shows_a_members_birth_date_only_to_roles_that_may_see_personal_data(  # type: ignore[no-untyped-def]
+        client, hub_staff, hub, zhonglou_officer):
+    """The member admin excluded the encrypted numbers but showed the birth date, which the ID
+    number holds and the API hides from the same roles."""
+    org = SocialOrgFactory(name="荷花池邻里守望互助会", region_code=HEHUACHI, hub=hub)
+    member = PartyMemberFactory(workplace=org)
+    born = f"{member.birth_date.year}年{member.birth_date.month}月{member.birth_date.day}日"
+    url = f"/admin/party/partymember/{member.pk}/change/"
+    client.force_login(hub_staff)
+    page = client.get(url)
+    assert page.status_code == 200 and member.name in page.content.decode()
+    assert born not in page.content.decode()
+    client.force_login(zhonglou_officer)
+    assert born in client.get(url).content.decode()

@@ -193,9 +193,12 @@ def build_world() -> World:
         ("cy_member", "闻人杰", "cy_org", "cy_party", CY, 204, CHAOYANG),
     ]:
         id_number, phone = make_id_number(n, county), f"1377{n:07d}"
-        w.add("member", key, PartyMemberFactory(name=name, workplace=w[workplace], id_number=id_number, phone=phone,
-                                                relation_org=w[relation] if relation else None),
-              zones, [name], [id_number, phone])
+        member = PartyMemberFactory(name=name, workplace=w[workplace], id_number=id_number, phone=phone,
+                                    relation_org=w[relation] if relation else None)
+        # The birth date is read from the ID number: personal data too, in either form a page shows it.
+        born = member.birth_date
+        w.add("member", key, member, zones, [name],
+              [id_number, phone, f"{born:%Y-%m-%d}", f"{born.year}年{born.month}月{born.day}日"])
     # Instructors, each assigned to one org.
     for key, name, region, org_key, zones, n in [
         ("hub_instructor", "卜冠群", HEHUACHI, "hub_org", HUBZ, 301),
