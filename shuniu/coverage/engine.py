@@ -213,7 +213,7 @@ def apply_delta(delta: dict[Key, dict[str, int]]) -> None:
               f"VALUES (%s, %s, %s, {', '.join(['%s'] * len(cols))}) "
               f"ON CONFLICT (dimension, key, region) DO UPDATE SET "
               + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols))
-    params = [[*k, *(v.get(c, 0) for c in cols)] for k, v in changed.items()]
+    params: list[list[Any]] = [[*k, *(v.get(c, 0) for c in cols)] for k, v in changed.items()]
     with connection.cursor() as cur:
         cur.executemany(insert, params)
     empty = Q(**{c: 0 for c in cols})
@@ -410,10 +410,10 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
     org_part, party_part, member_part = parts
     z_org, z_party, z_member = (0,) * len(org_aggs), (0,) * len(party_aggs), (0,) * len(member_aggs)
     out: dict[Key, list[int]] = {}
-    for k in org_part.keys() | party_part.keys() | member_part.keys():
-        vec = [*org_part.get(k, z_org), *party_part.get(k, z_party), *member_part.get(k, z_member)]
+    for key in org_part.keys() | party_part.keys() | member_part.keys():
+        vec = [*org_part.get(key, z_org), *party_part.get(key, z_party), *member_part.get(key, z_member)]
         if any(vec):
-            out[k] = vec
+            out[key] = vec
     return out
 
 
