@@ -62,6 +62,11 @@ class Rule:
     ok_status: int = 200
     #: for lists: the kind of object whose in-scope name a search must find (proves the list works)
     finds: str | None = None
+    #: the query parameters to probe, when the route reads them all at once (the admin's changelist
+    #: reads every parameter; it searches with ``q`` and filters only by its declared list_filter)
+    probe_params: frozenset[str] | None = None
+    #: whether the page's view takes a POST (Django admin's history and its /<id>/ redirect do not)
+    writes: bool = True
     api: bool = False
     admin: bool = False
 
@@ -118,6 +123,19 @@ def web_org_new(w: World, persona: str) -> list[dict[str, Any]]:
     return out
 
 
+def _inside_street(persona: str) -> str | None:
+    return INSIDE_STREET.get(persona)
+
+
+def web_org_new_duplicate(w: World, persona: str) -> list[dict[str, Any]]:
+    """An org placed inside the scope with the USCC of one outside it: the error may say the code
+    is taken, not by whom."""
+    org = w.target(persona, "org")
+    if org is None or _inside_street(persona) is None:
+        return []
+    return [{**_org_form(w, persona, _inside_street(persona)), "uscc": org.markers[1]}]
+
+
 def web_party_new(w: World, persona: str) -> list[dict[str, Any]]:
     base = {"name": "越界党支部", "kind": "branch", "established_on": _today()}
     out = []
@@ -139,6 +157,15 @@ def web_member_new(w: World, persona: str) -> list[dict[str, Any]]:
     if (party := w.target(persona, "party_org")) is not None:
         out.append({**base, "relation_org": party.pk})
     return out
+
+
+def web_member_duplicate(w: World, persona: str) -> list[dict[str, Any]]:
+    """A member recorded inside the scope with the ID number of one outside it."""
+    member, org = w.target(persona, "member"), w.first_inside(persona, "org")
+    if member is None or org is None:
+        return []
+    return [{"name": "重号党员", "gender": "male", "status": "full", "admitted_on": "2015-06-01",
+             "full_on": "2016-06-01", "workplace": org.pk, "id_number": member.personal[0]}]
 
 
 def web_coverage_new(w: World, persona: str) -> list[dict[str, Any]]:
@@ -241,6 +268,13 @@ def api_create_org(w: World, persona: str) -> list[dict[str, Any]]:
     return out
 
 
+def api_create_org_duplicate(w: World, persona: str) -> list[dict[str, Any]]:
+    org = w.target(persona, "org")
+    if org is None or _inside_street(persona) is None:
+        return []
+    return [{"name": "重码协会", "uscc": org.markers[1], "type": "social_group", "region_code": _inside_street(persona)}]
+
+
 def api_org_reach(w: World, persona: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if FOREIGN_STREET[persona]:
@@ -282,6 +316,9 @@ def api_create_member(w: World, persona: str) -> list[dict[str, Any]]:
         out.append({**base, "relation_org": party.pk})
     if FOREIGN_STREET[persona] and (org := w.first_inside(persona, "org")) is not None:
         out.append({**base, "workplace": org.pk, "region_code": FOREIGN_STREET[persona]})
+    if (member := w.target(persona, "member")) is not None and (org := w.first_inside(persona, "org")) is not None:
+        # The ID number of a member outside: the error may say it is taken, not by whom.
+        out.append({**base, "workplace": org.pk, "id_number": member.personal[0]})
     return out
 
 
@@ -299,7 +336,7 @@ RULES: dict[str, Rule] = {
     "home": Rule("list"),
     "region": Rule("object", obj="region_code", ok=regional),
     "org_list": Rule("list", queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"state": "all"}), finds="org"),
-    "org_new": Rule("create", payloads=web_org_new, ok=regional),
+    "org_new": Rule("create", payloads=lambda w, p: [*web_org_new(w, p), *web_org_new_duplicate(w, p)], ok=regional),
     "org_detail": Rule("object", obj="org"),
     "org_edit": Rule("object", obj="org", payloads=web_org_edit, reach=web_org_reach),
     "org_deregister": Rule("object", obj="org", payloads=dated),
@@ -310,7 +347,7 @@ RULES: dict[str, Rule] = {
     "party_edit": Rule("object", obj="party_org", payloads=web_party_edit, reach=web_party_reach),
     "party_dissolve": Rule("object", obj="party_org", payloads=dated),
     "member_list": Rule("list", finds="member"),
-    "member_new": Rule("create", payloads=web_member_new),
+    "member_new": Rule("create", payloads=lambda w, p: [*web_member_new(w, p), *web_member_duplicate(w, p)]),
     "member_edit": Rule("object", obj="member", payloads=web_member_edit, reach=web_member_reach),
     "member_end": Rule("object", obj="member", payloads=dated),
     "instructor_list": Rule("list", finds="instructor"),
@@ -345,7 +382,8 @@ RULES: dict[str, Rule] = {
     "api:list_regions": Rule("public", api=True, queries=({}, {"parent": ZHONGLOU}, {"parent": CHAOYANG})),
     "api:get_region": Rule("public", api=True, values={"code": [ZHONGLOU, CHAOYANG, HEHUACHI, JIANWAI]}),
     "api:list_orgs": Rule("list", api=True, finds="org"),
-    "api:create_org": Rule("create", api=True, method="POST", payloads=api_create_org),
+    "api:create_org": Rule("create", api=True, method="POST",
+                           payloads=lambda w, p: [*api_create_org(w, p), *api_create_org_duplicate(w, p)]),
     "api:get_org": Rule("object", obj="org", api=True),
     "api:update_org": Rule("object", obj="org", api=True, method="PATCH", payloads=lambda w, p: [{"name": "越权改名"}],
                            reach=api_org_reach),
@@ -424,7 +462,7 @@ def admin_rule(route: Route) -> Rule | None:
         codes = [ZHONGLOU, CHAOYANG, HEHUACHI, JIANWAI]
         return Rule("public", admin=True, values={"object_id": codes, "id": codes})
     if view == "changelist":
-        return Rule("list", admin=True, ok=restricted)
+        return Rule("list", admin=True, ok=restricted, probe_params=frozenset({"q"}))
     if view == "add":
         # The scoped admins are read-only (writes go through the services): nobody adds there.
         return Rule("create", admin=True, payloads=empty,
@@ -432,7 +470,9 @@ def admin_rule(route: Route) -> Rule | None:
     if view == "delete":
         return Rule("object", obj=kind, admin=True, ok=nobody, payloads=lambda w, p: [{"post": "yes"}])
     if view == "redirect":
-        return Rule("object", obj=kind, admin=True, ok=restricted, ok_status=302)
+        return Rule("object", obj=kind, admin=True, ok=restricted, ok_status=302, writes=False)
+    if view == "history":
+        return Rule("object", obj=kind, admin=True, ok=restricted, writes=False)
     if view == "password_change":
         return Rule("object", obj=kind, admin=True, ok=restricted,
                     payloads=lambda w, p: [{"password1": "Xx-123456789", "password2": "Xx-123456789"}])

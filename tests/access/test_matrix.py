@@ -18,6 +18,7 @@ import functools
 import io
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -210,6 +211,12 @@ def assert_clean(response: HttpResponseBase, forbidden: Mapping[str, str], what:
     return text
 
 
+def not_typed(forbidden: Mapping[str, str], payload: Mapping[str, Any]) -> dict[str, str]:
+    """What a form may show back is what was typed into it (a mistyped code, say): only the rest counts."""
+    typed = [str(v) for v in payload.values()]
+    return {t: why for t, why in forbidden.items() if not any(t in v for v in typed)}
+
+
 def denied(route: Route, response: HttpResponseBase, *, api: bool) -> bool:
     if response.status_code in DENIED or (api and response.status_code == 422):
         return True
@@ -305,7 +312,7 @@ def check_list(world: World, persona: str, route: Route, rule: Rule, client: Cli
                     found = assert_clean(client.get(url, {**query, "q": inside.markers[0]}), forbidden, what)
                     assert inside.markers[0] in found, f"{what}: a search for {inside.markers[0]} finds nothing"
             echo = functools.cache(functools.partial(echo_counts, client, url, query))
-            read = params_read(response)
+            read = rule.probe_params or params_read(response)
             # Every probe on the route's main form; its variants (exports, other states) get the
             # searches by name and code, where a variant's own query could differ.
             for probe in probes(world, persona) if n == 0 else probes(world, persona)[:2]:
@@ -327,7 +334,7 @@ def check_object(world: World, persona: str, route: Route, rule: Rule, client: C
     else:
         inside = world.first_inside(persona, rule.obj)
         inside_ids = [str(inside.pk)] if inside is not None else []
-        outside_ids = [str(o.pk) for o in world.outside(persona, rule.obj)]
+        outside_ids = [str(o.pk) for o in world.nearest_outside(persona, rule.obj)]
     for fill in fills(world, persona, route, rule):
         should_work = rule.works(persona, fill)
         # Inside the scope: the route works.
@@ -338,12 +345,12 @@ def check_object(world: World, persona: str, route: Route, rule: Rule, client: C
             assert response.status_code == rule.ok_status, (
                 f"{persona} {rule.method} {url} should work inside the scope: {response.status_code}")
         # Outside: refused for every method, and the database unchanged.
-        methods = ["GET", "POST", "PATCH", "PUT", "DELETE"] if rule.api else ["GET", "POST"]
+        methods = ["GET", "POST", "PATCH", "PUT", "DELETE"] if rule.api else ["GET", "POST"] if rule.writes else ["GET"]
         if rule.method not in methods:
             methods.append(rule.method)
         payloads = rule.payloads(world, persona) if rule.payloads else [{}]
         # One snapshot around all the attempts (each must leave everything as it was).
-        before, attempts = snapshot(), []
+        before, attempts = snapshot() if methods != ["GET"] else None, []
         for pk in outside_ids:
             url = build_url(route, {**fill, param: pk})
             for method in methods:
@@ -354,7 +361,8 @@ def check_object(world: World, persona: str, route: Route, rule: Rule, client: C
                     assert_clean(response, detail, what)
                     assert denied(route, response, api=rule.api), (
                         f"{what}: {response.status_code} {response.get('Location', '')}, not 403/404")
-        assert_unchanged(before, "; ".join(attempts))
+        if before is not None:
+            assert_unchanged(before, "; ".join(attempts))
         # Inside objects changed so as to reach outside (moved to another region, linked to an
         # outside hub, party org or member): refused or invalid, nothing written.
         if rule.reach and inside_ids:
@@ -364,7 +372,7 @@ def check_object(world: World, persona: str, route: Route, rule: Rule, client: C
             for payload in rule.reach(world, persona):
                 what = f"{persona} {method} {url} {payload} (reaching outside the scope)"
                 response = send(client, method, url, payload, api=rule.api)
-                assert_clean(response, detail, what)
+                assert_clean(response, not_typed(detail, payload), what)
                 # A page's form answers 200 with its errors; the API must refuse.
                 assert (response.status_code == 200 and not rule.api) or denied(route, response, api=rule.api), (
                     f"{what}: {response.status_code}")
@@ -385,7 +393,7 @@ def check_create(world: World, persona: str, route: Route, rule: Rule, client: C
     for payload in rule.payloads(world, persona) if rule.payloads else []:
         what = f"{persona} {rule.method if rule.api else 'POST'} {url} {payload} (reaching outside the scope)"
         response = send(client, rule.method if rule.api else "POST", url, payload, api=rule.api)
-        assert_clean(response, detail, what)
+        assert_clean(response, not_typed(detail, payload), what)
         if rule.api:
             assert response.status_code in (403, 404, 422), f"{what}: {response.status_code}"
         else:
@@ -405,15 +413,29 @@ def check_public(world: World, persona: str, route: Route, rule: Rule, client: C
 CHECKS = {"list": check_list, "object": check_object, "create": check_create, "public": check_public}
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=[r.key for r in ROUTES])
+def _group(route: Route) -> str:
+    """The test a route is checked in: its own, except that the six admin routes of one model
+    (changelist, add, change, history, delete, redirect) share one (named ``admin:<model>:*``), to
+    spare ~600 tests' worth of set-up on routes the admin generates alike."""
+    m = re.match(r"^admin/(\w+)/(\w+)/", route.route)
+    return f"admin:{m[1]}_{m[2]}:*" if m else route.key
+
+
+GROUPS: dict[str, list[Route]] = {}
+for _route in ROUTES:
+    GROUPS.setdefault(_group(_route), []).append(_route)
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
 @pytest.mark.parametrize("persona", list(PERSONAS))
-def test_access_matrix(world: World, persona: str, route: Route) -> None:
-    problems = missing_rules(route)
-    if problems:
-        pytest.fail("\n".join(problems))
-    rule = rule_for(route)
-    assert rule is not None
-    CHECKS[rule.shape](world, persona, route, rule, client_for(world, persona, api=rule.api))
+def test_access_matrix(world: World, persona: str, group: str) -> None:
+    for route in GROUPS[group]:
+        problems = missing_rules(route)
+        if problems:
+            pytest.fail("\n".join(problems))
+        rule = rule_for(route)
+        assert rule is not None
+        CHECKS[rule.shape](world, persona, route, rule, client_for(world, persona, api=rule.api))
 
 
 # ---- the matrix's own guarantees --------------------------------------------------------------

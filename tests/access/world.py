@@ -122,13 +122,19 @@ class World:
         found = self.inside(persona, kind)
         return found[0] if found else None
 
-    def target(self, persona: str, kind: str) -> Obj | None:
-        """The out-of-scope object of ``kind`` searched for in the probes: the nearest one (same
-        district or street when there is one), since a near miss is the likelier leak."""
+    def nearest_outside(self, persona: str, kind: str, n: int = 3) -> list[Obj]:
+        """Up to ``n`` objects of ``kind`` outside the scope, the nearest first (same district or
+        street when there are such), since a near miss is the likelier leak."""
         out = self.outside(persona, kind)
-        near = [o for o in out if o.zones & {"zl", "hhc"}] if "zl" in PERSONAS[persona][2] or any(
-            z in PERSONAS[persona][2] for z in ("hhc", "branch", "hubz", "instr")) else []
-        return (near or out or [None])[0]
+        zones = PERSONAS[persona][2]
+        local = "zl" in zones or bool(zones & {"hhc", "branch", "hubz", "instr"})
+        near = [o for o in out if local and o.zones & {"zl", "hhc"}]
+        return (near + [o for o in out if o not in near])[:n]
+
+    def target(self, persona: str, kind: str) -> Obj | None:
+        """The out-of-scope object of ``kind`` the probes search for: the nearest one."""
+        found = self.nearest_outside(persona, kind, 1)
+        return found[0] if found else None
 
     def forbidden_text(self, persona: str, *, listing: bool) -> dict[str, str]:
         """text -> what it is, for every string that must not appear in a response to ``persona``.
