@@ -445,6 +445,18 @@ def test_every_route_has_a_rule() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_a_new_route_or_parameter_without_a_rule_fails_with_a_clear_message() -> None:
+    new = Route("widget_detail", "widgets/<int:pk>/", ("pk",), regex=False)
+    assert missing_rules(new) == ["route 'widgets/<int:pk>/' (widget_detail) has no rule in the access matrix "
+                                  "(first parameter: pk); add one to tests/access/routes.py"]
+    grown = Route("org_detail", "orgs/<int:pk>/<slug:tab>/", ("pk", "tab"), regex=False)
+    assert missing_rules(grown) == ["route 'orgs/<int:pk>/<slug:tab>/' (org_detail) has parameter 'tab' with no "
+                                    "rule in the access matrix; add it to tests/access/routes.py"]
+    model = Route("admin:registry_widget_change", "admin/registry/widget/<path:object_id>/change/",
+                  ("object_id",), regex=False)
+    assert "has no rule" in missing_rules(model)[0]
+
+
 def test_the_matrix_covers_pages_imports_api_and_admin() -> None:
     keys = {r.key for r in ROUTES}
     for expected in ("org_list", "org_detail", "pick", "imports:export", "api:list_orgs", "api:update_org",

@@ -183,14 +183,20 @@ def build_world() -> World:
         w.add("inspection", f"{key}_inspection", inspection, zones)
         if org_hub is not None:
             w.add("hub_link", f"{key}_hub_link", HubLink.objects.get(org=org), zones)
-    # Party orgs, each covering its org.
-    for key, name, org_key, zones in [
-        ("branch", "荷花池社工服务中心党支部", "branch_org", BRANCH),
-        ("xilin_party", "西林琴韵艺术研究会党支部", "xilin_org", ZL),
-        ("cy_party", "建外国际文旅交流促进会党支部", "cy_org", CY),
+    # Party orgs, each covering its org; the branch sits under the district's comprehensive
+    # committee (outside a secretary's subtree) and has a branch of its own below (inside it).
+    committee = w.add("party_org", "zl_committee", PartyOrgFactory(
+        name="钟楼区两新组织综合党委", kind="comprehensive_committee", region_code=ZHONGLOU), ZL, ["钟楼区两新组织综合党委"])
+    for key, name, org_key, zones, superior in [
+        ("branch", "荷花池社工服务中心党支部", "branch_org", BRANCH, committee),
+        ("xilin_party", "西林琴韵艺术研究会党支部", "xilin_org", ZL, None),
+        ("cy_party", "建外国际文旅交流促进会党支部", "cy_org", CY, None),
     ]:
-        party = w.add("party_org", key, PartyOrgFactory(name=name, kind="branch", covers=[w[org_key]]), zones, [name])
+        party = w.add("party_org", key, PartyOrgFactory(name=name, kind="branch", covers=[w[org_key]],
+                                                        superior=superior), zones, [name])
         w.add("coverage", f"{key}_coverage", PartyOrgCoverage.objects.get(party_org=party), zones)
+    w.add("party_org", "sub_branch", PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch",
+                                                     superior=w["branch"]), BRANCH, ["荷花池青年志愿者党小组支部"])
     # Members: names that occur nowhere else; ID numbers and phones are personal data.
     for key, name, workplace, relation, zones, n, county in [
         ("branch_member", "甄友谅", "branch_org", "branch", BRANCH, 201, ZHONGLOU),
@@ -220,6 +226,8 @@ def build_world() -> World:
         "branch_org": ["branch"], "hub_org": ["hub", "hub_instructor"],
         "xilin_org": ["xilin_hub", "xilin_party", "xilin_instructor"], "cy_org": ["cy_hub", "cy_party", "cy_instructor"],
         "branch_member": ["branch_org", "branch"], "hub_member": ["hub_org"],
+        # A party org names its superior (the branch's page says which committee it reports to).
+        "branch": ["zl_committee"], "sub_branch": ["branch"],
         "xilin_member": ["xilin_org", "xilin_party"], "cy_member": ["cy_org", "cy_party"],
     }.items():
         w.objects[key].shows = shows
