@@ -7,7 +7,7 @@ import pytest
 from shuniu.accounts.scopes import Scope
 from shuniu.regions.models import Region
 from shuniu.registry.models import Incubator
-from tests.factories import HEHUACHI, JIANWAI, PartyMemberFactory, SocialOrgFactory
+from tests.factories import HEHUACHI, JIANWAI, PartyMemberFactory, PartyOrgFactory, SocialOrgFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,14 @@ def test_the_admin_shows_a_members_birth_date_only_to_roles_that_may_see_persona
     assert born not in page.content.decode()
     client.force_login(zhonglou_officer)
     assert born in client.get(url).content.decode()
+
+
+def test_a_party_orgs_page_lists_only_the_covered_orgs_inside_the_scope(client, hub_staff, hub, branch_org):  # type: ignore[no-untyped-def]
+    """A joint branch covering one of the hub's orgs and another org: the hub's staff may open it,
+    and its page named every org it covers (unlinked) where the API lists only those in scope."""
+    mine = SocialOrgFactory(name="荷花池邻里守望互助会", region_code=HEHUACHI, hub=hub)
+    joint = PartyOrgFactory(name="荷花池街道邻里联合党支部", kind="joint_branch", covers=[mine, branch_org])
+    client.force_login(hub_staff)
+    page = client.get(f"/party/{joint.pk}/").content.decode()
+    assert mine.name in page
+    assert branch_org.name not in page

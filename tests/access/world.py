@@ -195,6 +195,14 @@ def build_world() -> World:
         party = w.add("party_org", key, PartyOrgFactory(name=name, kind="branch", covers=[w[org_key]],
                                                         superior=superior), zones, [name])
         w.add("coverage", f"{key}_coverage", PartyOrgCoverage.objects.get(party_org=party), zones)
+    # A joint branch of the street covering the hub's org and the branch's org: the hub's staff see
+    # it (it covers one of theirs) but not the other org it covers.
+    joint = w.add("party_org", "hhc_joint", PartyOrgFactory(
+        name="荷花池街道邻里联合党支部", kind="joint_branch", covers=[w["hub_org"], w["branch_org"]]),
+        HUBZ, ["荷花池街道邻里联合党支部"])
+    for org_key, zones in (("hub_org", HUBZ), ("branch_org", BRANCH)):
+        w.add("coverage", f"hhc_joint_{org_key}_coverage",
+              PartyOrgCoverage.objects.get(party_org=joint, org=w[org_key]), zones)
     w.add("party_org", "sub_branch", PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch",
                                                      superior=w["branch"]), BRANCH, ["荷花池青年志愿者党小组支部"])
     # Members: names that occur nowhere else; ID numbers and phones are personal data.
@@ -223,7 +231,7 @@ def build_world() -> World:
         assignment = assignment_start(actor="test", instructor=instructor, org=w[org_key], started_on=today)
         w.add("assignment", f"{key}_assignment", assignment, zones)
     for key, shows in {
-        "branch_org": ["branch"], "hub_org": ["hub", "hub_instructor"],
+        "branch_org": ["branch", "hhc_joint"], "hub_org": ["hub", "hub_instructor", "hhc_joint"],
         "xilin_org": ["xilin_hub", "xilin_party", "xilin_instructor"], "cy_org": ["cy_hub", "cy_party", "cy_instructor"],
         "branch_member": ["branch_org", "branch"], "hub_member": ["hub_org"],
         # A party org names its superior (the branch's page says which committee it reports to).

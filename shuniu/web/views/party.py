@@ -69,6 +69,9 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
                      .order_by("-started_on"))
     coverages.sort(key=lambda c: c.ended_on is not None)
     visible_orgs = set(org_list(scope).filter(pk__in=[c.org_id for c in coverages]).values_list("pk", flat=True))
+    # Only the covered orgs inside the scope, as in the API: a joint branch that a hub's staff may
+    # see (it covers one of the hub's orgs) does not tell them which other orgs it covers.
+    coverages = [c for c in coverages if c.org_id in visible_orgs]
     roster = member_search(scope, party_org=str(party_org.pk))
     end = term_end(party_org)
     today = engine.today()
@@ -76,7 +79,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if x.subject_type == "party_org"]
     entries = party_org_history(party_org)
     return render(request, "web/party_detail.html", {
-        "party": party_org, "coverages": coverages, "visible_orgs": visible_orgs,
+        "party": party_org, "coverages": coverages,
         "roster": roster[:200], "roster_total": roster.count(),
         "children": party_org_children(scope, party_org).order_by("name"),
         "term_end": end, "term_overdue": end < today, "term_due_soon": today <= end <= today + dt.timedelta(days=90),
