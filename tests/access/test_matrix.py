@@ -186,26 +186,23 @@ def text_of(response: HttpResponseBase) -> str:
 ECHOED = {"q": ("哨兵无此名称", "ZZ9SENTINEL0000000"), "term": ("哨兵无此名称",), "id_number": ("110105199901019999",)}
 
 
-def echo_counts(client: Client, url: str, query: Mapping[str, str]) -> dict[tuple[str, bool], int]:
-    out = {}
-    for param, sentinels in ECHOED.items():
-        for sentinel in sentinels:
-            out[param, sentinel.isascii()] = text_of(client.get(url, {**query, param: sentinel})).count(sentinel)
-    return out
+def echo_count(client: Client, url: str, query: Mapping[str, str], param: str, ascii_value: bool) -> int:
+    """How often the route shows back a value of ``param`` that matches nothing (its sentinel)."""
+    sentinel = next((v for v in ECHOED[param] if v.isascii() == ascii_value), ECHOED[param][0])
+    return text_of(client.get(url, {**query, param: sentinel})).count(sentinel)
 
 
 def assert_clean(response: HttpResponseBase, forbidden: Mapping[str, str], what: str,
-                 probe: Mapping[str, str] | None = None, echo: Callable[[], Mapping[Any, int]] | None = None) -> str:
-    """No forbidden text in the response; ``echo`` (called only if some is found) tells how often
-    the page echoes each probed parameter, which may account for what was found."""
+                 probe: Mapping[str, str] | None = None, echo: Callable[[str, bool], int] | None = None) -> str:
+    """No forbidden text in the response; ``echo(param, ascii)`` (asked only if some is found)
+    tells how often the route echoes a value of a probed parameter, which may account for it."""
     assert response.status_code < 500, f"{what}: {response.status_code}"
     text = text_of(response)
     found = {t: why for t, why in forbidden.items() if t in text}
     if found and probe and echo is not None:
-        counts = echo()
         found = {t: why for t, why in found.items()
-                 if text.count(t) > sum(counts.get((p, v.isascii()), 0) * v.count(t)
-                                        for p, v in probe.items() if p in ECHOED)}
+                 if text.count(t) > sum(echo(p, v.isascii()) * v.count(t)
+                                        for p, v in probe.items() if p in ECHOED and t in v)}
     leaks = [f"{t!r} ({why})" for t, why in found.items()]
     assert not leaks, f"{what} answered {response.status_code} containing " + "; ".join(leaks)
     return text
@@ -311,7 +308,7 @@ def check_list(world: World, persona: str, route: Route, rule: Rule, client: Cli
                 if inside is not None:
                     found = assert_clean(client.get(url, {**query, "q": inside.markers[0]}), forbidden, what)
                     assert inside.markers[0] in found, f"{what}: a search for {inside.markers[0]} finds nothing"
-            echo = functools.cache(functools.partial(echo_counts, client, url, query))
+            echo = functools.cache(functools.partial(echo_count, client, url, query))
             read = rule.probe_params or params_read(response)
             # Every probe on the route's main form; its variants (exports, other states) get the
             # searches by name and code, where a variant's own query could differ.
