@@ -244,8 +244,13 @@ class OrgDetail(OrgOut):
     def resolve_coverages(obj: Any, context: Any) -> list[Any]:
         from shuniu.party.models import PartyOrgCoverage
 
-        links = PartyOrgCoverage.objects.filter(org=obj, ended_on__isnull=True).select_related("party_org", "org")
-        return list(_scope(context).filter_by_org(links))
+        # ``obj`` was found through the caller's scope, so every link of it is too (filter_by_org
+        # would only repeat that test); only the columns the schema shows are read.
+        links = list(PartyOrgCoverage.objects.filter(org=obj, ended_on__isnull=True).select_related("party_org")
+                     .only("id", "org_id", "started_on", "ended_on", "party_org__name").order_by("started_on", "id"))
+        for link in links:
+            link.org = obj
+        return links
 
 
 class OrgIn(InputSchema):
