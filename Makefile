@@ -6,7 +6,7 @@ PORT   ?= 8000
 SCENARIO ?= beijing-2016
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev demo test test-pg lint bench clean
+.PHONY: help venv dev demo test test-pg lint bench bench-api clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench: $(VENV)/.installed-bench ## benchmarks (see docs/benchmarks.md); SCALE=0.
 	$(PY) bench/generate.py --scale $${SCALE:-1}
 	$(PY) bench/coverage.py --scale $${SCALE:-1}
 	$(PY) bench/import.py --rows $$($(PY) -c "print(int(100000 * $${SCALE:-1}))")
+
+bench-api: $(VENV)/.installed-bench ## REST API under gunicorn on the local PostgreSQL, 1,000,000 orgs (about an hour the first time)
+	$(PY) bench/api.py $(BENCH_API_ARGS)
 
 clean: ## remove .venv and var/
 	rm -rf $(VENV) var
