@@ -165,6 +165,14 @@ def parse_rows(sheet: readers.Sheet, header: HeaderMatch, kind: Kind) -> tuple[l
 MEMO_LIMIT = 20_000
 
 
+def _read(spec: Any, actor: Any, scope: Any, path: Path, filename: str,
+          mapping: Mapping[str, str] | None) -> tuple[Any, Any, Context]:
+    """The sheet, its matched header row and the validation context: the start of every import."""
+    sheet = readers.read(path, filename or path.name)
+    header = match_headers(sheet.rows, list(spec.columns), mapping)
+    return sheet, header, Context(actor=actor, scope=scope, header=header, columns={c.field: c for c in spec.columns})
+
+
 def import_preview(*, actor: Any, kind: str, path: str | Path, filename: str = "",
                    mapping: Mapping[str, str] | None = None) -> Preview:
     """Read and validate every row of the file; nothing is written."""
@@ -172,9 +180,7 @@ def import_preview(*, actor: Any, kind: str, path: str | Path, filename: str = "
     scope = actor_scope(actor)
     path = Path(path)
     with many_objects():
-        sheet = readers.read(path, filename or path.name)
-        header = match_headers(sheet.rows, list(spec.columns), mapping)
-        ctx = Context(actor=actor, scope=scope, header=header, columns={c.field: c for c in spec.columns})
+        sheet, header, ctx = _read(spec, actor, scope, path, filename, mapping)
         plan = None
         if not header.errors:
             parsed, skipped = parse_rows(sheet, header, spec)
@@ -237,9 +243,7 @@ def import_run(*, actor: Any, kind: str, path: str | Path, filename: str = "",
     scope = actor_scope(actor)
     path = Path(path)
     with many_objects():
-        sheet = readers.read(path, filename or path.name)
-        header = match_headers(sheet.rows, list(spec.columns), mapping)
-        ctx = Context(actor=actor, scope=scope, header=header, columns={c.field: c for c in spec.columns})
+        sheet, header, ctx = _read(spec, actor, scope, path, filename, mapping)
         preview = Preview(kind=spec, filename=filename or path.name, sha256=readers.sha256(path), sheet=sheet,
                           header=header, ctx=ctx, plan=None)
         if header.errors:
