@@ -33,8 +33,8 @@ def found(obj: M | None) -> M:
     return obj
 
 
-def page(qs: QuerySet[Any], paging: Paging) -> dict[str, Any]:
-    """One page of a queryset with the total count.
+def page(qs: QuerySet[Any], paging: Paging, count: int | None = None) -> dict[str, Any]:
+    """One page of a queryset with the total count (``count`` when the caller knows it already).
 
     The page's ids are found first on the table alone, then its rows are read with their joins:
     a database asked for both at once may join every row of a large region before it sorts and
@@ -42,7 +42,9 @@ def page(qs: QuerySet[Any], paging: Paging) -> dict[str, Any]:
     """
     ids = list(qs.values_list("pk", flat=True)[paging.offset:paging.offset + paging.limit])
     rows = {row.pk: row for row in qs.order_by().filter(pk__in=ids)} if ids else {}
-    return {"count": qs.count(), "limit": paging.limit, "offset": paging.offset, "items": [rows[i] for i in ids]}
+    if count is None:
+        count = qs.count()
+    return {"count": count, "limit": paging.limit, "offset": paging.offset, "items": [rows[i] for i in ids]}
 
 
 def page_of_iterable(rows: Iterable[Any], paging: Paging) -> dict[str, Any]:
@@ -65,6 +67,16 @@ def region_code(field: str, code: str) -> RegionCode:
         raise ValidationError({field: ValidationError(
             _("地区代码“%(code)s”格式不正确（规则：2、4、6、9 或 12 位数字）") % {"code": code}, code="region")}
         ) from None
+
+
+def scope_in(request: HttpRequest, code: str | None, field: str = "region") -> tuple[Scope, str | None]:
+    """The caller's scope narrowed to the region ``code``, and what is left to filter with
+    ``in_region`` (``code`` itself for a hub, party or instructor scope, else None)."""
+    scope = scope_of(request)
+    if not code:
+        return scope, None
+    narrowed = scope.within(region_code(field, code).short)
+    return (scope, code) if narrowed is None else (narrowed, None)
 
 
 def in_region(qs: QuerySet[M], field: str, code: str | None) -> QuerySet[M]:

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router
 
 from shuniu.accounts.scopes import Scope
-from shuniu.api.common import found, in_region, page, scope_of
+from shuniu.api.common import found, in_region, page, scope_in, scope_of
 from shuniu.api.schemas import ERRORS, MAX_ID, InstructorDetail, InstructorFilters, InstructorOut, Page
 from shuniu.party import selectors
 from shuniu.party.models import Instructor
@@ -24,7 +24,8 @@ def instructor_get(scope: Scope, instructor_id: int) -> Instructor | None:
 
 @router.get("/instructors", response={200: Page[InstructorOut], **ERRORS}, summary="党建工作指导员列表")
 def list_instructors(request: HttpRequest, filters: Query[InstructorFilters]) -> Any:
-    qs = in_region(selectors.instructor_list(scope_of(request)), "region", filters.region)
+    scope, region = scope_in(request, filters.region)
+    qs = in_region(selectors.instructor_list(scope), "region", region)
     if filters.q:
         qs = qs.filter(name__icontains=filters.q)
     if filters.kind:

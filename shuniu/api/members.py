@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
 from shuniu.accounts.scopes import Scope, can_see_personal_data
-from shuniu.api.common import found, in_region, page, referenced, scope_of
+from shuniu.api.common import found, in_region, page, referenced, scope_in, scope_of
 from shuniu.api.party_orgs import party_org_get
 from shuniu.api.schemas import ERRORS, MAX_ID, WRITE_ERRORS, MemberDetail, MemberFilters, MemberIn, MemberOut, Page
 from shuniu.core import crypto
@@ -34,7 +34,8 @@ def member_get(scope: Scope, member_id: int) -> PartyMember | None:
 
 @router.get("/members", response={200: Page[MemberOut], **ERRORS}, summary="党员列表（身份号码、电话均遮蔽）")
 def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> Any:
-    qs = in_region(selectors.member_list(scope_of(request)), "region", filters.region)
+    scope, region = scope_in(request, filters.region)
+    qs = in_region(selectors.member_list(scope), "region", region)
     if filters.id_number:
         # Finding a person by ID number tells who holds it: only for those who may see the numbers.
         if not can_see_personal_data(request.auth):  # type: ignore[attr-defined]

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
-from shuniu.api.common import found, in_region, page, referenced, scope_of
+from shuniu.accounts.scopes import Scope
+from shuniu.api.common import found, in_region, page, referenced, scope_in, scope_of
 from shuniu.api.schemas import ERRORS, MAX_ID, WRITE_ERRORS, OrgDetail, OrgFilters, OrgIn, OrgOut, OrgPatch, Page
+from shuniu.coverage.selectors import active_org_count
 from shuniu.registry import selectors
 from shuniu.registry.models import Hub
 from shuniu.registry.services import org_create, org_update
@@ -29,16 +31,31 @@ def _hub(request: HttpRequest, hub_id: int | None) -> Hub | None:
 
 @router.get("/orgs", response={200: Page[OrgOut], **ERRORS}, summary="社会组织列表")
 def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> Any:
-    qs = in_region(selectors.org_list(scope_of(request)), "region", filters.region)
+    scope, region = scope_in(request, filters.region)
+    qs = in_region(selectors.org_list(scope), "region", region)
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(uscc__icontains=filters.q))
     for attr, lookup in (("type", "type"), ("industry", "industry_id"), ("hub", "hub_id"),
-                         ("coverage_status", "coverage_status"), ("grade", "evaluation_grade"),
-                         ("status", "status")):
+                         ("coverage_status", "coverage_status"), ("grade", "evaluation_grade")):
         value = getattr(filters, attr)
         if value is not None:
             qs = qs.filter(**{lookup: value})
-    return page(qs.order_by(filters.ordering, "id"), filters)
+    if filters.status != "all":
+        qs = qs.filter(status=filters.status)
+    return page(qs.order_by(filters.ordering, "id"), filters, count=_rollup_count(scope, filters))
+
+
+def _rollup_count(scope: Scope, filters: OrgFilters) -> int | None:
+    """The list's total from the live rollup when it holds exactly that number: active orgs of a
+    region, of at most one dimension (type, industry or hub) and coverage status. None otherwise."""
+    if filters.status != "active" or filters.q or filters.grade is not None:
+        return None
+    dims = [(by, str(value)) for by, value in (("type", filters.type), ("industry", filters.industry),
+                                                ("hub", filters.hub)) if value is not None]
+    if len(dims) > 1:
+        return None
+    by, key = dims[0] if dims else ("region", "")
+    return active_org_count(scope, None, by=by, key=key, status=filters.coverage_status)
 
 
 @router.get("/orgs/{id}", response={200: OrgDetail, **ERRORS}, summary="社会组织详情")

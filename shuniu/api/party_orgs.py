@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
 from shuniu.accounts.scopes import Scope
-from shuniu.api.common import found, in_region, page, referenced, scope_of
+from shuniu.api.common import found, in_region, page, referenced, scope_in, scope_of
 from shuniu.api.schemas import (
     ERRORS,
     MAX_ID,
@@ -39,7 +39,8 @@ def party_org_get(scope: Scope, party_org_id: int) -> PartyOrg | None:
 
 @router.get("/party-orgs", response={200: Page[PartyOrgOut], **ERRORS}, summary="党组织列表")
 def list_party_orgs(request: HttpRequest, filters: Query[PartyOrgFilters]) -> Any:
-    qs = in_region(selectors.party_org_list(scope_of(request)), "region", filters.region)
+    scope, region = scope_in(request, filters.region)
+    qs = in_region(selectors.party_org_list(scope), "region", region)
     if filters.q:
         qs = qs.filter(name__icontains=filters.q)
     if filters.kind:

@@ -155,7 +155,8 @@ class OrgFilters(Paging):
     hub: Id | None = Field(None, description="枢纽型社会组织编号")
     coverage_status: CoverageStatus | None = None
     grade: Literal["1A", "2A", "3A", "4A", "5A"] | None = Field(None, description="评估等级")
-    status: Literal["active", "deregistered"] | None = None
+    # Active orgs unless asked otherwise, as in the web list and the figures that link to it.
+    status: Literal["active", "deregistered", "all"] = Field("active", description="状态：active 正常（默认）、deregistered 已注销、all 全部")
     ordering: OrgOrdering = "name"
 
 
