@@ -117,8 +117,9 @@ TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 def token_user(token: str) -> User | None:
     """The active user holding an unrevoked ``token``, or None."""
-    found = (ApiToken.objects.select_related("user")
-             .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True).first())
+    # [:1], not first(): the hash is unique, and first()'s ORDER BY is compiled on every API request.
+    found = next(iter(ApiToken.objects.select_related("user")
+                      .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True)[:1]), None)
     if found is None:
         return None
     now = timezone.now()

@@ -42,7 +42,14 @@ def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> Any:
             qs = qs.filter(**{lookup: value})
     if filters.status != "all":
         qs = qs.filter(status=filters.status)
+    # Only what OrgOut shows: of 30 columns and three joins, 16 columns and the region's name.
+    qs = qs.select_related(None).select_related("region").only(*_LIST_COLUMNS)
     return page(qs.order_by(filters.ordering, "id"), filters, count=_rollup_count(scope, filters))
+
+
+_LIST_COLUMNS = ("id", "name", "uscc", "type", "region__name", "registration_level", "industry_id", "hub_id",
+                 "status", "coverage_status", "established_on", "full_time_staff", "full_members",
+                 "evaluation_grade", "evaluation_year")
 
 
 def _rollup_count(scope: Scope, filters: OrgFilters) -> int | None:

@@ -173,7 +173,7 @@ def active_org_count(scope: Scope, region_code: str | None = None, *, by: str = 
     if column not in STATUSES and column != "population":
         return None
     row = Rollup.objects.filter(dimension=by, key=key if by != "region" else "", region=region)
-    return row.values_list(column, flat=True).first() or 0
+    return next(iter(row.values_list(column, flat=True)[:1]), None) or 0  # unique: no ORDER BY
 
 
 def drilldown(scope: Scope, region_code: str | None = None, *, status: str | None = None, due: bool = False,
