@@ -11,11 +11,12 @@ the named personas that every test uses, each with a different jurisdiction:
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from tests.factories import HEHUACHI, HubFactory, PartyOrgFactory, SocialOrgFactory
+from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, XILIN, ZHONGLOU, HubFactory, PartyOrgFactory, SocialOrgFactory
 
 DATA = Path(__file__).parent / "data"
 
@@ -87,3 +88,24 @@ def hub(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def hub_staff(hub):  # type: ignore[no-untyped-def]
     return _user("hub_staff", "hub_staff", f"hub:{hub.pk}")
+
+
+# Beside the personas' places, one street of another district of each city: a list asked for a whole
+# city or province must count only the part of it inside the caller's scope.
+_MIXED_PLACES = [HEHUACHI, XILIN, JIANWAI, CHAOYANG, ZHONGLOU, "110101001", "320402001"]
+_MIXED_TYPES = ["social_group", "foundation", "service_institution"]
+
+
+@pytest.fixture
+def mixed_orgs(hub):  # type: ignore[no-untyped-def]
+    """21 orgs over 7 places, 3 types, 2 industries, a hub; own and joint coverage; 2 deregistered."""
+    from shuniu.registry.services import org_deregister
+
+    made = [SocialOrgFactory(type=_MIXED_TYPES[n % 3], region_code=_MIXED_PLACES[n % 7],
+                             industry=["legal", "health", None][n % 3], hub=hub if n % 4 == 0 else None)
+            for n in range(21)]
+    PartyOrgFactory(kind="branch", covers=[made[0]])
+    PartyOrgFactory(kind="joint_branch", covers=[made[1], made[6]])
+    org_deregister(actor="test", org=made[5], on=dt.date(2024, 1, 1))
+    org_deregister(actor="test", org=made[3], on=dt.date(2024, 1, 1))
+    return made

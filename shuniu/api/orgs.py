@@ -62,7 +62,7 @@ def _rollup_count(scope: Scope, filters: OrgFilters) -> int | None:
     if len(dims) > 1:
         return None
     by, key = dims[0] if dims else ("region", "")
-    return active_org_count(scope, None, by=by, key=key, status=filters.coverage_status)
+    return active_org_count(scope, by=by, key=key, statuses=[filters.coverage_status] if filters.coverage_status else [])
 
 
 @router.get("/orgs/{id}", response={200: OrgDetail, **ERRORS}, summary="社会组织详情")

@@ -8,6 +8,7 @@ rollup table; figures as of a past date are recomputed from the dated facts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -152,9 +153,9 @@ def coverage_rows(scope: Scope, region_code: str | None = None, *, by: str = "le
 
 
 def active_org_count(scope: Scope, region_code: str | None = None, *, by: str = "region", key: str = "",
-                     status: str | None = None) -> int | None:
-    """How many active orgs in the scope and region (of one dimension key, of one coverage status),
-    read from the live rollup instead of counted.
+                     statuses: Sequence[str] = (), due: bool = False) -> int | None:
+    """How many active orgs in the scope and region (of one dimension key; of the coverage statuses
+    given, or due to establish), read from the live rollup instead of counted.
 
     The rollup changes in the same transaction as every org it counts and a rebuild must give the
     same numbers (tests/coverage), so this is exactly ``drilldown(...).count()``; at 1,000,000 orgs
@@ -169,11 +170,12 @@ def active_org_count(scope: Scope, region_code: str | None = None, *, by: str = 
     if scope.kind not in ("all", "region") or (by != "region" and by not in engine.ORG_DIMENSIONS):
         return None
     region = scope.region.short if scope.region is not None else ""
-    column = status or "population"
-    if column not in STATUSES and column != "population":
+    if (due and statuses) or not set(statuses) <= set(STATUSES):
         return None
+    columns = ["due"] if due else list(dict.fromkeys(statuses)) or ["population"]
     row = Rollup.objects.filter(dimension=by, key=key if by != "region" else "", region=region)
-    return next(iter(row.values_list(column, flat=True)[:1]), None) or 0  # unique: no ORDER BY
+    found = next(iter(row.values_list(*columns)[:1]), None)  # unique: no ORDER BY
+    return sum(found) if found else 0
 
 
 def drilldown(scope: Scope, region_code: str | None = None, *, status: str | None = None, due: bool = False,

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.models import AuditEntry
+from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.registry.models import Hub, SocialOrg
 
@@ -89,6 +90,27 @@ def org_search(
     if grade:
         qs = qs.filter(evaluation_grade=grade)
     return qs.select_related("region", "industry", "hub").order_by(*ORG_SORTS.get(sort, ORG_SORTS["name"]))
+
+
+def org_search_count(
+    scope: Scope, *, region: str | None = None, statuses: list[str] | None = None, due: bool = False,
+    by: str | None = None, key: str | None = None, q: str = "", org_type: str = "", industry: str = "",
+    hub: str = "", grade: str = "", state: str = "active", sort: str = "name",
+) -> int | None:
+    """The number of rows ``org_search`` gives for the same arguments, from the live rollup when it
+    holds exactly that number (active orgs, at most one dimension, statuses or due); else None."""
+    from shuniu.coverage.selectors import active_org_count
+
+    dims = [(d, k) for d, k in (("type", org_type), ("industry", industry), ("hub", hub)) if k]
+    if by and by != "level" and key is not None:
+        dims.append((by, key))
+    if state != "active" or q.strip() or grade or len(dims) > 1 or any(k == "" for _d, k in dims):
+        return None
+    dim, value = dims[0] if dims else ("region", "")
+    try:
+        return active_org_count(scope, region or None, by=dim, key=str(value), statuses=statuses or (), due=due)
+    except InvalidRegionCode:
+        return None
 
 
 def org_history(org: SocialOrg) -> QuerySet[AuditEntry]:

@@ -39,8 +39,12 @@ def render_page(request: HttpRequest, template: str, partial: str, context: dict
     return response
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE) -> Page:
-    return Paginator(qs, size).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE, count: int | None = None) -> Page:
+    """A page of ``qs``; ``count``, when the caller knows the total already, spares counting the rows."""
+    paginator = Paginator(qs, size)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # a cached_property: set, it is not computed
+    return paginator.get_page(request.GET.get("page"))
 
 
 def export(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str, stem: str) -> FileResponse:

@@ -21,7 +21,7 @@ from shuniu.party.selectors import member_list, party_org_list
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.registry.models import Grade, Industry, OrgType, SocialOrg
-from shuniu.registry.selectors import ORG_SORTS, hub_list, org_get, org_history, org_search
+from shuniu.registry.selectors import ORG_SORTS, hub_list, org_get, org_history, org_search, org_search_count
 from shuniu.registry.services import org_create, org_update
 from shuniu.web.figures import COVERED, STATUS_SHORT, WORKED
 from shuniu.web.forms import OrgForm, model_initial, submit
@@ -111,7 +111,7 @@ def org_list(request: HttpRequest) -> HttpResponseBase:
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         return _export(qs, fmt)
-    page = paginate(request, qs)
+    page = paginate(request, qs, count=org_search_count(scope, **f))
     region_name = Region.objects.filter(code=f["region"]).values_list("name", flat=True).first() if f["region"] else ""
     hubs = list(hub_list(scope).values_list("pk", "name")[:1000])
     return render_page(request, "web/org_list.html", "web/_org_results.html", {
