@@ -3,8 +3,9 @@
 Django's ``bulk_create`` prepares every value of every row through its field (and on SQLite splits
 an insert into statements of 999 parameters, 32 rows of a social org): about 360 µs a row here,
 three times the whole budget of an import. These helpers write the values the importer has already
-validated and converted, with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL). They only run inside
-the import's transaction: the whole batch commits or nothing does.
+validated and converted, with ``COPY`` (PostgreSQL) or multi-row INSERTs from a writer thread
+(SQLite; ``executemany`` for updates). They only run inside the import's transaction: the whole
+batch commits or nothing does.
 
 Ids are reserved before inserting so that the batch knows them without reading them back: from the
 table's identity sequence on PostgreSQL (safe beside concurrent writers), after the largest id ever
@@ -17,15 +18,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 
-from shuniu.core.sql import max_params, select_in  # noqa: F401  (re-exported for the kinds)
+from shuniu.core.sql import max_params, select_in  # noqa: F401  (select_in re-exported for the kinds)
 
 
 def _require_transaction() -> None:
@@ -100,7 +104,9 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
     if connection.vendor == "postgresql":
         json_idx = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
         connection.ensure_connection()
-        with connection.connection.cursor() as raw, raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        # The raw cursor's errors as Django's (a conflicting writer's unique violation is an IntegrityError).
+        with connection.wrap_database_errors, connection.connection.cursor() as raw, \
+                raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
             pause_after = _pause_after()
             for row in rows:
                 for i in json_idx:
@@ -110,26 +116,102 @@ def insert_rows(model: type[models.Model], attnames: Sequence[str], rows: Iterab
                 if n == pause_after:
                     _pause(n)
         return n
+    return _sqlite_insert(table, cols, fields, rows)
+
+
+def _sqlite_insert(table: str, cols: str, fields: Sequence[models.Field[Any, Any]], rows: Iterable[list[Any]]) -> int:
+    """SQLite: multi-row INSERTs of as many rows as a statement's parameters allow (about 1,000
+    of a social org), run by a writer thread on the same connection, inside the caller's
+    transaction; this thread (the import's) waits for the writer before returning.
+
+    sqlite3 releases the GIL while SQLite executes a statement, but takes it back to bind the next
+    row: with ``executemany`` on a writer thread, each row waited for the checking thread to hand
+    over the GIL (up to a switch interval, 5 ms) and the import became twice as slow. One statement
+    of 1,000 rows binds them all at once, then inserts and indexes them without the GIL: SQLite
+    works on the second core while the import checks the next rows (2 s of 100,000 orgs'
+    inserts, see docs/benchmarks.md). Even without a free core, one statement of 1,000 rows costs
+    less than 1,000 executions of one.
+    """
     convert = _sqlite_converters(fields)
-    batch: list[list[Any]] = []
-    marks = ", ".join(["%s"] * len(fields))
+    width = len(fields)
+    per = max(1, max_params() // width)
     pause_after = _pause_after()
-    with connection.cursor() as cur:
+    writer = _SqliteWriter(f"INSERT INTO {table} ({cols}) VALUES ", width, pause_after)
+    flat: list[Any] = []
+    n = k = 0
+    try:
         for row in rows:
             for i, fn in convert:
                 if row[i] is not None:
                     row[i] = fn(row[i])
-            batch.append(row)
-            if len(batch) >= 5000 or n + len(batch) == pause_after:
-                cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
-                n += len(batch)
-                batch = []
-                if n == pause_after:
-                    _pause(n)
-        if batch:
-            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", batch)
-            n += len(batch)
+            flat += row
+            k += 1
+            if k == per or n + k == pause_after:
+                writer.put(k, flat)
+                n += k
+                k, flat = 0, []
+        if k:
+            writer.put(k, flat)
+            n += k
+    except BaseException:
+        writer.close(raise_error=False)
+        raise
+    writer.close()
     return n
+
+
+class _SqliteWriter:
+    """Runs the INSERT of each batch ``put`` on a thread of its own, in order, on the caller's
+    connection (sqlite3's connections may be shared between threads; nothing else uses this one
+    meanwhile). Its errors are raised by the next ``put`` or by ``close``, as Django's exceptions."""
+
+    def __init__(self, insert: str, width: int, pause_after: int | None) -> None:
+        self.conn = connection.connection
+        self.insert, self.width, self.pause_after = insert, width, pause_after
+        self.sql: dict[int, str] = {}
+        self.written = 0
+        self.error: BaseException | None = None
+        # Two batches in flight at most: the rows wait here, not in memory without bound.
+        self.queue: queue.Queue[tuple[int, list[Any]] | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="shuniu-import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with closing(self.conn.cursor()) as cur:
+            while (item := self.queue.get()) is not None:
+                if self.error is not None:
+                    continue  # drain: the caller raises it
+                k, params = item
+                try:
+                    sql = self.sql.get(k)
+                    if sql is None:
+                        marks = "(" + ", ".join(["?"] * self.width) + ")"
+                        sql = self.sql[k] = self.insert + ", ".join([marks] * k)
+                    cur.execute(sql, params)
+                except BaseException as exc:
+                    self.error = exc
+                    continue
+                self.written += k
+                if self.written == self.pause_after:
+                    _pause(self.written)
+
+    def put(self, k: int, params: list[Any]) -> None:
+        if self.error is not None:
+            self._raise()
+        self.queue.put((k, params))
+
+    def close(self, raise_error: bool = True) -> None:
+        """Wait until the batches put so far are written (or abandoned after an error)."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and raise_error:
+            self._raise()
+
+    def _raise(self) -> None:
+        error, self.error = self.error, None
+        assert error is not None
+        with connection.wrap_database_errors:  # sqlite3's errors as Django's (IntegrityError...)
+            raise error
 
 
 def _pause_after() -> int | None:

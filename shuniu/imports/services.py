@@ -82,7 +82,7 @@ class Preview:
 @contextmanager
 def big_writes() -> Iterator[None]:
     """On SQLite, a page cache large enough for the batch (as the demo generator uses): with the
-    default 2 MB, pages of the table's 13 indexes are spilled to the WAL and read back again and
+    default 2 MB, pages of the table's indexes are spilled to the WAL and read back again and
     again during a large insert. Pages are only allocated when used."""
     if connection.vendor != "sqlite":
         yield

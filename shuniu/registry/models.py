@@ -94,15 +94,27 @@ class Hub(InRegion, Timestamped):
 class SocialOrg(InRegion, Timestamped):
     """A registered (or, for community orgs, filed) social organization."""
 
+    # Every index here is paid on each insert (an import writes 100,000 rows): only the ones a query
+    # uses are kept. Dropped (migration 0005, see docs/benchmarks.md, import): the index on
+    # ``type`` (four values; lists filter it within a region, whose covering index includes it),
+    # those on ``region`` and ``registration_region`` (no query filters or sorts by them: places are
+    # matched by the prefix columns) and, on PostgreSQL, the LIKE (varchar_pattern_ops) twins of
+    # ``name``, ``uscc`` and ``industry`` (no LIKE prefix query uses them: the USCC prefix search is
+    # ORed with a name substring match, which no index serves).
     name = models.CharField(_("名称"), max_length=200, db_index=True)
     # NULL (not "") when absent so that the unique constraint ignores community orgs without one.
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
-    type = models.CharField(_("类型"), max_length=24, choices=OrgType.choices, db_index=True)
+    type = models.CharField(_("类型"), max_length=24, choices=OrgType.choices)
+    # Not indexed: deleting a division checks this table without an index (PROTECT), but divisions
+    # are retired (``retired_on``), never deleted.
+    region = models.ForeignKey(
+        Region, verbose_name=_("所在地区"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     registration_level = models.CharField(
         _("登记管理机关级别"), max_length=10, choices=RegistrationLevel.choices
     )
     registration_region = models.ForeignKey(
-        Region, verbose_name=_("登记管理机关所在地区"), on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name=_("登记管理机关所在地区"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     supervisory_unit = models.ForeignKey(
         SupervisoryUnit, verbose_name=_("业务主管单位"), null=True, blank=True, on_delete=models.PROTECT

@@ -195,8 +195,11 @@ def clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg |
         for field in _REQUIRED_ON_CREATE:
             if data.get(field) in (None, ""):
                 require(errors, field, None, _LABELS[field])
+    # One dict of results per field (``memo`` maps the field to it): no key tuple to build and hash
+    # for each of the ten cells of each of 100,000 rows.
     for field, value in data.items():
-        if field not in _VALUE_RULES:
+        attr = _VALUE_RULES.get(field)
+        if attr is None:
             continue
         if creating and field in _REQUIRED_ON_CREATE and value in (None, ""):
             continue  # reported as required above
@@ -206,15 +209,18 @@ def clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg |
         if memo is None or field == "name":  # names hardly repeat
             result, errs = _clean_org_value(field, value, lookups)
         else:
+            known = memo.get(field)
+            if known is None:
+                known = memo[field] = {}
             try:
-                result, errs = memo[(field, value)]
+                result, errs = known[value]
             except KeyError:
-                result, errs = memo[(field, value)] = _clean_org_value(field, value, lookups)
+                result, errs = known[value] = _clean_org_value(field, value, lookups)
             except TypeError:  # an unhashable value: nothing to share
                 result, errs = _clean_org_value(field, value, lookups)
         if errs:
             errors.by_field.setdefault(field, []).extend(errs)
-        out[_VALUE_RULES[field]] = result
+        out[attr] = result
     org_type = out.get("type", instance.type if instance else "")
     if "uscc" in data:
         raw = (data["uscc"] or "").strip()

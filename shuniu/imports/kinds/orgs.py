@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -328,12 +329,12 @@ class _Written:
             values = c.after
             unit = values[_UNIT_AT]
             if unit is not None:
-                values[_UNIT_AT] = unit.pk  # saved before
+                values[_UNIT_AT] = unit.id  # saved before
             if values[_TU_AT] or values[_YL_AT]:
                 flagged.append(pk)  # its status is computed once written, its contribution read back
             elif values[_STATUS_AT] == OrgStatus.ACTIVE:
                 # Stored as written: status "none", no full members, no members on staff.
-                sums = groups[tuple([values[i] for i in _GROUP_AT])]
+                sums = groups[_group_key(values)]
                 sums[0] += 1
                 sums[1] += values[_STAFF_AT]
             ids.append(pk)
@@ -373,6 +374,7 @@ _UNIT_AT, _TU_AT, _YL_AT, _STATUS_AT, _STAFF_AT = (
     _CREATE_COLUMNS.index(c) for c in ("supervisory_unit_id", "has_trade_union", "has_youth_league", "status",
                                        "full_time_staff"))
 _GROUP_AT = [_CREATE_COLUMNS.index(c) for c in GROUP]
+_group_key = operator.itemgetter(*_GROUP_AT)  # a tuple (GROUP has several attributes)
 
 
 def _create_row(out: dict[str, Any], registration_region_id: str) -> list[Any]:
@@ -380,17 +382,24 @@ def _create_row(out: dict[str, Any], registration_region_id: str) -> list[Any]:
     supervisory unit as an object, maybe unsaved yet). A new org has no party org, instructor or
     members: its stored coverage figures start at "none" and 0 (see ``commit``)."""
     g = out.get
-    region = out["region"]
-    p = _prefixes(region.code)
+    code = out["region"].code
+    place = _PLACES.get(code)
+    if place is None:
+        p = _prefixes(code)
+        place = _PLACES[code] = (code, p["province_code"], p["city_code"], p["county_code"], p["street_code"],
+                                 p["community_code"])
     industry = g("industry")
     return [
         out["name"], g("uscc"), out["type"], out["registration_level"], g("supervisory_unit"),
-        industry.pk if industry is not None else None, g("full_time_staff") or 0, g("established_on"),
+        industry.code if industry is not None else None, g("full_time_staff") or 0, g("established_on"),
         g("status") or OrgStatus.ACTIVE, g("deregistered_on"), g("has_trade_union") or False,
-        g("has_youth_league") or False, g("evaluation_grade") or "", g("evaluation_year"), region.code,
-        p["province_code"], p["city_code"], p["county_code"], p["street_code"], p["community_code"],
+        g("has_youth_league") or False, g("evaluation_grade") or "", g("evaluation_year"), *place,
         registration_region_id, None, g("trade_union_on"), g("youth_league_on"), g("is_demo") or False, "none", 0, 0,
     ]
+
+
+# Region code → the region and prefix columns of a new org placed there, in ``_CREATE_COLUMNS`` order.
+_PLACES: dict[str, tuple[str, ...]] = {}
 
 
 def _industry_names() -> dict[str, str]:
