@@ -190,8 +190,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use the database as it is")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("bench/api.py measures a PostgreSQL deployment: --database-url postgres://…")
