@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from shuniu.accounts.models import ApiToken, Role, User
 from shuniu.audit.services import record
 from shuniu.core.services import Errors, choice
+from shuniu.core.sql import unique_row
 from shuniu.party.models import Instructor, PartyOrg
 from shuniu.registry.models import Hub
 from shuniu.registry.services import region_get
@@ -117,9 +118,8 @@ TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 def token_user(token: str) -> User | None:
     """The active user holding an unrevoked ``token``, or None."""
-    # [:1], not first(): the hash is unique, and first()'s ORDER BY is compiled on every API request.
-    found = next(iter(ApiToken.objects.select_related("user")
-                      .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True)[:1]), None)
+    found = unique_row(ApiToken.objects.select_related("user")
+                       .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True))
     if found is None:
         return None
     now = timezone.now()

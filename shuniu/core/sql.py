@@ -1,11 +1,15 @@
-"""Plain SQL helpers for set-based reads of many keys (imports look up 100,000 codes at once)."""
+"""Plain SQL helpers for set-based reads of many keys (imports look up 100,000 codes at once), and
+the one-row read of a unique key."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
+from django.db.models import QuerySet
+
+T = TypeVar("T")
 
 
 def max_params() -> int:
@@ -35,3 +39,9 @@ def select_in(sql: str, column: str, values: Sequence[Any], params: Sequence[Any
                 cur.execute(sql.format(where=f"{column} IN ({', '.join(['%s'] * len(chunk))})"), [*params, *chunk])
             out.extend(cur.fetchall())
     return out
+
+
+def unique_row(qs: QuerySet[Any, T]) -> T | None:
+    """The row of a query on a unique key (or None): ``[:1]`` rather than ``first()``, whose
+    ORDER BY is compiled for nothing (the API pays it on every request: token, org, rollup row)."""
+    return next(iter(qs[:1]), None)

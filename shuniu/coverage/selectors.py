@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 
 from shuniu.accounts.scopes import Scope
+from shuniu.core.sql import unique_row
 from shuniu.coverage import engine
 from shuniu.coverage.models import COUNT_FIELDS, Rollup
 from shuniu.regions.codes import LEVELS, PREFIX_FIELDS, parse
@@ -174,7 +175,7 @@ def active_org_count(scope: Scope, region_code: str | None = None, *, by: str = 
         return None
     columns = ["due"] if due else list(dict.fromkeys(statuses)) or ["population"]
     row = Rollup.objects.filter(dimension=by, key=key if by != "region" else "", region=region)
-    found = next(iter(row.values_list(*columns)[:1]), None)  # unique: no ORDER BY
+    found = unique_row(row.values_list(*columns))
     return sum(found) if found else 0
 
 

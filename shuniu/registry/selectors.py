@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.models import AuditEntry
+from shuniu.core.sql import unique_row
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.registry.models import Hub, SocialOrg
@@ -17,8 +18,8 @@ def org_list(scope: Scope) -> QuerySet[SocialOrg]:
 
 def org_get(scope: Scope, org_id: int) -> SocialOrg | None:
     """The org if it exists and lies in scope (None otherwise: callers answer 404 either way), with
-    what its page shows. ``[:1]`` rather than ``first()``: an id is unique, no ORDER BY to build."""
-    return next(iter(org_list(scope).select_related("supervisory_unit").filter(pk=org_id)[:1]), None)
+    what its page shows."""
+    return unique_row(org_list(scope).select_related("supervisory_unit").filter(pk=org_id))
 
 
 def hub_list(scope: Scope) -> QuerySet[Hub]:
