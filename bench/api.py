@@ -1,13 +1,16 @@
 """Benchmark: the REST API under gunicorn on PostgreSQL, with concurrent clients.
 
     python bench/api.py [--orgs 1000000] [--database-url postgres://postgres@127.0.0.1:5432/shuniu_bench_api]
-                        [--reuse] [--clients 16] [--seconds 30] [--workers 4] [--threads 4]
+                        [--reuse] [--clients 16] [--seconds 30] [--workers 3] [--threads 2]
+                        [--redis-url redis://127.0.0.1:6379/15]
 
 Unless ``--reuse``, drops and recreates the database, migrates, loads the divisions and generates the
 ``national`` scenario scaled to ``--orgs`` (1,000,000 orgs: scale 1.112, about an hour on this
 machine; with ``--reuse`` an existing database of at least that many orgs is used as it is).
 
-Then it starts gunicorn (gthread workers) on the database and runs three phases of ``--seconds``
+Then it starts gunicorn (gthread workers) on the database, with ``REDIS_URL`` set as
+docs/deploy.md deploys it (Django's cache, where API tokens are looked up, shared by the workers;
+``--redis-url ''`` for each worker's own memory cache), and runs three phases of ``--seconds``
 each, ``--clients`` client processes with one keep-alive connection each, every request carrying a
 bearer token of a persona made with ``shuniu adduser --token``:
 
@@ -192,13 +195,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15",
+                        help="REDIS_URL of the server, as deployed ('' for a memory cache per worker)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("bench/api.py measures a PostgreSQL deployment: --database-url postgres://…")
 
     var_dir = args.var_dir or tempfile.mkdtemp(prefix="shuniu-bench-api-")
     env = {**os.environ, "DATABASE_URL": args.database_url, "SHUNIU_VAR_DIR": var_dir,
-           "SHUNIU_ALLOWED_HOSTS": "127.0.0.1,localhost", "SHUNIU_DEBUG": "0"}
+           "SHUNIU_ALLOWED_HOSTS": "127.0.0.1,localhost", "SHUNIU_DEBUG": "0", "REDIS_URL": args.redis_url}
     prepare(args.database_url, env, args.orgs, args.reuse)
     people = personas(args.database_url, env)
     import psycopg
@@ -222,7 +227,8 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             sys.exit("gunicorn did not answer /api/v1/ping")
-        print(f"orgs={orgs} server: gunicorn gthread {args.workers}×{args.threads}, clients={args.clients}, "
+        print(f"orgs={orgs} server: gunicorn gthread {args.workers}×{args.threads}, "
+              f"cache: {args.redis_url or 'memory per worker'}, clients={args.clients}, "
               f"{args.seconds:.0f}s a phase; personas: " + ", ".join(f"{p['role']} {p['scope'] or '全国'}" for p in people))
         with mp.get_context("fork").Pool(args.clients) as pool:
             run_phase("list", port, 5, args.clients, people, pool)  # warm-up: connections, caches

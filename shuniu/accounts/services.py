@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
+from typing import Any, cast
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -115,14 +116,40 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
 # write too (on SQLite one writer at a time), for a figure that only needs to say "in use lately".
 TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
+# How long a token's user is kept in Django's cache. Looking the token up costs an API read a
+# query of its own (a third of a detail page's work); the cache entry is dropped when the token is
+# revoked or its user changed (``forget_tokens``, on commit), so with a shared cache (Redis, as
+# production runs) a revocation holds from the next request. With the per-process memory cache and
+# several worker processes, the other processes may serve a revoked token for up to this long.
+TOKEN_CACHE_SECONDS = int(TOKEN_USE_RESOLUTION.total_seconds())
+
+
+def _token_cache_key(key_hash: str) -> str:
+    return f"shuniu:token:{key_hash}"
+
 
 def token_user(token: str) -> User | None:
     """The active user holding an unrevoked ``token``, or None."""
+    key_hash = _token_hash(token)
+    cached = cache.get(_token_cache_key(key_hash))
+    if cached is not None:
+        return cast(User, cached)
     found = unique_row(ApiToken.objects.select_related("user")
-                       .filter(key_hash=_token_hash(token), revoked_at__isnull=True, user__is_active=True))
+                       .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True))
     if found is None:
         return None
     now = timezone.now()
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    # Kept no longer than TOKEN_USE_RESOLUTION, so ``last_used_at`` stays as fresh as it was.
+    cache.set(_token_cache_key(key_hash), found.user, TOKEN_CACHE_SECONDS)
     return found.user
+
+
+def forget_tokens(key_hashes: list[str]) -> None:
+    """Drop these tokens' cached users now, and again once the current transaction commits: a
+    request in between still reads the old rows and may have cached them again."""
+    if key_hashes:
+        keys = [_token_cache_key(h) for h in key_hashes]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))

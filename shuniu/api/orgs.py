@@ -13,9 +13,10 @@ from ninja import Path, Query, Router, Status
 from shuniu.accounts.scopes import Scope
 from shuniu.api.common import found, in_region, page, referenced, scope_in, scope_of
 from shuniu.api.schemas import ERRORS, MAX_ID, WRITE_ERRORS, OrgDetail, OrgFilters, OrgIn, OrgOut, OrgPatch, Page
+from shuniu.core.sql import unique_row
 from shuniu.coverage.selectors import active_org_count
 from shuniu.registry import selectors
-from shuniu.registry.models import Hub
+from shuniu.registry.models import Hub, SocialOrg
 from shuniu.registry.services import org_create, org_update
 
 router = Router(tags=["orgs"])
@@ -65,9 +66,22 @@ def _rollup_count(scope: Scope, filters: OrgFilters) -> int | None:
     return active_org_count(scope, by=by, key=key, statuses=[filters.coverage_status] if filters.coverage_status else [])
 
 
+# What OrgDetail shows: the list's columns, the rest of the org's own and three names. Reading only
+# these (instead of four whole joined rows, ~90 columns) halves the cost of building the query.
+_DETAIL_COLUMNS = (*_LIST_COLUMNS, "registration_region_id", "supervisory_unit__name", "hub__name",
+                   "deregistered_on", "has_trade_union", "trade_union_on", "has_youth_league", "youth_league_on",
+                   "members_on_staff", "created_at", "updated_at")
+
+
+def _detail(request: HttpRequest, id: int) -> SocialOrg | None:
+    """The org as OrgDetail shows it, if in the caller's scope."""
+    return unique_row(selectors.org_list(scope_of(request)).select_related(None)
+                      .select_related("region", "supervisory_unit", "hub").only(*_DETAIL_COLUMNS).filter(pk=id))
+
+
 @router.get("/orgs/{id}", response={200: OrgDetail, **ERRORS}, summary="社会组织详情")
 def get_org(request: HttpRequest, id: OrgId) -> Any:
-    return found(selectors.org_get(scope_of(request), id))
+    return found(_detail(request, id))
 
 
 @router.post("/orgs", response={201: OrgDetail, **WRITE_ERRORS}, summary="登记社会组织")
@@ -77,7 +91,7 @@ def create_org(request: HttpRequest, payload: OrgIn) -> Any:
     if "hub" in data:
         data["hub"] = _hub(request, data["hub"])
     org = org_create(actor=request.auth, **data)  # type: ignore[attr-defined]
-    return Status(201, selectors.org_get(scope_of(request), org.pk) or org)
+    return Status(201, _detail(request, org.pk) or org)
 
 
 @router.patch("/orgs/{id}", response={200: OrgDetail, **WRITE_ERRORS}, summary="修改社会组织")
@@ -87,4 +101,4 @@ def update_org(request: HttpRequest, id: OrgId, payload: OrgPatch) -> Any:
     if "hub" in data:
         data["hub"] = _hub(request, data["hub"])
     org = org_update(actor=request.auth, org=org, **data)  # type: ignore[attr-defined]
-    return selectors.org_get(scope_of(request), org.pk) or org
+    return _detail(request, org.pk) or org

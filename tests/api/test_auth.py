@@ -7,9 +7,9 @@ from django.test import Client
 from django.utils import timezone
 
 from shuniu.accounts.models import ApiToken
-from shuniu.accounts.services import token_create
+from shuniu.accounts.services import token_create, token_revoke
 from shuniu.registry.models import SocialOrg
-from tests.factories import ZHONGLOU, make_uscc
+from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, ZHONGLOU, SocialOrgFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +77,47 @@ def test_the_last_use_of_a_token_is_recorded_without_a_write_on_every_request(zh
     assert first is not None
     client.get("/api/v1/orgs")
     assert ApiToken.objects.get(user=zhonglou_officer).last_used_at == first
+
+
+def _token_queries(client: Client) -> int:
+    """How many queries of a list request read the token table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/orgs").status_code == 200
+    return sum("accounts_apitoken" in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_token_in_use_is_looked_up_once_not_on_every_request(zhonglou_officer):
+    token = token_create(actor="test", user=zhonglou_officer)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert _token_queries(client) >= 1
+    assert _token_queries(client) == 0
+
+
+def test_a_cached_token_is_refused_from_the_request_after_its_revocation(zhonglou_officer):
+    token = token_create(actor="test", user=zhonglou_officer)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/v1/orgs").status_code == 200
+    token_revoke(actor=zhonglou_officer, token=ApiToken.objects.get(user=zhonglou_officer))
+    assert client.get("/api/v1/orgs").status_code == 401
+
+
+def test_a_cached_token_follows_its_user_being_deactivated_or_moved(zhonglou_officer, chaoyang_officer):
+    zhonglou_org = SocialOrgFactory(region_code=HEHUACHI)
+    chaoyang_org = SocialOrgFactory(region_code=JIANWAI)
+    token = token_create(actor="test", user=zhonglou_officer)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert [o["id"] for o in client.get("/api/v1/orgs").json()["items"]] == [zhonglou_org.pk]
+
+    # Moved to 朝阳区 (as the admin site saves a user): the next request has the new scope.
+    zhonglou_officer.scope_region_id = CHAOYANG
+    zhonglou_officer.save()
+    assert [o["id"] for o in client.get("/api/v1/orgs").json()["items"]] == [chaoyang_org.pk]
+    assert client.get(f"/api/v1/orgs/{zhonglou_org.pk}").status_code == 404
+
+    zhonglou_officer.is_active = False
+    zhonglou_officer.save()
+    assert client.get("/api/v1/orgs").status_code == 401
+    assert chaoyang_officer.is_active  # another user's token cache is not touched
