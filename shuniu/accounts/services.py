@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from typing import Any, cast
 
@@ -19,6 +20,8 @@ from shuniu.core.sql import unique_row
 from shuniu.party.models import Instructor, PartyOrg
 from shuniu.registry.models import Hub
 from shuniu.registry.services import region_get
+
+log = logging.getLogger(__name__)
 
 # Which kind of jurisdiction each role takes.
 ROLE_SCOPE_KIND = {
@@ -131,7 +134,7 @@ def _token_cache_key(key_hash: str) -> str:
 def token_user(token: str) -> User | None:
     """The active user holding an unrevoked ``token``, or None."""
     key_hash = _token_hash(token)
-    cached = cache.get(_token_cache_key(key_hash))
+    cached = _cached(cache.get, _token_cache_key(key_hash))
     if cached is not None:
         return cast(User, cached)
     found = unique_row(ApiToken.objects.select_related("user")
@@ -142,7 +145,7 @@ def token_user(token: str) -> User | None:
     if found.last_used_at is None or now - found.last_used_at >= TOKEN_USE_RESOLUTION:
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     # Kept no longer than TOKEN_USE_RESOLUTION, so ``last_used_at`` stays as fresh as it was.
-    cache.set(_token_cache_key(key_hash), found.user, TOKEN_CACHE_SECONDS)
+    _cached(cache.set, _token_cache_key(key_hash), found.user, TOKEN_CACHE_SECONDS)
     return found.user
 
 
@@ -151,5 +154,18 @@ def forget_tokens(key_hashes: list[str]) -> None:
     request in between still reads the old rows and may have cached them again."""
     if key_hashes:
         keys = [_token_cache_key(h) for h in key_hashes]
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        _cached(cache.delete_many, keys)
+        transaction.on_commit(lambda: _cached(cache.delete_many, keys))
+
+
+def _cached(operation: Any, *args: Any) -> Any:
+    """A cache operation that, when the cache is unreachable (Redis down), logs and returns None
+    instead of failing the request: tokens are then looked up in the database, which is the source
+    of truth. (A revocation whose cache entry could not be dropped may pass until the entry expires,
+    if the cache comes back with it: hence the error in the log.) Any exception, as each cache
+    backend raises its own client's errors."""
+    try:
+        return operation(*args)
+    except Exception:
+        log.exception("API token cache unavailable (%s)", getattr(operation, "__name__", operation))
+        return None

@@ -121,3 +121,16 @@ def test_a_cached_token_follows_its_user_being_deactivated_or_moved(zhonglou_off
     zhonglou_officer.save()
     assert client.get("/api/v1/orgs").status_code == 401
     assert chaoyang_officer.is_active  # another user's token cache is not touched
+
+
+def test_tokens_still_work_and_revoke_while_the_cache_is_down(zhonglou_officer, settings, caplog):
+    # A Redis nobody listens on: every cache call fails, as when the production Redis is down.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    token = token_create(actor="test", user=zhonglou_officer)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    assert client.get("/api/v1/orgs").status_code == 200
+    token_revoke(actor=zhonglou_officer, token=ApiToken.objects.get(user=zhonglou_officer))
+    assert ApiToken.objects.get(user=zhonglou_officer).revoked_at is not None
+    assert client.get("/api/v1/orgs").status_code == 401
+    assert "API token cache unavailable" in caplog.text
