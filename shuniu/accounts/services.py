@@ -137,7 +137,9 @@ def token_user(token: str) -> User | None:
     cached = _cached(cache.get, _token_cache_key(key_hash))
     if cached is not None:
         return cast(User, cached)
-    found = unique_row(ApiToken.objects.select_related("user")
+    # The password hash is left out: the user is kept in the cache (Redis), which needs no secret;
+    # a deferred field is read from the database if ever used, and never written back by save().
+    found = unique_row(ApiToken.objects.select_related("user").defer("user__password")
                        .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True))
     if found is None:
         return None

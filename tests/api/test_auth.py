@@ -134,3 +134,15 @@ def test_tokens_still_work_and_revoke_while_the_cache_is_down(zhonglou_officer, 
     assert ApiToken.objects.get(user=zhonglou_officer).revoked_at is not None
     assert client.get("/api/v1/orgs").status_code == 401
     assert "API token cache unavailable" in caplog.text
+
+
+def test_the_cached_user_holds_no_password_hash(zhonglou_officer):
+    from django.core.cache import cache
+
+    from shuniu.accounts.services import _token_cache_key, _token_hash
+
+    token = token_create(actor="test", user=zhonglou_officer)
+    assert Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/orgs").status_code == 200
+    cached = cache.get(_token_cache_key(_token_hash(token)))
+    assert cached.pk == zhonglou_officer.pk and cached.role == "district_officer"
+    assert "password" not in cached.__dict__
