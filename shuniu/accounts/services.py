@@ -121,7 +121,7 @@ TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)
 
 # How long a token's user is kept in Django's cache. Looking the token up costs an API read a
 # query of its own (a third of a detail page's work); the cache entry is dropped when the token is
-# revoked or its user changed (``forget_tokens``, on commit), so with a shared cache (Redis, as
+# revoked or its user changed (``forget_tokens``: at once and on commit), so with a shared cache (Redis, as
 # production runs) a revocation holds from the next request. With the per-process memory cache and
 # several worker processes, the other processes may serve a revoked token for up to this long.
 TOKEN_CACHE_SECONDS = int(TOKEN_USE_RESOLUTION.total_seconds())
