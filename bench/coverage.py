@@ -45,6 +45,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shuniu.accounts.actors import SystemActor
+
 ROOT = Path(__file__).resolve().parent.parent
 
 LEVELS = ["province_code", "city_code", "county_code", "street_code", "community_code"]
@@ -337,7 +339,7 @@ def main() -> None:
         print(f"reusing: {run.counts}")
     else:
         t0 = time.perf_counter()
-        run = scenario_generate(actor="bench", name="national", seed=1, scale=args.scale)
+        run = scenario_generate(actor=SystemActor("bench"), name="national", seed=1, scale=args.scale)
         print(f"generated: {run.counts} in {time.perf_counter() - t0:.1f}s")
 
     rebuild_s = time_rebuild()

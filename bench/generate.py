@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from shuniu.accounts.actors import SystemActor
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -53,7 +55,7 @@ def main() -> None:
     from shuniu.demo.services import scenario_generate
 
     t0 = time.perf_counter()
-    run = scenario_generate(actor="bench", name="national", seed=1, scale=args.scale)
+    run = scenario_generate(actor=SystemActor("bench"), name="national", seed=1, scale=args.scale)
     seconds = time.perf_counter() - t0
     rows = sum(run.counts.values())
     print(f"generated: {run.counts} in {seconds:.1f}s")

@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, XILIN, ZHONGLOU, HubFactory, PartyOrgFactory, SocialOrgFactory
+from tests.factories import (
+    CHAOYANG,
+    HEHUACHI,
+    JIANWAI,
+    SYSTEM,
+    XILIN,
+    ZHONGLOU,
+    HubFactory,
+    PartyOrgFactory,
+    SocialOrgFactory,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -39,7 +49,7 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 def _user(username: str, role: str, scope: str = ""):  # type: ignore[no-untyped-def]
     from shuniu.accounts.services import user_create
 
-    user, _password = user_create(actor="test", username=username, role=role, scope=scope,
+    user, _password = user_create(actor=SYSTEM, username=username, role=role, scope=scope,
                                   full_name=username)
     return user
 
@@ -106,6 +116,6 @@ def mixed_orgs(hub):  # type: ignore[no-untyped-def]
             for n in range(21)]
     PartyOrgFactory(kind="branch", covers=[made[0]])
     PartyOrgFactory(kind="joint_branch", covers=[made[1], made[6]])
-    org_deregister(actor="test", org=made[5], on=dt.date(2024, 1, 1))
-    org_deregister(actor="test", org=made[3], on=dt.date(2024, 1, 1))
+    org_deregister(actor=SYSTEM, org=made[5], on=dt.date(2024, 1, 1))
+    org_deregister(actor=SYSTEM, org=made[3], on=dt.date(2024, 1, 1))
     return made

@@ -13,10 +13,14 @@ from typing import Any
 import factory
 from stdnum.cn import ric, uscc
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.party.models import Instructor, PartyMember, PartyOrg
 from shuniu.party.services import instructor_create, member_create, party_org_create
 from shuniu.registry.models import Hub, OrgType, SocialOrg
 from shuniu.registry.services import hub_create, org_create
+
+# The tests act as the operator of the server does through a command: no scope restricts them.
+SYSTEM = SystemActor("test")
 
 # Real places (GB/T 2260 and the shipped street list).
 ZHONGLOU = "320404"  # 常州市钟楼区
@@ -55,12 +59,12 @@ def make_phone(n: int) -> str:
 
 
 class _ServiceFactory(factory.Factory):
-    """Base: ``actor`` is passed to the service; "test" is a system actor that no scope restricts."""
+    """Base: ``actor`` is passed to the service; ``SYSTEM`` is a system actor that no scope restricts."""
 
     class Meta:
         abstract = True
 
-    actor = "test"
+    actor = SYSTEM
 
     @classmethod
     def _build(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
@@ -77,7 +81,7 @@ class HubFactory(_ServiceFactory):
     field = "社区服务"
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, actor: Any = "test", **kwargs: Any) -> Hub:
+    def _create(cls, model_class: Any, *args: Any, actor: Any = SYSTEM, **kwargs: Any) -> Hub:
         return hub_create(actor=actor, **kwargs)
 
 
@@ -96,7 +100,7 @@ class SocialOrgFactory(_ServiceFactory):
     established_on = dt.date(2018, 3, 1)
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, actor: Any = "test", **kwargs: Any) -> SocialOrg:
+    def _create(cls, model_class: Any, *args: Any, actor: Any = SYSTEM, **kwargs: Any) -> SocialOrg:
         return org_create(actor=actor, **kwargs)
 
 
@@ -113,7 +117,7 @@ class PartyOrgFactory(_ServiceFactory):
     region_code = factory.LazyAttribute(lambda o: None if o.covers or o.superior else HEHUACHI)
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, actor: Any = "test", **kwargs: Any) -> PartyOrg:
+    def _create(cls, model_class: Any, *args: Any, actor: Any = SYSTEM, **kwargs: Any) -> PartyOrg:
         return party_org_create(actor=actor, **kwargs)
 
 
@@ -131,7 +135,7 @@ class PartyMemberFactory(_ServiceFactory):
     workplace = factory.SubFactory(SocialOrgFactory)
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, actor: Any = "test", **kwargs: Any) -> PartyMember:
+    def _create(cls, model_class: Any, *args: Any, actor: Any = SYSTEM, **kwargs: Any) -> PartyMember:
         return member_create(actor=actor, **kwargs)
 
 
@@ -146,5 +150,5 @@ class InstructorFactory(_ServiceFactory):
     employer = "钟楼区社会组织综合党委"
 
     @classmethod
-    def _create(cls, model_class: Any, *args: Any, actor: Any = "test", **kwargs: Any) -> Instructor:
+    def _create(cls, model_class: Any, *args: Any, actor: Any = SYSTEM, **kwargs: Any) -> Instructor:
         return instructor_create(actor=actor, **kwargs)

@@ -17,6 +17,7 @@ from shuniu.demo.models import ScenarioRun
 from shuniu.demo.services import scenario_generate
 from shuniu.party.models import PartyMember, PartyOrg, PartyOrgCoverage
 from shuniu.registry.models import Incubator, SocialOrg
+from tests.factories import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +98,7 @@ def test_zhonglou_reproduces_seeds_002_and_003(capsys):
 
 
 def test_national_scale_spans_every_province():
-    run = scenario_generate(actor="test", name="national", seed=3, scale=0.002)
+    run = scenario_generate(actor=SYSTEM, name="national", seed=3, scale=0.002)
     assert run.counts["orgs"] == 1_800
     assert SocialOrg.objects.values("province_code").distinct().count() == 31
     per_org = run.counts["members"] / run.counts["orgs"]
@@ -114,7 +115,7 @@ def test_generation_is_deterministic_for_a_seed_and_differs_across_seeds():
     digests = []
     for seed in (7, 7, 8):
         with pytest.raises(RuntimeError), transaction.atomic():
-            scenario_generate(actor="test", name="beijing-cpa", seed=seed)
+            scenario_generate(actor=SYSTEM, name="beijing-cpa", seed=seed)
             digests.append(_digest())
             raise RuntimeError("roll back")
     assert digests[0] == digests[1]
@@ -122,7 +123,7 @@ def test_generation_is_deterministic_for_a_seed_and_differs_across_seeds():
 
 
 def test_generated_people_have_valid_ids_stored_encrypted_and_marked_as_demo():
-    scenario_generate(actor="test", name="beijing-cpa")
+    scenario_generate(actor=SYSTEM, name="beijing-cpa")
     sample = list(PartyMember.objects.order_by("id")[:200])
     assert all(m.is_demo for m in sample)
     assert all(ric.is_valid(m.id_number) for m in sample)

@@ -222,10 +222,12 @@ def can_see_personal_data(user: User | Any) -> bool:
 def check_write(actor: Any, obj: Model | None = None, *, region_code: str | None = None) -> None:
     """Raise PermissionDenied unless ``actor`` may write ``obj`` / place something in ``region_code``.
 
-    ``actor`` may be None or a label for system writes (commands, the demo generator, imports run by
-    an operator on the server), which are not restricted.
+    ``actor`` is a ``User`` (held to their scope) or a ``SystemActor`` (commands, the demo generator,
+    imports run by an operator on the server), which is not restricted. Anything else is refused.
     """
-    if actor is None or isinstance(actor, str):
+    from shuniu.accounts.actors import SystemActor, require_actor
+
+    if isinstance(require_actor(actor), SystemActor):
         return
     scope = Scope.for_user(actor)
     if obj is not None and obj.pk is not None and not scope.allows(obj):

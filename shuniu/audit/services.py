@@ -43,8 +43,11 @@ def record(
     *, actor: Any, action: str, target: models.Model | None = None, changes: dict[str, Any] | None = None,
     target_type: str = "", target_repr: str = "",
 ) -> AuditEntry:
+    from shuniu.accounts.actors import actor_label, require_actor
+
+    require_actor(actor)
     user = actor if getattr(actor, "pk", None) else None
-    label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "system")
+    label = actor_label(actor)
     return AuditEntry.objects.create(
         actor=user,
         actor_label=label,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.accounts.models import User
 from shuniu.accounts.services import user_create
 from shuniu.audit.services import record
@@ -91,7 +92,7 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
     for username, role, scope, full_name in DEMO_USERS:
         existing = User.objects.filter(username=username).first()
         if existing is None:
-            _user, password = user_create(actor="demo", username=username, role=role, scope=scope,
+            _user, password = user_create(actor=SystemActor("demo"), username=username, role=role, scope=scope,
                                          full_name=full_name)
         else:
             password = secrets.token_urlsafe(9)

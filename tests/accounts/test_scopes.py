@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.accounts.scopes import Scope, check_write
 from shuniu.accounts.services import user_create
 from shuniu.party.models import Instructor, PartyMember, PartyOrg
@@ -25,6 +26,7 @@ from tests.factories import (
     CHAOYANG,
     HEHUACHI,
     JIANWAI,
+    SYSTEM,
     XILIN,
     InstructorFactory,
     PartyMemberFactory,
@@ -117,7 +119,7 @@ def test_the_secretary_sees_only_the_subtree_of_their_branch(world, secretary):
 
 
 def test_the_secretary_of_a_subtree_leaf_does_not_see_the_parent(world):
-    user, _pw = user_create(actor="test", username="temp_secretary", role="secretary",
+    user, _pw = user_create(actor=SYSTEM, username="temp_secretary", role="secretary",
                             scope=f"party:{world.temporary.pk}")
     orgs, party_orgs, members = _seen(user)
     assert orgs == {"荷花池公益项目中心"}
@@ -135,7 +137,7 @@ def test_hub_staff_see_only_the_orgs_linked_to_their_hub(world, hub_staff):
 
 
 def test_a_hub_org_that_leaves_the_hub_leaves_the_hub_scope(world, hub_staff):
-    org_update(actor="test", org=world.hehuachi_org, hub=None)
+    org_update(actor=SYSTEM, org=world.hehuachi_org, hub=None)
     orgs, _party_orgs, members = _seen(hub_staff)
     assert orgs == set()
     assert members == set()
@@ -146,7 +148,7 @@ def test_an_ended_coverage_leaves_the_secretary_scope(world, secretary):
     from shuniu.party.services import coverage_end
 
     link = PartyOrgCoverage.objects.get(party_org=world.temporary, org=world.project_org)
-    coverage_end(actor="test", coverage=link, ended_on=dt.date.today())
+    coverage_end(actor=SYSTEM, coverage=link, ended_on=dt.date.today())
     orgs, _party_orgs, _members = _seen(secretary)
     assert orgs == {"荷花池社工服务中心"}
 
@@ -263,15 +265,24 @@ def test_users_without_a_jurisdiction_write_nothing(world, zhonglou_officer):
 
 
 def test_system_actors_are_not_restricted(world):
-    check_write(None, world.chaoyang_org)
-    check_write("import", world.xilin_org, region_code=CHAOYANG)
+    check_write(SYSTEM, world.chaoyang_org)
+    check_write(SystemActor("cli"), world.xilin_org, region_code=CHAOYANG)
+
+
+@pytest.mark.parametrize("actor", [None, "import", "", 0, AnonymousUser()])
+def test_anything_but_a_user_or_a_system_actor_is_refused(world, actor):
+    with pytest.raises(PermissionDenied):
+        check_write(actor, world.chaoyang_org)
+    with pytest.raises(PermissionDenied):
+        org_update(actor=actor, org=world.xilin_org, name="改名")
+    assert SocialOrg.objects.get(pk=world.xilin_org.pk).name != "改名"
 
 
 def test_a_street_officer_scope_must_be_a_street(db):
     with pytest.raises(ValidationError) as info:
-        user_create(actor="test", username="street", role="street_officer", scope="320404")
+        user_create(actor=SYSTEM, username="street", role="street_officer", scope="320404")
     assert "scope" in info.value.message_dict
-    user, _pw = user_create(actor="test", username="street", role="street_officer", scope=HEHUACHI)
+    user, _pw = user_create(actor=SYSTEM, username="street", role="street_officer", scope=HEHUACHI)
     assert Scope.for_user(user).contains_region("320404006001")
     assert not Scope.for_user(user).contains_region(XILIN)
 
@@ -280,7 +291,7 @@ def test_a_street_officer_scope_must_be_a_street(db):
                                          ("district_officer", ""), ("hub_staff", "hub:999999")])
 def test_a_scope_must_match_the_role_and_exist(db, role, scope):
     with pytest.raises(ValidationError) as info:
-        user_create(actor="test", username="x", role=role, scope=scope)
+        user_create(actor=SYSTEM, username="x", role=role, scope=scope)
     assert "scope" in info.value.message_dict
 
 
@@ -330,6 +341,6 @@ def test_deregistering_accepts_an_iso_date_and_refuses_a_bad_one():
 
     org = SocialOrgFactory()
     with pytest.raises(ValidationError) as exc:
-        org_deregister(actor="test", org=org, on="2021-02-30")
+        org_deregister(actor=SYSTEM, org=org, on="2021-02-30")
     assert "deregistered_on" in exc.value.message_dict
-    assert org_deregister(actor="test", org=org, on="2021-02-01").status == "deregistered"
+    assert org_deregister(actor=SYSTEM, org=org, on="2021-02-01").status == "deregistered"

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from tests.factories import SYSTEM
+
 
 @pytest.fixture
 def api(db) -> Callable[..., Client]:  # type: ignore[no-untyped-def]
@@ -14,7 +16,7 @@ def api(db) -> Callable[..., Client]:  # type: ignore[no-untyped-def]
     from shuniu.accounts.services import token_create
 
     def client_for(user) -> Client:  # type: ignore[no-untyped-def]
-        token = token_create(actor="test", user=user)
+        token = token_create(actor=SYSTEM, user=user)
         return Client(headers={"Authorization": f"Bearer {token}"})
 
     return client_for

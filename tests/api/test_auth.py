@@ -9,7 +9,7 @@ from django.utils import timezone
 from shuniu.accounts.models import ApiToken
 from shuniu.accounts.services import token_create, token_revoke
 from shuniu.registry.models import SocialOrg
-from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, ZHONGLOU, SocialOrgFactory, make_uscc
+from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, SYSTEM, ZHONGLOU, SocialOrgFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_no_credentials_get_401_even_for_a_write(client):
 
 
 def test_a_revoked_token_no_longer_works(zhonglou_officer):
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     ApiToken.objects.filter(user=zhonglou_officer).update(revoked_at=timezone.now())
     response = Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/orgs")
     assert response.status_code == 401
@@ -70,7 +70,7 @@ def test_a_session_write_needs_the_csrf_token(zhonglou_officer):
 
 
 def test_the_last_use_of_a_token_is_recorded_without_a_write_on_every_request(zhonglou_officer):
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     client = Client(headers={"Authorization": f"Bearer {token}"})
     client.get("/api/v1/orgs")
     first = ApiToken.objects.get(user=zhonglou_officer).last_used_at
@@ -90,14 +90,14 @@ def _token_queries(client: Client) -> int:
 
 
 def test_a_token_in_use_is_looked_up_once_not_on_every_request(zhonglou_officer):
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     client = Client(headers={"Authorization": f"Bearer {token}"})
     assert _token_queries(client) >= 1
     assert _token_queries(client) == 0
 
 
 def test_a_cached_token_is_refused_from_the_request_after_its_revocation(zhonglou_officer):
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     client = Client(headers={"Authorization": f"Bearer {token}"})
     assert client.get("/api/v1/orgs").status_code == 200
     token_revoke(actor=zhonglou_officer, token=ApiToken.objects.get(user=zhonglou_officer))
@@ -107,7 +107,7 @@ def test_a_cached_token_is_refused_from_the_request_after_its_revocation(zhonglo
 def test_a_cached_token_follows_its_user_being_deactivated_or_moved(zhonglou_officer, chaoyang_officer):
     zhonglou_org = SocialOrgFactory(region_code=HEHUACHI)
     chaoyang_org = SocialOrgFactory(region_code=JIANWAI)
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     client = Client(headers={"Authorization": f"Bearer {token}"})
     assert [o["id"] for o in client.get("/api/v1/orgs").json()["items"]] == [zhonglou_org.pk]
 
@@ -127,7 +127,7 @@ def test_tokens_still_work_and_revoke_while_the_cache_is_down(zhonglou_officer, 
     # A Redis nobody listens on: every cache call fails, as when the production Redis is down.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0"}}
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     client = Client(headers={"Authorization": f"Bearer {token}"})
     assert client.get("/api/v1/orgs").status_code == 200
     token_revoke(actor=zhonglou_officer, token=ApiToken.objects.get(user=zhonglou_officer))
@@ -141,7 +141,7 @@ def test_the_cached_user_holds_no_password_hash(zhonglou_officer):
 
     from shuniu.accounts.services import _token_cache_key, _token_hash
 
-    token = token_create(actor="test", user=zhonglou_officer)
+    token = token_create(actor=SYSTEM, user=zhonglou_officer)
     assert Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/orgs").status_code == 200
     cached = cache.get(_token_cache_key(_token_hash(token)))
     assert cached.pk == zhonglou_officer.pk and cached.role == "district_officer"

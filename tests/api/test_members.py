@@ -8,7 +8,7 @@ import pytest
 from shuniu.accounts.scopes import can_see_personal_data
 from shuniu.party.models import PartyMember
 from shuniu.registry.services import hub_link_set
-from tests.factories import HEHUACHI, PartyMemberFactory, SocialOrgFactory, make_id_number, make_phone
+from tests.factories import HEHUACHI, SYSTEM, PartyMemberFactory, SocialOrgFactory, make_id_number, make_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ PHONE = make_phone(4321)
 @pytest.fixture
 def member(branch, branch_org, hub):  # type: ignore[no-untyped-def]
     """A member working in ``branch_org``, which is linked to ``hub`` (so hub staff see the member)."""
-    hub_link_set(actor="test", org=branch_org, hub=hub, on=branch_org.established_on)
+    hub_link_set(actor=SYSTEM, org=branch_org, hub=hub, on=branch_org.established_on)
     return PartyMemberFactory(name="王测试", id_number=ID_NUMBER, phone=PHONE, workplace=branch_org,
                               relation_org=branch)
 

@@ -17,6 +17,7 @@ from schemathesis.checks import not_a_server_error
 from shuniu.accounts.services import token_create
 from shuniu.wsgi import application
 from tests.factories import (
+    SYSTEM,
     InstructorFactory,
     PartyMemberFactory,
     PartyOrgFactory,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_token(admin_user) -> str:  # type: ignore[no-untyped-def]
-    return token_create(actor="test", user=admin_user)
+    return token_create(actor=SYSTEM, user=admin_user)
 
 
 @pytest.fixture

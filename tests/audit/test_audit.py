@@ -6,7 +6,9 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.accounts.services import user_create
 from shuniu.audit.models import AuditEntry
 from shuniu.audit.services import diff, record
@@ -14,6 +16,7 @@ from shuniu.party import services as party
 from shuniu.registry import services as registry
 from tests.factories import (
     HEHUACHI,
+    SYSTEM,
     HubFactory,
     InstructorFactory,
     PartyMemberFactory,
@@ -38,7 +41,7 @@ def objs(db):
     o.member = PartyMemberFactory(workplace=o.org, relation_org=o.branch, id_number=make_id_number(8080),
                                   phone=make_phone(8080))
     o.instructor = InstructorFactory()
-    o.assignment = party.assignment_start(actor="test", instructor=o.instructor, org=o.other_org,
+    o.assignment = party.assignment_start(actor=SYSTEM, instructor=o.instructor, org=o.other_org,
                                           started_on="2020-01-01")
     return o
 
@@ -134,10 +137,18 @@ def test_a_failed_write_records_nothing(objs, zhonglou_officer):
 
 
 def test_system_writes_are_recorded_with_their_label(db):
-    org = SocialOrgFactory(actor="import:2024-01.xlsx")
+    org = SocialOrgFactory(actor=SystemActor("import:2024-01.xlsx"))
     entry = AuditEntry.objects.get(action="org.create", target_id=str(org.pk))
     assert entry.actor is None
-    assert entry.actor_label == "import:2024-01.xlsx"
+    assert entry.actor_label == "system:import:2024-01.xlsx"
+
+
+@pytest.mark.parametrize("actor", [None, "import:2024-01.xlsx"])
+def test_a_write_without_a_typed_actor_is_refused_and_recorded_nowhere(db, actor):
+    before = AuditEntry.objects.count()
+    with pytest.raises(PermissionDenied):
+        SocialOrgFactory(actor=actor)
+    assert AuditEntry.objects.count() == before
 
 
 def test_personal_data_never_reaches_the_audit_log(objs, zhonglou_officer):
@@ -159,7 +170,7 @@ def test_diff_redacts_encrypted_fields_and_skips_timestamps():
 
 
 def test_record_without_a_target_keeps_type_and_label(db):
-    entry = record(actor=None, action="regions.load", target_type="regions.region", target_repr="file:x.csv",
+    entry = record(actor=SYSTEM, action="regions.load", target_type="regions.region", target_repr="file:x.csv",
                    changes={"report": [None, "added 1"]})
     assert (entry.actor_label, entry.target_type, entry.target_id, entry.target_repr) == (
-        "system", "regions.region", "", "file:x.csv")
+        "system:test", "regions.region", "", "file:x.csv")

@@ -15,7 +15,7 @@ from shuniu.coverage.models import RollupSnapshot
 from shuniu.coverage.selectors import coverage_rows, drilldown
 from shuniu.party import services as party
 from shuniu.registry.models import SocialOrg
-from tests.factories import JIANWAI, PartyMemberFactory, SocialOrgFactory, make_id_number
+from tests.factories import JIANWAI, SYSTEM, PartyMemberFactory, SocialOrgFactory, make_id_number
 
 pytestmark = pytest.mark.django_db
 COUNTS = ["population", "own", "joint", "instructor", "mass_org", "none", "due_not_established"]
@@ -101,13 +101,13 @@ def test_findings_establish_lists_exactly_the_orgs_due_with_their_citation(capsy
     _with_members(due_alone, 3, start=100)
     has_own = SocialOrgFactory(name="已建党支部协会")
     _with_members(has_own, 4, start=200)
-    party.party_org_create(actor="test", name="中共已建党支部协会支部委员会", kind="branch",
+    party.party_org_create(actor=SYSTEM, name="中共已建党支部协会支部委员会", kind="branch",
                            established_on=dt.date(2020, 1, 1), covers=[has_own])
     too_few = SocialOrgFactory(name="两名正式党员协会")
     _with_members(too_few, 2, probationary=1, start=300)
     in_joint = SocialOrgFactory(name="联合支部覆盖协会", region_code=JIANWAI)
     _with_members(in_joint, 3, start=400)
-    party.party_org_create(actor="test", name="中共建外街道联合支部委员会", kind="joint_branch",
+    party.party_org_create(actor=SYSTEM, name="中共建外街道联合支部委员会", kind="joint_branch",
                            established_on=dt.date(2020, 1, 1), region_code=JIANWAI, covers=[in_joint])
 
     findings = run_json(capsys, "findings", "--rule", "ESTABLISH")
@@ -131,11 +131,11 @@ def test_local_rules_are_off_until_configured_and_take_parameters(capsys):
 
 def test_term_findings_for_overdue_and_soon_due_party_orgs(capsys):
     today = dt.date.today()
-    overdue = party.party_org_create(actor="test", name="中共到期党支部", kind="branch", region_code=JIANWAI,
+    overdue = party.party_org_create(actor=SYSTEM, name="中共到期党支部", kind="branch", region_code=JIANWAI,
                                      established_on=today.replace(year=today.year - 4))
-    soon = party.party_org_create(actor="test", name="中共即将到期党支部", kind="branch", region_code=JIANWAI,
+    soon = party.party_org_create(actor=SYSTEM, name="中共即将到期党支部", kind="branch", region_code=JIANWAI,
                                   established_on=today.replace(year=today.year - 3) + dt.timedelta(days=30))
-    party.party_org_create(actor="test", name="中共新建党支部", kind="branch", region_code=JIANWAI,
+    party.party_org_create(actor=SYSTEM, name="中共新建党支部", kind="branch", region_code=JIANWAI,
                            established_on=today - dt.timedelta(days=10))
     findings = {f["subject_id"]: f for f in run_json(capsys, "findings", "--rule", "TERM")}
     assert set(findings) == {overdue.pk, soon.pk}
@@ -158,10 +158,10 @@ def test_a_party_org_whose_org_deregistered_is_reported_for_the_superior_to_deci
     from shuniu.registry.services import org_deregister
 
     org = SocialOrgFactory(name="将注销协会")
-    branch = party.party_org_create(actor="test", name="中共将注销协会支部委员会", kind="branch",
+    branch = party.party_org_create(actor=SYSTEM, name="中共将注销协会支部委员会", kind="branch",
                                     established_on=dt.date(2020, 1, 1), covers=[org])
     assert not run_json(capsys, "findings", "--rule", "CHANGE_DISSOLVE")
-    org_deregister(actor="test", org=org, on=dt.date(2022, 5, 1))
+    org_deregister(actor=SYSTEM, org=org, on=dt.date(2022, 5, 1))
     findings = run_json(capsys, "findings", "--rule", "CHANGE_DISSOLVE")
     assert [(f["subject_id"], f["subject_type"]) for f in findings] == [(branch.pk, "party_org")]
     assert "2022-05-01" in findings[0]["message"] and "第八条" in findings[0]["source"]

@@ -20,6 +20,7 @@ from shuniu.registry.models import Hub, SocialOrg
 from tests.factories import (
     HEHUACHI,
     JIANWAI,
+    SYSTEM,
     XILIN,
     InstructorFactory,
     PartyMemberFactory,
@@ -51,23 +52,23 @@ def row(region: str, dimension: str = "region", key: str = "") -> Rollup:
 def test_each_service_moves_the_org_through_the_statuses_in_order():
     org = SocialOrgFactory(region_code=HEHUACHI)
     assert status(org) == "none"
-    registry.org_update(actor="test", org=org, has_trade_union=True, trade_union_on=DAY)
+    registry.org_update(actor=SYSTEM, org=org, has_trade_union=True, trade_union_on=DAY)
     assert status(org) == "mass_org"
     instructor = InstructorFactory()
-    assignment = party.assignment_start(actor="test", instructor=instructor, org=org, started_on=DAY)
+    assignment = party.assignment_start(actor=SYSTEM, instructor=instructor, org=org, started_on=DAY)
     assert status(org) == "instructor"
-    joint = party.party_org_create(actor="test", name="中共荷花池街道社会组织联合支部委员会", kind="joint_branch",
+    joint = party.party_org_create(actor=SYSTEM, name="中共荷花池街道社会组织联合支部委员会", kind="joint_branch",
                                    established_on=DAY, region_code=HEHUACHI, covers=[org])
     assert status(org) == "joint"
-    own = party.party_org_create(actor="test", name="中共测试协会支部委员会", kind="branch", established_on=DAY,
+    own = party.party_org_create(actor=SYSTEM, name="中共测试协会支部委员会", kind="branch", established_on=DAY,
                                  covers=[org])
     assert status(org) == "own"
-    party.party_org_dissolve(actor="test", party_org=own, on=dt.date(2021, 1, 1), reason="组织合并")
+    party.party_org_dissolve(actor=SYSTEM, party_org=own, on=dt.date(2021, 1, 1), reason="组织合并")
     assert status(org) == "joint"
-    party.coverage_end(actor="test", coverage=PartyOrgCoverage.objects.get(party_org=joint, org=org),
+    party.coverage_end(actor=SYSTEM, coverage=PartyOrgCoverage.objects.get(party_org=joint, org=org),
                        ended_on=dt.date(2021, 2, 1))
     assert status(org) == "instructor"
-    party.assignment_end(actor="test", assignment=assignment, ended_on=dt.date(2021, 3, 1))
+    party.assignment_end(actor=SYSTEM, assignment=assignment, ended_on=dt.date(2021, 3, 1))
     assert status(org) == "mass_org"
     assert_incremental_equals_rebuild()
 
@@ -76,7 +77,7 @@ def test_rollup_counts_follow_the_writes_at_every_level():
     a = SocialOrgFactory(region_code=HEHUACHI)
     b = SocialOrgFactory(region_code=XILIN)
     c = SocialOrgFactory(region_code=JIANWAI)
-    party.party_org_create(actor="test", name="中共甲协会支部委员会", kind="branch", established_on=DAY, covers=[a])
+    party.party_org_create(actor=SYSTEM, name="中共甲协会支部委员会", kind="branch", established_on=DAY, covers=[a])
     for n in range(3):
         PartyMemberFactory(workplace=b, id_number=make_id_number(900 + n))
     street, county, city, province = row("320404006"), row("320404"), row("3204"), row("32")
@@ -86,7 +87,7 @@ def test_rollup_counts_follow_the_writes_at_every_level():
     assert county.branch == 1 and county.members_full == 3
     assert row("").population == 3 and row("110105").none == 1
     assert row("320404", "type", "social_group").population == 2
-    registry.org_deregister(actor="test", org=c, on=DAY)
+    registry.org_deregister(actor=SYSTEM, org=c, on=DAY)
     assert not Rollup.objects.filter(dimension="region", region="110105").exists()
     assert row("").population == 2
     assert_incremental_equals_rebuild()
@@ -98,7 +99,7 @@ def test_due_not_established_counts_full_members_on_staff_wherever_the_relation_
                                   id_number=make_id_number(700 + n)) for n in range(3)]
     org.refresh_from_db()
     assert org.full_members == 3 and row("320404").due == 1
-    party.member_update(actor="test", member=members[0], status="probationary")
+    party.member_update(actor=SYSTEM, member=members[0], status="probationary")
     org.refresh_from_db()
     assert org.full_members == 2 and org.members_on_staff == 3
     assert row("320404").due == 0
@@ -125,28 +126,28 @@ def _run(op: str, n: int, m: int) -> None:
         SocialOrgFactory(region_code=PLACES[n % 3], type=["social_group", "foundation", "community_org"][m % 3],
                          industry=["legal", "education", None][n % 3])
     elif op == "org_update":
-        registry.org_update(actor="test", org=_pick(orgs, n), has_trade_union=bool(m % 2), trade_union_on=day,
+        registry.org_update(actor=SYSTEM, org=_pick(orgs, n), has_trade_union=bool(m % 2), trade_union_on=day,
                             region_code=PLACES[m % 3], industry=["health", None][m % 2],
                             full_time_staff=m % 40)
     elif op == "deregister":
-        registry.org_deregister(actor="test", org=_pick(orgs, n), on=day)
+        registry.org_deregister(actor=SYSTEM, org=_pick(orgs, n), on=day)
     elif op in ("own", "joint"):
         covers = [_pick(orgs, n)] if op == "own" else [_pick(orgs, n), _pick(orgs, n + m)]
-        party.party_org_create(actor="test", name=f"中共测试{op}{n}", kind="branch" if op == "own" else "joint_branch",
+        party.party_org_create(actor=SYSTEM, name=f"中共测试{op}{n}", kind="branch" if op == "own" else "joint_branch",
                                established_on=day, covers=list({o.pk: o for o in covers}.values()))
     elif op == "dissolve":
         target = _pick(PartyOrg.objects.filter(dissolved_on__isnull=True), n)
         if target:
-            party.party_org_dissolve(actor="test", party_org=target, on=day + dt.timedelta(days=30), reason="测试")
+            party.party_org_dissolve(actor=SYSTEM, party_org=target, on=day + dt.timedelta(days=30), reason="测试")
     elif op == "cover":
         target = _pick(PartyOrg.objects.filter(dissolved_on__isnull=True), m)
         if target:
-            party.coverage_add(actor="test", party_org=target, org=_pick(orgs, n),
+            party.coverage_add(actor=SYSTEM, party_org=target, org=_pick(orgs, n),
                                started_on=max(day, target.established_on))
     elif op == "uncover":
         link = _pick(PartyOrgCoverage.objects.filter(ended_on__isnull=True), n)
         if link:
-            party.coverage_end(actor="test", coverage=link, ended_on=link.started_on + dt.timedelta(days=m % 90))
+            party.coverage_end(actor=SYSTEM, coverage=link, ended_on=link.started_on + dt.timedelta(days=m % 90))
     elif op == "member":
         PartyMemberFactory(workplace=_pick(orgs, n), status=["full", "probationary"][m % 2],
                            relation_org=_pick(PartyOrg.objects.filter(dissolved_on__isnull=True), m),
@@ -154,22 +155,22 @@ def _run(op: str, n: int, m: int) -> None:
     elif op == "member_update":
         member = _pick(PartyMember.objects.filter(ended_on__isnull=True), n)
         if member:
-            party.member_update(actor="test", member=member, status=["full", "probationary"][m % 2],
+            party.member_update(actor=SYSTEM, member=member, status=["full", "probationary"][m % 2],
                                 workplace=_pick(orgs, m))
     elif op == "member_end":
         member = _pick(PartyMember.objects.filter(ended_on__isnull=True), n)
         if member:
-            party.member_end(actor="test", member=member, on=day, reason="转出")
+            party.member_end(actor=SYSTEM, member=member, on=day, reason="转出")
     elif op == "instructor":
-        party.assignment_start(actor="test", instructor=InstructorFactory(), org=_pick(orgs, n), started_on=day)
+        party.assignment_start(actor=SYSTEM, instructor=InstructorFactory(), org=_pick(orgs, n), started_on=day)
     elif op == "unassign":
         assignment = _pick(InstructorAssignment.objects.filter(ended_on__isnull=True), n)
         if assignment:
-            party.assignment_end(actor="test", assignment=assignment, ended_on=day + dt.timedelta(days=400))
+            party.assignment_end(actor=SYSTEM, assignment=assignment, ended_on=day + dt.timedelta(days=400))
     elif op == "hub":
-        hub = Hub.objects.first() or registry.hub_create(actor="test", name="测试枢纽", level="street",
+        hub = Hub.objects.first() or registry.hub_create(actor=SYSTEM, name="测试枢纽", level="street",
                                                          region_code=HEHUACHI)
-        registry.hub_link_set(actor="test", org=_pick(orgs, n), hub=hub if m % 2 else None, on=day)
+        registry.hub_link_set(actor=SYSTEM, org=_pick(orgs, n), hub=hub if m % 2 else None, on=day)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -186,7 +187,7 @@ def test_after_any_sequence_of_service_writes_the_live_rollup_equals_a_rebuild(o
 def test_moving_a_member_to_another_workplace_updates_both_orgs():
     old, new = SocialOrgFactory(), SocialOrgFactory(region_code=JIANWAI)
     member = PartyMemberFactory(workplace=old)
-    party.member_update(actor="test", member=member, workplace=new)
+    party.member_update(actor=SYSTEM, member=member, workplace=new)
     old.refresh_from_db()
     new.refresh_from_db()
     assert (old.members_on_staff, new.members_on_staff) == (0, 1)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import ZHONGLOU
+from tests.factories import SYSTEM, ZHONGLOU
 from tests.imports.files import org_rows, write_csv
 from tests.web.test_browser import PASSWORD, Browser, _ensure_reference_data
 
@@ -56,7 +56,7 @@ def officer(reference_data: None, transactional_db: None, uncommitted_reads_on_s
     _ensure_reference_data()
     from shuniu.accounts.services import user_create
 
-    user, _pw = user_create(actor="test", username="zhonglou", role="district_officer", scope=ZHONGLOU,
+    user, _pw = user_create(actor=SYSTEM, username="zhonglou", role="district_officer", scope=ZHONGLOU,
                             password=PASSWORD, full_name="钟楼区社会组织综合党委")
     return user
 

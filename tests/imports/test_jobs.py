@@ -22,7 +22,7 @@ from django.core.management import CommandError, call_command
 from shuniu.imports import jobs
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.registry.models import SocialOrg
-from tests.factories import ZHONGLOU
+from tests.factories import SYSTEM, ZHONGLOU
 from tests.imports.files import org_rows, write_csv, write_xlsx
 from tests.imports.test_kill import REGIONS, ROOT, _env, _shuniu
 from tests.web.test_browser import _ensure_reference_data
@@ -52,7 +52,7 @@ def officer(reference_data: None, transactional_db: None) -> Any:
     from shuniu.accounts.services import user_create
 
     _ensure_reference_data()
-    user, _pw = user_create(actor="test", username="zhonglou", role="district_officer", scope=ZHONGLOU)
+    user, _pw = user_create(actor=SYSTEM, username="zhonglou", role="district_officer", scope=ZHONGLOU)
     return user
 
 
@@ -141,9 +141,10 @@ def test_shuniu_worker_as_its_own_process_commits_a_batch_queued_by_another(tmp_
         assert loaded.returncode == 0, loaded.stderr
         path = write_xlsx(tmp_path / "orgs.xlsx", org_rows(30))
         queued = _shuniu(env, "shell", "-c", (
-            "from shuniu.imports import jobs, services; "
-            f"b = services.batch_preview_upload(actor='web', kind='orgs', path=__import__('pathlib').Path('{path}'), "
-            "filename='orgs.xlsx'); jobs.submit_commit(b, 'web'); print(b.pk, jobs.job_queue().count)"))
+            "from shuniu.accounts.actors import SystemActor; from shuniu.imports import jobs, services; "
+            "web = SystemActor('web'); "
+            f"b = services.batch_preview_upload(actor=web, kind='orgs', path=__import__('pathlib').Path('{path}'), "
+            "filename='orgs.xlsx'); jobs.submit_commit(b, web); print(b.pk, jobs.job_queue().count)"))
         assert queued.returncode == 0, queued.stderr
         assert queued.stdout.splitlines()[-1].split() == ["1", "1"]  # (after the shell's "objects imported")
 

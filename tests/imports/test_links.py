@@ -11,7 +11,7 @@ from shuniu.imports.kinds import KINDS
 from shuniu.imports.services import import_preview
 from shuniu.party.models import PartyOrgCoverage
 from shuniu.registry.models import SocialOrg
-from tests.factories import PartyOrgFactory, SocialOrgFactory
+from tests.factories import SYSTEM, PartyOrgFactory, SocialOrgFactory
 from tests.imports.files import write_csv
 from tests.imports.test_orgs import assert_coverage_true
 
@@ -39,7 +39,7 @@ def test_coverage_link_errors(tmp_path):
     PartyOrgFactory(name="联合党支部", kind="joint_branch", established_on="2020-01-01")
     rows = [["联合党支部", org.uscc, "别的名字", "2020-07-01"], ["没有的党支部", org.uscc, "", "2020-07-01"],
             ["联合党支部", org.uscc, "", "2019-07-01"], ["联合党支部", "51320404MJ9999999X", "", "2020-07-01"]]
-    preview = import_preview(actor="test", kind="coverage_links", path=write_csv(tmp_path / "e.csv", rows,
+    preview = import_preview(actor=SYSTEM, kind="coverage_links", path=write_csv(tmp_path / "e.csv", rows,
                                                                                   headers=HEADERS))
     assert {(e.row, e.column, e.code) for e in preview.errors} == {
         (2, "社会组织名称", "mismatch"), (3, "党组织", "reference"), (4, "覆盖起始日期", "date_order"),

@@ -12,7 +12,7 @@ from shuniu.imports.models import ImportBatch
 from shuniu.imports.services import batch_rollback, import_preview
 from shuniu.party.models import PartyMember
 from shuniu.registry.models import SocialOrg
-from tests.factories import PartyOrgFactory, SocialOrgFactory, make_id_number
+from tests.factories import SYSTEM, PartyOrgFactory, SocialOrgFactory, make_id_number
 from tests.imports.files import write_csv
 from tests.imports.test_orgs import assert_coverage_true
 
@@ -60,11 +60,11 @@ def test_members_import_upsert_by_id_number_and_keep_the_org_status_true(tmp_pat
     assert_coverage_true()
 
     first, _unchanged, changed = ImportBatch.objects.order_by("id")
-    batch_rollback(actor="test", batch=changed)
+    batch_rollback(actor=SYSTEM, batch=changed)
     assert PartyMember.objects.get(name="党员0").phone == "13900000000"
     org.refresh_from_db()
     assert org.full_members == 3
-    batch_rollback(actor="test", batch=first)
+    batch_rollback(actor=SYSTEM, batch=first)
     assert PartyMember.objects.count() == 0
     assert_coverage_true()
 
@@ -76,7 +76,7 @@ def test_member_errors_name_the_row_and_never_show_a_full_id_number(tmp_path, or
     rows[2][2] = rows[1][2]
     rows[3][7] = "51320404MJ9999999X"
     path = write_csv(tmp_path / "bad.csv", rows, headers=HEADERS)
-    preview = import_preview(actor="test", kind="members", path=path)
+    preview = import_preview(actor=SYSTEM, kind="members", path=path)
     got = {(e.row, e.column, e.code) for e in preview.errors}
     assert got == {(2, "公民身份号码", "id_number"), (4, "公民身份号码", "duplicate"), (5, "工作单位统一社会信用代码", "reference")}
     assert all(bad not in e.message for e in preview.errors)
@@ -90,7 +90,7 @@ def test_a_relation_org_is_found_by_its_name(tmp_path, org):
     rows = member_rows(org, 2)
     rows[0][8] = "荷花池律师事务所党支部"
     rows[1][8] = "不存在的党支部"
-    preview = import_preview(actor="test", kind="members", path=write_csv(tmp_path / "r.csv", rows, headers=HEADERS))
+    preview = import_preview(actor=SYSTEM, kind="members", path=write_csv(tmp_path / "r.csv", rows, headers=HEADERS))
     assert [(e.row, e.code) for e in preview.errors] == [(3, "reference")]
     rows[1][8] = ""
     run(write_csv(tmp_path / "r2.csv", rows, headers=HEADERS))

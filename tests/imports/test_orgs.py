@@ -15,7 +15,7 @@ from shuniu.coverage import engine
 from shuniu.imports.models import BatchStatus, ImportBatch, ImportChange
 from shuniu.imports.services import import_commit, import_preview
 from shuniu.registry.models import OrgStatus, SocialOrg, SupervisoryUnit
-from tests.factories import HEHUACHI, SocialOrgFactory, make_uscc
+from tests.factories import HEHUACHI, SYSTEM, SocialOrgFactory, make_uscc
 from tests.imports.files import HEADERS, org_row, org_rows, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_every_bad_cell_is_reported_with_its_row_column_and_rule(tmp_path):
     rows[5][1] = rows[6][1]  # duplicate within the file
     rows[7][4] = "乡"  # not a registration level
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
-    preview = import_preview(actor="test", kind="orgs", path=path)
+    preview = import_preview(actor=SYSTEM, kind="orgs", path=path)
     got = {(e.row, e.column, e.code) for e in preview.errors}
     assert got == {
         (2, "所在地区代码", "region"), (3, "名称", "required"), (4, "成立日期", "date"), (5, "成立日期", "future"),
@@ -135,7 +135,7 @@ def test_headers_in_english_full_width_or_with_marks_and_a_saved_mapping(tmp_pat
     headers = ["Name", "ＵＳＣＣ", " 类 型* ", "region_code", "登记管理机关级别（必填）", "机构主管部门", "Industry",
                "Full-time staff", "成立时间", "状态"]
     path = write_csv(tmp_path / "en.csv", org_rows(2), headers=headers)
-    preview = import_preview(actor="test", kind="orgs", path=path)
+    preview = import_preview(actor=SYSTEM, kind="orgs", path=path)
     assert preview.ok, preview.errors
     assert preview.header.ignored == ["机构主管部门"]
     assert "supervisory_unit" not in preview.header.index
@@ -297,10 +297,10 @@ def test_checking_and_writing_in_one_pass_leaves_nothing_when_a_late_row_is_wron
         r[5] = "新设主管单位甲"
     rows.append(list(rows[10]))  # the same USCC as a new org written long before: found on the last row
     path = write_csv(tmp_path / "late.csv", rows)
-    preview, batch = import_file(actor="test", kind="orgs", path=path)
+    preview, batch = import_file(actor=SYSTEM, kind="orgs", path=path)
     assert batch is None
     assert [(e.row, e.field, e.code) for e in preview.errors] == [(302, "uscc", "duplicate")]
-    assert [(e.row, e.code) for e in import_preview(actor="test", kind="orgs", path=path).errors] == [(302, "duplicate")]
+    assert [(e.row, e.code) for e in import_preview(actor=SYSTEM, kind="orgs", path=path).errors] == [(302, "duplicate")]
     assert preview.counts()["created"] == 300 and preview.counts()["error_rows"] == 1
     assert not SocialOrg.objects.exists() and not ImportBatch.objects.exists()
     assert not SupervisoryUnit.objects.filter(name="新设主管单位甲").exists()
@@ -311,7 +311,7 @@ def test_checking_and_writing_in_one_pass_leaves_nothing_when_a_late_row_is_wron
     for r in ok[1::11]:
         r[9], r[11] = "注销", "2024-06-30"
     path = write_csv(tmp_path / "ok.csv", ok, headers=[*HEADERS, "建立工会", "注销日期"])
-    preview, batch = import_file(actor="test", kind="orgs", path=path)
+    preview, batch = import_file(actor=SYSTEM, kind="orgs", path=path)
     assert batch is not None and SocialOrg.objects.count() == 300, preview.errors[:3]
     assert SocialOrg.objects.filter(has_trade_union=True).count() == 43
     assert SocialOrg.objects.filter(status=OrgStatus.DEREGISTERED).count() == 28

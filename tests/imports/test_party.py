@@ -12,7 +12,7 @@ from shuniu.imports.models import ImportBatch
 from shuniu.imports.services import batch_rollback, import_preview
 from shuniu.party.models import Instructor, InstructorAssignment, PartyOrg
 from shuniu.registry.models import SocialOrg
-from tests.factories import SocialOrgFactory
+from tests.factories import SYSTEM, SocialOrgFactory
 from tests.imports.files import write_csv
 from tests.imports.test_orgs import assert_coverage_true
 
@@ -41,7 +41,7 @@ def test_a_party_tree_with_covered_orgs_imports_in_one_batch(tmp_path):
     assert [SocialOrg.objects.get(pk=o.pk).coverage_status for o in (a, b, c)] == ["own", "joint", "joint"]
     assert_coverage_true()
     assert "0 created, 0 updated, 3 unchanged" in run("party_orgs", path)
-    batch_rollback(actor="test", batch=ImportBatch.objects.order_by("id").first())
+    batch_rollback(actor=SYSTEM, batch=ImportBatch.objects.order_by("id").first())
     assert PartyOrg.objects.count() == 0
     assert [SocialOrg.objects.get(pk=o.pk).coverage_status for o in (a, b, c)] == ["none"] * 3
     assert_coverage_true()
@@ -52,7 +52,7 @@ def test_party_org_rules_are_the_services(tmp_path):
             ["乙支部", "联合党支部", "单独组建", "", "320404006", "2019-07-01", ""],
             ["丙支部", "党小组", "", "", "320404006", "2019-07-01", ""],
             ["丁支部", "党支部", "", "", "320404006", "2099-07-01", ""]]
-    preview = import_preview(actor="test", kind="party_orgs", path=write_csv(tmp_path / "e.csv", rows, headers=PARTY))
+    preview = import_preview(actor=SYSTEM, kind="party_orgs", path=write_csv(tmp_path / "e.csv", rows, headers=PARTY))
     assert {(e.row, e.column, e.code) for e in preview.errors} == {
         (2, "上级党组织", "reference"), (3, "组建方式", "formation"), (4, "类别", "choice"), (5, "成立日期", "future")}
 

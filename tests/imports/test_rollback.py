@@ -13,14 +13,14 @@ from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.imports.services import batch_rollback, import_commit, import_preview
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.services import org_update
-from tests.factories import PartyOrgFactory, SocialOrgFactory
+from tests.factories import SYSTEM, PartyOrgFactory, SocialOrgFactory
 from tests.imports.files import org_row, org_rows, write_csv
 from tests.imports.test_orgs import assert_coverage_true
 
 pytestmark = pytest.mark.django_db
 
 
-def _import(tmp_path, name, rows, actor="test"):  # type: ignore[no-untyped-def]
+def _import(tmp_path, name, rows, actor=SYSTEM):  # type: ignore[no-untyped-def]
     preview = import_preview(actor=actor, kind="orgs", path=write_csv(tmp_path / name, rows))
     assert preview.ok, preview.errors
     return import_commit(actor=actor, preview=preview)
@@ -38,7 +38,7 @@ def test_rollback_restores_updated_rows_and_removes_created_ones_latest_first(tm
     assert (existing.name, existing.full_time_staff) == ("测试导入社会组织000001", 33)
 
     with pytest.raises(ValidationError) as info:
-        batch_rollback(actor="test", batch=a)
+        batch_rollback(actor=SYSTEM, batch=a)
     assert f"批次 #{b.pk}" in info.value.messages[0]
 
     out = io.StringIO()
@@ -50,7 +50,7 @@ def test_rollback_restores_updated_rows_and_removes_created_ones_latest_first(tm
     assert not SocialOrg.objects.filter(name="测试导入社会组织000009").exists()
     assert_coverage_true()
 
-    batch_rollback(actor="test", batch=a)
+    batch_rollback(actor=SYSTEM, batch=a)
     assert set(SocialOrg.objects.values_list("name", flat=True)) == {"原有组织"}
     a.refresh_from_db()
     # Its three orgs and the supervisory unit it created for them.
@@ -65,7 +65,7 @@ def test_created_rows_that_something_refers_to_are_kept(tmp_path):
     batch = _import(tmp_path, "a.csv", org_rows(2))
     covered = SocialOrg.objects.get(name="测试导入社会组织000000")
     PartyOrgFactory(name="导入组织党支部", covers=[covered])
-    batch = batch_rollback(actor="test", batch=batch)
+    batch = batch_rollback(actor=SYSTEM, batch=batch)
     # The other org and the supervisory unit created for it go; the covered org stays.
     assert (batch.counts["removed"], batch.counts["kept"]) == (2, 1)
     assert list(SocialOrg.objects.values_list("name", "coverage_status")) == [("测试导入社会组织000000", "own")]
@@ -77,9 +77,9 @@ def test_a_row_changed_again_after_the_import_blocks_the_rollback(tmp_path):
     row = org_row(5, staff=8)
     row[1], row[2] = org.uscc, "社会团体"
     batch = _import(tmp_path, "a.csv", [row])
-    org_update(actor="test", org=SocialOrg.objects.get(pk=org.pk), full_time_staff=10)
+    org_update(actor=SYSTEM, org=SocialOrg.objects.get(pk=org.pk), full_time_staff=10)
     with pytest.raises(ValidationError) as info:
-        batch_rollback(actor="test", batch=batch)
+        batch_rollback(actor=SYSTEM, batch=batch)
     assert "在导入之后又被修改过" in info.value.messages[0]
     assert SocialOrg.objects.get(pk=org.pk).full_time_staff == 10
 

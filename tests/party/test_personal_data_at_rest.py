@@ -7,7 +7,7 @@ from django.db import connection
 
 from shuniu.party.models import PartyMember
 from shuniu.party.services import member_update
-from tests.factories import PartyMemberFactory, SocialOrgFactory, make_id_number, make_phone
+from tests.factories import SYSTEM, PartyMemberFactory, SocialOrgFactory, make_id_number, make_phone
 
 
 def _database_image() -> bytes:
@@ -34,7 +34,7 @@ def test_no_plain_id_or_phone_number_is_stored_in_the_database_file():
     # An update re-encrypts; the old and the new values must both be absent.
     member = PartyMember.objects.filter(workplace=org).first()
     new_number, new_phone = make_id_number(7399), make_phone(7399)
-    member_update(actor="test", member=member, id_number=new_number, phone=new_phone)
+    member_update(actor=SYSTEM, member=member, id_number=new_number, phone=new_phone)
     secrets += [new_number, new_phone]
 
     image = _database_image()

@@ -26,6 +26,7 @@ from shuniu.party.services import (
 from shuniu.registry.services import org_deregister
 from tests.factories import (
     HEHUACHI,
+    SYSTEM,
     XILIN,
     InstructorFactory,
     PartyMemberFactory,
@@ -54,7 +55,7 @@ def _open_coverage(party_org):
 
 def test_party_org_create_with_covers_links_each_org_from_the_establishment_date():
     orgs = [SocialOrgFactory(region_code=XILIN) for _ in range(3)]
-    joint = party_org_create(actor="test", name="西林街道社会组织联合党支部", kind="joint_branch",
+    joint = party_org_create(actor=SYSTEM, name="西林街道社会组织联合党支部", kind="joint_branch",
                              established_on="2020-07-01", covers=orgs)
     assert joint.formation == "joint"  # the default formation of a joint branch
     assert joint.term_years == 3
@@ -83,7 +84,7 @@ def test_a_joint_branch_cannot_be_standalone():
 def test_party_org_create_covering_a_deregistered_org_writes_nothing():
     live = SocialOrgFactory(established_on=dt.date(2010, 1, 1))
     gone = SocialOrgFactory(established_on=dt.date(2010, 1, 1))
-    org_deregister(actor="test", org=gone, on=dt.date(2019, 1, 1))
+    org_deregister(actor=SYSTEM, org=gone, on=dt.date(2019, 1, 1))
     party_orgs, coverages, entries = (PartyOrg.objects.count(), PartyOrgCoverage.objects.count(),
                                       AuditEntry.objects.count())
     with pytest.raises(ValidationError) as info:
@@ -98,9 +99,9 @@ def test_party_org_create_covering_a_deregistered_org_writes_nothing():
 def test_coverage_add_and_end_are_dated():
     org = SocialOrgFactory()
     joint = PartyOrgFactory(kind="joint_branch", established_on=dt.date(2020, 1, 1))
-    link = coverage_add(actor="test", party_org=joint, org=org, started_on="2021-03-01")
+    link = coverage_add(actor=SYSTEM, party_org=joint, org=org, started_on="2021-03-01")
     assert (link.started_on, link.ended_on) == (dt.date(2021, 3, 1), None)
-    coverage_end(actor="test", coverage=link, ended_on="2023-03-01", reason="单独组建党支部")
+    coverage_end(actor=SYSTEM, coverage=link, ended_on="2023-03-01", reason="单独组建党支部")
     link.refresh_from_db()
     assert (link.ended_on, link.end_reason) == (dt.date(2023, 3, 1), "单独组建党支部")
     assert _open_coverage(joint) == set()
@@ -113,11 +114,11 @@ def test_coverage_cannot_start_before_the_party_org_or_twice():
     org = SocialOrgFactory()
     joint = PartyOrgFactory(kind="joint_branch", established_on=dt.date(2020, 1, 1))
     with pytest.raises(ValidationError) as info:
-        coverage_add(actor="test", party_org=joint, org=org, started_on="2019-12-31")
+        coverage_add(actor=SYSTEM, party_org=joint, org=org, started_on="2019-12-31")
     assert "started_on" in info.value.message_dict
-    coverage_add(actor="test", party_org=joint, org=org, started_on="2020-01-01")
+    coverage_add(actor=SYSTEM, party_org=joint, org=org, started_on="2020-01-01")
     with pytest.raises(ValidationError) as info:
-        coverage_add(actor="test", party_org=joint, org=org, started_on="2020-02-01")
+        coverage_add(actor=SYSTEM, party_org=joint, org=org, started_on="2020-02-01")
     assert "org" in info.value.message_dict
     assert PartyOrgCoverage.objects.filter(party_org=joint, org=org).count() == 1
 
@@ -127,16 +128,16 @@ def test_coverage_end_before_start_or_twice_is_refused():
     joint = PartyOrgFactory(kind="joint_branch", established_on=dt.date(2020, 1, 1), covers=[org])
     link = PartyOrgCoverage.objects.get(party_org=joint, org=org)
     with pytest.raises(ValidationError):
-        coverage_end(actor="test", coverage=link, ended_on="2019-01-01")
-    coverage_end(actor="test", coverage=link, ended_on="2021-01-01")
+        coverage_end(actor=SYSTEM, coverage=link, ended_on="2019-01-01")
+    coverage_end(actor=SYSTEM, coverage=link, ended_on="2021-01-01")
     with pytest.raises(ValidationError):
-        coverage_end(actor="test", coverage=link, ended_on="2022-01-01")
+        coverage_end(actor=SYSTEM, coverage=link, ended_on="2022-01-01")
 
 
 def test_party_org_dissolve_ends_its_coverages_and_keeps_the_row():
     orgs = [SocialOrgFactory(), SocialOrgFactory()]
     joint = PartyOrgFactory(kind="joint_branch", covers=orgs, established_on=dt.date(2019, 1, 1))
-    party_org_dissolve(actor="test", party_org=joint, on="2024-01-31", reason="成员单位均已单独组建")
+    party_org_dissolve(actor=SYSTEM, party_org=joint, on="2024-01-31", reason="成员单位均已单独组建")
     joint.refresh_from_db()
     assert (joint.dissolved_on, joint.dissolved_reason) == (dt.date(2024, 1, 31), "成员单位均已单独组建")
     ends = set(PartyOrgCoverage.objects.filter(party_org=joint).values_list("ended_on", flat=True))
@@ -148,12 +149,12 @@ def test_party_org_dissolve_refuses_while_children_are_active():
     committee = PartyOrgFactory(kind="committee", region_code="320404")
     child = PartyOrgFactory(superior=committee)
     with pytest.raises(ValidationError) as info:
-        party_org_dissolve(actor="test", party_org=committee, on="2024-01-01", reason="撤销")
+        party_org_dissolve(actor=SYSTEM, party_org=committee, on="2024-01-01", reason="撤销")
     assert "dissolved_on" in info.value.message_dict
     committee.refresh_from_db()
     assert committee.dissolved_on is None
-    party_org_dissolve(actor="test", party_org=child, on="2024-01-01", reason="撤销")
-    party_org_dissolve(actor="test", party_org=committee, on="2024-01-01", reason="撤销")
+    party_org_dissolve(actor=SYSTEM, party_org=child, on="2024-01-01", reason="撤销")
+    party_org_dissolve(actor=SYSTEM, party_org=committee, on="2024-01-01", reason="撤销")
     committee.refresh_from_db()
     assert committee.dissolved_on == dt.date(2024, 1, 1)
 
@@ -161,15 +162,15 @@ def test_party_org_dissolve_refuses_while_children_are_active():
 def test_party_org_dissolve_needs_a_reason_and_a_date_after_establishment():
     branch = PartyOrgFactory(established_on=dt.date(2019, 7, 1))
     with pytest.raises(ValidationError) as info:
-        party_org_dissolve(actor="test", party_org=branch, on="2019-06-30", reason="")
+        party_org_dissolve(actor=SYSTEM, party_org=branch, on="2019-06-30", reason="")
     assert {"dissolved_on", "dissolved_reason"} <= set(info.value.message_dict)
 
 
 def test_no_coverage_or_child_for_a_dissolved_party_org():
     branch = PartyOrgFactory(established_on=dt.date(2019, 7, 1))
-    party_org_dissolve(actor="test", party_org=branch, on="2020-01-01", reason="撤销")
+    party_org_dissolve(actor=SYSTEM, party_org=branch, on="2020-01-01", reason="撤销")
     with pytest.raises(ValidationError):
-        coverage_add(actor="test", party_org=branch, org=SocialOrgFactory(), started_on="2021-01-01")
+        coverage_add(actor=SYSTEM, party_org=branch, org=SocialOrgFactory(), started_on="2021-01-01")
     with pytest.raises(ValidationError) as info:
         PartyOrgFactory(superior=branch)
     assert "superior" in info.value.message_dict
@@ -180,7 +181,7 @@ def test_party_org_update_moving_a_subtree_rewrites_the_paths():
     b = PartyOrgFactory(kind="committee", region_code="320404")
     general = PartyOrgFactory(kind="general_branch", superior=a)
     leaf = PartyOrgFactory(superior=general)
-    party_org_update(actor="test", party_org=general, superior=b)
+    party_org_update(actor=SYSTEM, party_org=general, superior=b)
     leaf.refresh_from_db()
     general.refresh_from_db()
     assert general.path == f"/{b.pk}/{general.pk}/"
@@ -191,7 +192,7 @@ def test_party_org_update_refuses_a_cycle():
     top = PartyOrgFactory(kind="committee", region_code="320404")
     child = PartyOrgFactory(superior=top)
     with pytest.raises(ValidationError) as info:
-        party_org_update(actor="test", party_org=top, superior=child)
+        party_org_update(actor=SYSTEM, party_org=top, superior=child)
     assert "superior" in info.value.message_dict
 
 
@@ -199,7 +200,7 @@ def test_the_secretary_must_be_a_full_member():
     branch = PartyOrgFactory()
     probationary = PartyMemberFactory(status="probationary", full_on=None, relation_org=branch)
     with pytest.raises(ValidationError) as info:
-        party_org_update(actor="test", party_org=branch, secretary=probationary)
+        party_org_update(actor=SYSTEM, party_org=branch, secretary=probationary)
     assert "secretary" in info.value.message_dict
 
 
@@ -286,7 +287,7 @@ def test_full_membership_cannot_precede_admission():
 def test_member_update_status_change_is_audited_without_the_id_number():
     member = PartyMemberFactory(status="probationary", admitted_on=dt.date(2023, 5, 1), full_on=None,
                                 id_number=ID_NUMBER, phone=PHONE)
-    member_update(actor="test", member=member, status="full", full_on="2024-05-01")
+    member_update(actor=SYSTEM, member=member, status="full", full_on="2024-05-01")
     member.refresh_from_db()
     assert member.status == "full"
     entry = _audit_for(member).get(action="member.update")
@@ -300,7 +301,7 @@ def test_member_update_status_change_is_audited_without_the_id_number():
 def test_member_update_of_the_id_number_records_only_that_it_changed():
     member = PartyMemberFactory(id_number=ID_NUMBER)
     new_number = make_id_number(4343)
-    member_update(actor="test", member=member, id_number=new_number)
+    member_update(actor=SYSTEM, member=member, id_number=new_number)
     entry = _audit_for(member).get(action="member.update")
     assert entry.changes["id_number_encrypted"] == ["***", "***"]
     assert entry.changes["id_number_hash"] == ["***", "***"]
@@ -311,15 +312,15 @@ def test_member_update_of_the_id_number_records_only_that_it_changed():
 
 def test_member_update_may_keep_its_own_id_number():
     member = PartyMemberFactory(id_number=ID_NUMBER)
-    member_update(actor="test", member=member, id_number=ID_NUMBER)
+    member_update(actor=SYSTEM, member=member, id_number=ID_NUMBER)
     other = PartyMemberFactory()
     with pytest.raises(ValidationError):
-        member_update(actor="test", member=other, id_number=ID_NUMBER)
+        member_update(actor=SYSTEM, member=other, id_number=ID_NUMBER)
 
 
 def test_member_update_of_the_workplace_moves_the_member():
     member = PartyMemberFactory(workplace=SocialOrgFactory(region_code=HEHUACHI))
-    member_update(actor="test", member=member, workplace=SocialOrgFactory(region_code=XILIN))
+    member_update(actor=SYSTEM, member=member, workplace=SocialOrgFactory(region_code=XILIN))
     member.refresh_from_db()
     assert member.street_code == XILIN
 
@@ -327,8 +328,8 @@ def test_member_update_of_the_workplace_moves_the_member():
 def test_member_end_keeps_the_row_and_ends_participations():
     member = PartyMemberFactory()
     other = PartyOrgFactory()
-    part = participation_add(actor="test", member=member, party_org=other, started_on="2022-01-01")
-    member_end(actor="test", member=member, on="2024-02-01", reason="组织关系转出")
+    part = participation_add(actor=SYSTEM, member=member, party_org=other, started_on="2022-01-01")
+    member_end(actor=SYSTEM, member=member, on="2024-02-01", reason="组织关系转出")
     member.refresh_from_db()
     part.refresh_from_db()
     assert (member.ended_on, member.end_reason) == (dt.date(2024, 2, 1), "组织关系转出")
@@ -339,7 +340,7 @@ def test_participation_in_the_relation_org_itself_is_refused():
     branch = PartyOrgFactory()
     member = PartyMemberFactory(relation_org=branch)
     with pytest.raises(ValidationError) as info:
-        participation_add(actor="test", member=member, party_org=branch, started_on="2022-01-01")
+        participation_add(actor=SYSTEM, member=member, party_org=branch, started_on="2022-01-01")
     assert "party_org" in info.value.message_dict
 
 
@@ -363,16 +364,16 @@ def test_instructor_create_validates_its_fields():
 def test_assignment_start_and_end():
     instructor = InstructorFactory()
     org = SocialOrgFactory()
-    assignment = assignment_start(actor="test", instructor=instructor, org=org, started_on="2022-03-01")
+    assignment = assignment_start(actor=SYSTEM, instructor=instructor, org=org, started_on="2022-03-01")
     assert (assignment.started_on, assignment.ended_on) == (dt.date(2022, 3, 1), None)
     with pytest.raises(ValidationError) as info:
-        assignment_start(actor="test", instructor=instructor, org=org, started_on="2022-04-01")
+        assignment_start(actor=SYSTEM, instructor=instructor, org=org, started_on="2022-04-01")
     assert "org" in info.value.message_dict
-    assignment_end(actor="test", assignment=assignment, ended_on="2023-03-01")
+    assignment_end(actor=SYSTEM, assignment=assignment, ended_on="2023-03-01")
     assignment.refresh_from_db()
     assert assignment.ended_on == dt.date(2023, 3, 1)
     # After the end, a new assignment of the same pair may start.
-    assignment_start(actor="test", instructor=instructor, org=org, started_on="2024-01-01")
+    assignment_start(actor=SYSTEM, instructor=instructor, org=org, started_on="2024-01-01")
     assert InstructorAssignment.objects.filter(instructor=instructor, org=org).count() == 2
     actions = list(_audit_for(org).filter(action__startswith="assignment.").order_by("id")
                    .values_list("action", flat=True))
@@ -380,25 +381,25 @@ def test_assignment_start_and_end():
 
 
 def test_an_assignment_cannot_end_before_it_starts():
-    assignment = assignment_start(actor="test", instructor=InstructorFactory(), org=SocialOrgFactory(),
+    assignment = assignment_start(actor=SYSTEM, instructor=InstructorFactory(), org=SocialOrgFactory(),
                                   started_on="2022-03-01")
     with pytest.raises(ValidationError) as info:
-        assignment_end(actor="test", assignment=assignment, ended_on="2022-02-28")
+        assignment_end(actor=SYSTEM, assignment=assignment, ended_on="2022-02-28")
     assert "ended_on" in info.value.message_dict
 
 
 def test_no_assignment_to_a_deregistered_org():
     org = SocialOrgFactory(established_on=dt.date(2010, 1, 1))
-    org_deregister(actor="test", org=org, on=dt.date(2020, 1, 1))
+    org_deregister(actor=SYSTEM, org=org, on=dt.date(2020, 1, 1))
     with pytest.raises(ValidationError) as info:
-        assignment_start(actor="test", instructor=InstructorFactory(), org=org, started_on="2021-01-01")
+        assignment_start(actor=SYSTEM, instructor=InstructorFactory(), org=org, started_on="2021-01-01")
     assert "org" in info.value.message_dict
 
 
 def test_party_org_dissolve_needs_a_date():
     branch = PartyOrgFactory()
     with pytest.raises(ValidationError) as info:
-        party_org_dissolve(actor="test", party_org=branch, on=None, reason="撤销")
+        party_org_dissolve(actor=SYSTEM, party_org=branch, on=None, reason="撤销")
     assert "dissolved_on" in info.value.message_dict
     branch.refresh_from_db()
     assert branch.dissolved_on is None
@@ -408,9 +409,9 @@ def test_party_org_dissolve_needs_a_date():
 def test_party_org_dissolve_before_a_coverage_started_is_a_validation_error():
     joint = PartyOrgFactory(kind="joint_branch", established_on=dt.date(2019, 1, 1))
     org = SocialOrgFactory()
-    coverage_add(actor="test", party_org=joint, org=org, started_on="2022-01-01")
+    coverage_add(actor=SYSTEM, party_org=joint, org=org, started_on="2022-01-01")
     with pytest.raises(ValidationError) as info:
-        party_org_dissolve(actor="test", party_org=joint, on="2021-01-01", reason="撤销")
+        party_org_dissolve(actor=SYSTEM, party_org=joint, on="2021-01-01", reason="撤销")
     assert "dissolved_on" in info.value.message_dict
     joint.refresh_from_db()
     assert joint.dissolved_on is None
@@ -419,6 +420,6 @@ def test_party_org_dissolve_before_a_coverage_started_is_a_validation_error():
 def test_member_end_needs_a_date():
     member = PartyMemberFactory()
     with pytest.raises(ValidationError) as info:
-        member_end(actor="test", member=member, on="", reason="转出")
+        member_end(actor=SYSTEM, member=member, on="", reason="转出")
     assert "ended_on" in info.value.message_dict
     assert not _audit_for(member).filter(action="member.end").exists()

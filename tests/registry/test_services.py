@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from shuniu.audit.models import AuditEntry
 from shuniu.registry.models import HubLink, OrgStatus, SocialOrg
 from shuniu.registry.services import hub_link_set, inspection_record, org_create, org_deregister, org_update
-from tests.factories import CHAOYANG, HEHUACHI, HubFactory, SocialOrgFactory, make_uscc
+from tests.factories import CHAOYANG, HEHUACHI, SYSTEM, HubFactory, SocialOrgFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def _audit_for(obj):
 
 
 def test_org_create_places_the_org_in_every_prefix_column():
-    org = org_create(actor="test", **_org_data())
+    org = org_create(actor=SYSTEM, **_org_data())
     org.refresh_from_db()
     assert org.region_id == "320404006"
     assert (org.province_code, org.city_code, org.county_code, org.street_code, org.community_code) == (
@@ -44,22 +44,22 @@ def test_org_create_places_the_org_in_every_prefix_column():
 
 
 def test_org_create_sets_the_registration_authority_region_from_the_level():
-    county = org_create(actor="test", **_org_data())
-    city = org_create(actor="test", **_org_data(uscc=make_uscc(900_002), registration_level="city"))
-    national = org_create(actor="test", **_org_data(uscc=make_uscc(900_003), registration_level="national"))
+    county = org_create(actor=SYSTEM, **_org_data())
+    city = org_create(actor=SYSTEM, **_org_data(uscc=make_uscc(900_002), registration_level="city"))
+    national = org_create(actor=SYSTEM, **_org_data(uscc=make_uscc(900_003), registration_level="national"))
     assert county.registration_region_id == "320404"
     assert city.registration_region_id == "3204"
     assert national.registration_region_id == "11"
 
 
 def test_org_create_accepts_a_twelve_digit_region_code():
-    org = org_create(actor="test", **_org_data(region_code="320404006000"))
+    org = org_create(actor=SYSTEM, **_org_data(region_code="320404006000"))
     assert org.region_id == "320404006"
 
 
 def test_org_create_normalizes_a_full_width_uscc():
     code = make_uscc(900_004)
-    org = org_create(actor="test", **_org_data(uscc="".join(chr(ord(c) + 0xFEE0) for c in code)))
+    org = org_create(actor=SYSTEM, **_org_data(uscc="".join(chr(ord(c) + 0xFEE0) for c in code)))
     assert org.uscc == code
 
 
@@ -67,7 +67,7 @@ def test_org_create_normalizes_a_full_width_uscc():
 def test_org_create_requires_a_uscc_unless_community_org(org_type):
     before = SocialOrg.objects.count()
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **_org_data(type=org_type, uscc=None))
+        org_create(actor=SYSTEM, **_org_data(type=org_type, uscc=None))
     assert "uscc" in info.value.message_dict
     assert "社区社会组织" in info.value.message_dict["uscc"][0]  # the rule: only community orgs may lack one
     assert SocialOrg.objects.count() == before
@@ -77,13 +77,13 @@ def test_org_create_without_the_uscc_key_is_refused_too():
     data = _org_data()
     del data["uscc"]
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **data)
+        org_create(actor=SYSTEM, **data)
     assert "uscc" in info.value.message_dict
 
 
 def test_community_orgs_may_have_no_uscc_and_several_of_them_coexist():
-    first = org_create(actor="test", **_org_data(name="荷花池社区广场舞队", type="community_org", uscc=""))
-    second = org_create(actor="test", **_org_data(name="荷花池社区读书会", type="community_org", uscc=None))
+    first = org_create(actor=SYSTEM, **_org_data(name="荷花池社区广场舞队", type="community_org", uscc=""))
+    second = org_create(actor=SYSTEM, **_org_data(name="荷花池社区读书会", type="community_org", uscc=None))
     assert first.uscc is None and second.uscc is None
     assert SocialOrg.objects.filter(uscc__isnull=True, pk__in=[first.pk, second.pk]).count() == 2
 
@@ -92,7 +92,7 @@ def test_a_duplicate_uscc_is_rejected_naming_field_and_rule_and_nothing_is_writt
     existing = SocialOrgFactory()
     orgs, entries = SocialOrg.objects.count(), AuditEntry.objects.count()
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **_org_data(uscc=existing.uscc))
+        org_create(actor=SYSTEM, **_org_data(uscc=existing.uscc))
     message = info.value.message_dict["uscc"][0]
     assert existing.uscc in message
     assert "规则" in message and "唯一" in message
@@ -105,7 +105,7 @@ def test_a_mistyped_uscc_is_rejected_by_the_service_citing_gb_32100():
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
     entries = AuditEntry.objects.count()
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **_org_data(uscc=wrong))
+        org_create(actor=SYSTEM, **_org_data(uscc=wrong))
     assert "GB 32100-2015" in info.value.message_dict["uscc"][0]
     assert not SocialOrg.objects.filter(name="钟楼区律师协会").exists()
     assert AuditEntry.objects.count() == entries
@@ -115,7 +115,7 @@ def test_a_mistyped_uscc_is_rejected_by_the_service_citing_gb_32100():
 def test_an_unknown_or_malformed_region_is_rejected_and_nothing_is_written(code):
     orgs, entries = SocialOrg.objects.count(), AuditEntry.objects.count()
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **_org_data(region_code=code))
+        org_create(actor=SYSTEM, **_org_data(region_code=code))
     assert list(info.value.message_dict) == ["region_code"]
     assert code in info.value.message_dict["region_code"][0]
     assert SocialOrg.objects.count() == orgs
@@ -124,54 +124,54 @@ def test_an_unknown_or_malformed_region_is_rejected_and_nothing_is_written(code)
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", name="", type="club", uscc="123", region_code="999999",
+        org_create(actor=SYSTEM, name="", type="club", uscc="123", region_code="999999",
                    registration_level="county", full_time_staff=-1)
     assert {"name", "type", "uscc", "region_code", "full_time_staff"} <= set(info.value.message_dict)
 
 
 def test_an_unknown_field_is_rejected_not_ignored():
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **_org_data(colour="red"))
+        org_create(actor=SYSTEM, **_org_data(colour="red"))
     assert "colour" in info.value.message_dict
 
 
 def test_an_establishment_date_in_the_future_is_rejected():
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as info:
-        org_create(actor="test", **_org_data(established_on=tomorrow))
+        org_create(actor=SYSTEM, **_org_data(established_on=tomorrow))
     assert "established_on" in info.value.message_dict
 
 
 def test_org_update_writes_an_audit_entry_with_old_and_new_values():
     org = SocialOrgFactory(name="旧名称协会", full_time_staff=2)
-    org_update(actor="test", org=org, name="新名称协会", full_time_staff=7)
+    org_update(actor=SYSTEM, org=org, name="新名称协会", full_time_staff=7)
     org.refresh_from_db()
     assert org.name == "新名称协会"
     entry = _audit_for(org).get(action="org.update")
     assert entry.changes["name"] == ["旧名称协会", "新名称协会"]
     assert entry.changes["full_time_staff"] == [2, 7]
     assert "uscc" not in entry.changes  # unchanged fields are not recorded
-    assert entry.actor_label == "test"
+    assert entry.actor_label == "system:test"
 
 
 def test_org_update_without_a_change_records_nothing():
     org = SocialOrgFactory(name="不变协会")
-    org_update(actor="test", org=org, name="不变协会")
+    org_update(actor=SYSTEM, org=org, name="不变协会")
     assert not _audit_for(org).filter(action="org.update").exists()
 
 
 def test_org_update_moving_the_org_updates_the_prefix_columns():
     org = SocialOrgFactory(region_code=HEHUACHI)
-    org_update(actor="test", org=org, region_code=CHAOYANG)
+    org_update(actor=SYSTEM, org=org, region_code=CHAOYANG)
     org.refresh_from_db()
     assert (org.province_code, org.city_code, org.county_code, org.street_code) == ("11", "1101", "110105", "")
 
 
 def test_org_update_may_keep_its_own_uscc_but_not_take_another():
     org, other = SocialOrgFactory(), SocialOrgFactory()
-    org_update(actor="test", org=org, uscc=org.uscc)
+    org_update(actor=SYSTEM, org=org, uscc=org.uscc)
     with pytest.raises(ValidationError) as info:
-        org_update(actor="test", org=org, uscc=other.uscc)
+        org_update(actor=SYSTEM, org=org, uscc=other.uscc)
     assert "uscc" in info.value.message_dict
     org.refresh_from_db()
     assert org.uscc != other.uscc
@@ -180,13 +180,13 @@ def test_org_update_may_keep_its_own_uscc_but_not_take_another():
 def test_org_update_refuses_to_clear_the_uscc_of_a_registered_org():
     org = SocialOrgFactory(type="foundation")
     with pytest.raises(ValidationError) as info:
-        org_update(actor="test", org=org, uscc="")
+        org_update(actor=SYSTEM, org=org, uscc="")
     assert "uscc" in info.value.message_dict
 
 
 def test_org_deregister_keeps_the_row_with_status_and_date():
     org = SocialOrgFactory(established_on=dt.date(2015, 1, 1))
-    org_deregister(actor="test", org=org, on=dt.date(2023, 12, 31), reason="自行解散")
+    org_deregister(actor=SYSTEM, org=org, on=dt.date(2023, 12, 31), reason="自行解散")
     org.refresh_from_db()
     assert org.status == OrgStatus.DEREGISTERED
     assert org.deregistered_on == dt.date(2023, 12, 31)
@@ -198,11 +198,11 @@ def test_org_deregister_keeps_the_row_with_status_and_date():
 def test_org_deregister_twice_or_before_establishment_is_refused():
     org = SocialOrgFactory(established_on=dt.date(2015, 1, 1))
     with pytest.raises(ValidationError) as info:
-        org_deregister(actor="test", org=org, on=dt.date(2014, 1, 1))
+        org_deregister(actor=SYSTEM, org=org, on=dt.date(2014, 1, 1))
     assert "deregistered_on" in info.value.message_dict
-    org_deregister(actor="test", org=org, on=dt.date(2020, 1, 1))
+    org_deregister(actor=SYSTEM, org=org, on=dt.date(2020, 1, 1))
     with pytest.raises(ValidationError) as info:
-        org_deregister(actor="test", org=org, on=dt.date(2021, 1, 1))
+        org_deregister(actor=SYSTEM, org=org, on=dt.date(2021, 1, 1))
     assert "status" in info.value.message_dict
 
 
@@ -217,8 +217,8 @@ def test_org_create_with_a_hub_opens_a_dated_link():
 def test_hub_link_set_keeps_the_history():
     first, second = HubFactory(), HubFactory()
     org = SocialOrgFactory(hub=first, established_on=dt.date(2019, 4, 1))
-    hub_link_set(actor="test", org=org, hub=second, on=dt.date(2022, 1, 1))
-    hub_link_set(actor="test", org=org, hub=None, on=dt.date(2023, 6, 30))
+    hub_link_set(actor=SYSTEM, org=org, hub=second, on=dt.date(2022, 1, 1))
+    hub_link_set(actor=SYSTEM, org=org, hub=None, on=dt.date(2023, 6, 30))
     links = list(HubLink.objects.filter(org=org).order_by("started_on").values_list("hub_id", "started_on",
                                                                                       "ended_on"))
     assert links == [
@@ -234,7 +234,7 @@ def test_hub_link_set_keeps_the_history():
 def test_hub_link_set_to_the_same_hub_changes_nothing():
     hub = HubFactory()
     org = SocialOrgFactory(hub=hub)
-    hub_link_set(actor="test", org=org, hub=hub, on=dt.date(2024, 1, 1))
+    hub_link_set(actor=SYSTEM, org=org, hub=hub, on=dt.date(2024, 1, 1))
     assert HubLink.objects.filter(org=org).count() == 1
     assert not _audit_for(org).filter(action="org.hub").exists()
 
@@ -242,7 +242,7 @@ def test_hub_link_set_to_the_same_hub_changes_nothing():
 def test_org_update_of_the_hub_goes_through_the_link_history():
     first, second = HubFactory(), HubFactory()
     org = SocialOrgFactory(hub=first)
-    org_update(actor="test", org=org, hub=second)
+    org_update(actor=SYSTEM, org=org, hub=second)
     assert HubLink.objects.filter(org=org).count() == 2
     assert HubLink.objects.get(org=org, ended_on__isnull=True).hub_id == second.pk
     assert _audit_for(org).get(action="org.update").changes["hub_id"] == [first.pk, second.pk]
@@ -250,11 +250,11 @@ def test_org_update_of_the_hub_goes_through_the_link_history():
 
 def test_inspection_record_is_one_per_year_and_updatable():
     org = SocialOrgFactory()
-    inspection_record(actor="test", org=org, year=2022, result="pass")
-    inspection_record(actor="test", org=org, year=2022, result="basic_pass")
+    inspection_record(actor=SYSTEM, org=org, year=2022, result="pass")
+    inspection_record(actor=SYSTEM, org=org, year=2022, result="basic_pass")
     assert list(org.inspections.values_list("year", "result")) == [(2022, "basic_pass")]
     with pytest.raises(ValidationError) as info:
-        inspection_record(actor="test", org=org, year=2023, result="excellent")
+        inspection_record(actor=SYSTEM, org=org, year=2023, result="excellent")
     assert "result" in info.value.message_dict
 
 
@@ -262,7 +262,7 @@ def test_hub_link_set_cannot_end_the_current_link_before_it_started():
     first, second = HubFactory(), HubFactory()
     org = SocialOrgFactory(hub=first, established_on=dt.date(2019, 4, 1))
     with pytest.raises(ValidationError) as info:
-        hub_link_set(actor="test", org=org, hub=second, on=dt.date(2019, 3, 1))
+        hub_link_set(actor=SYSTEM, org=org, hub=second, on=dt.date(2019, 3, 1))
     assert "on" in info.value.message_dict
     assert HubLink.objects.get(org=org).ended_on is None
     org.refresh_from_db()

@@ -24,7 +24,16 @@ from typing import Any
 
 import pytest
 
-from tests.factories import HEHUACHI, XILIN, ZHONGLOU, PartyMemberFactory, PartyOrgFactory, SocialOrgFactory, make_uscc
+from tests.factories import (
+    HEHUACHI,
+    SYSTEM,
+    XILIN,
+    ZHONGLOU,
+    PartyMemberFactory,
+    PartyOrgFactory,
+    SocialOrgFactory,
+    make_uscc,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -77,7 +86,7 @@ def world(reference_data: None, transactional_db: None, monkeypatch: pytest.Monk
     from shuniu.accounts.services import user_create
     from shuniu.coverage.services import snapshot_take
 
-    officer, _pw = user_create(actor="test", username="zhonglou", role="district_officer", scope=ZHONGLOU,
+    officer, _pw = user_create(actor=SYSTEM, username="zhonglou", role="district_officer", scope=ZHONGLOU,
                                password=PASSWORD, full_name="钟楼区社会组织综合党委")
     own = SocialOrgFactory(name="荷花池社工服务中心", type="service_institution", region_code=HEHUACHI,
                            industry="social_services")
@@ -90,7 +99,7 @@ def world(reference_data: None, transactional_db: None, monkeypatch: pytest.Monk
     joint = PartyOrgFactory(name="荷花池街道社会组织联合党支部", kind="joint_branch", region_code=HEHUACHI,
                             covers=small[:2])
     for day in (dt.date(2018, 12, 31), dt.date(2020, 12, 31), dt.date(2024, 12, 31)):
-        snapshot_take(actor="test", as_of=day)
+        snapshot_take(actor=SYSTEM, as_of=day)
     return {"officer": officer, "due": due, "joint": joint, "small": small}
 
 

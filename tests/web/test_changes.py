@@ -16,6 +16,7 @@ from shuniu.party.services import assignment_start
 from tests.factories import (
     HEHUACHI,
     JIANWAI,
+    SYSTEM,
     InstructorFactory,
     PartyMemberFactory,
     PartyOrgFactory,
@@ -55,7 +56,7 @@ def test_ending_an_assignment_ends_the_instructor_coverage(client, world):  # ty
     client.force_login(world["officer"])
     org = SocialOrgFactory(name="荷花池新组织", region_code=HEHUACHI)
     instructor = InstructorFactory(name="周指导", region_code=HEHUACHI)
-    assignment = assignment_start(actor="test", instructor=instructor, org=org, started_on=dt.date(2024, 1, 1))
+    assignment = assignment_start(actor=SYSTEM, instructor=instructor, org=org, started_on=dt.date(2024, 1, 1))
     org.refresh_from_db()
     assert org.coverage_status == "instructor"
     response = client.post(f"/assignments/{assignment.pk}/end/", {"on": dt.date.today().isoformat()})

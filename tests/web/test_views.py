@@ -20,6 +20,7 @@ from tests.factories import (
     CHAOYANG,
     HEHUACHI,
     JIANWAI,
+    SYSTEM,
     XILIN,
     ZHONGLOU,
     InstructorFactory,
@@ -94,7 +95,7 @@ def test_dashboard_trend_reads_the_snapshots_of_the_users_region(client, zhonglo
 
     client.force_login(zhonglou["officer"])
     assert "chart-trend" not in client.get("/").content.decode()
-    snapshot_take(actor="test", as_of=dt.date(2018, 12, 31))
+    snapshot_take(actor=SYSTEM, as_of=dt.date(2018, 12, 31))
     page = client.get("/").content.decode()
     assert 'id="chart-trend"' in page and "2018-12-31" in page
 
@@ -211,7 +212,7 @@ def test_party_tree_list_and_detail(client, zhonglou):  # type: ignore[no-untype
 def test_members_are_masked_and_instructors_show_their_load(client, zhonglou):  # type: ignore[no-untyped-def]
     from shuniu.party.services import assignment_start
 
-    assignment_start(actor="test", instructor=zhonglou["instructor"], org=zhonglou["small"][2], started_on="2024-01-01")
+    assignment_start(actor=SYSTEM, instructor=zhonglou["instructor"], org=zhonglou["small"][2], started_on="2024-01-01")
     client.force_login(zhonglou["officer"])
     members = client.get("/members/?status=full").content.decode()
     assert "共 3 名党员" in members and re.search(r"\d{6}\*{8}\d{3}[\dX]", members)

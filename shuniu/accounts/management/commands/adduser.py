@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.accounts.models import Role
 from shuniu.accounts.services import token_create, user_create
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         password = sys.stdin.readline().rstrip("\n") if opts["password_stdin"] else None
         try:
-            user, pw = user_create(actor="cli", username=opts["username"], role=opts["role"], scope=opts["scope"],
+            user, pw = user_create(actor=SystemActor("cli"), username=opts["username"], role=opts["role"], scope=opts["scope"],
                                    password=password, full_name=opts["name"])
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
@@ -32,4 +33,4 @@ class Command(BaseCommand):
         if password is None:
             self.stdout.write(f"password: {pw}")
         if opts["token"]:
-            self.stdout.write(f"token: {token_create(actor='cli', user=user)}")
+            self.stdout.write(f"token: {token_create(actor=SystemActor('cli'), user=user)}")

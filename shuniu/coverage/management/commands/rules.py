@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.coverage.rules import RULES, settings_for
 from shuniu.coverage.services import rule_configure
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                     params[name] = raw
             enabled = True if opts["enable"] else False if opts["disable"] else None
             try:
-                rule_configure(actor="cli", rule_id=opts["set"], enabled=enabled, params=params)
+                rule_configure(actor=SystemActor("cli"), rule_id=opts["set"], enabled=enabled, params=params)
             except ValidationError as exc:
                 raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         for rule in RULES.values():

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.coverage import engine
 from shuniu.coverage.services import snapshot_due, snapshot_take
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         while True:
             due = snapshot_due(engine.today())
             if due is not None:
-                n = snapshot_take(actor="scheduler", as_of=due)
+                n = snapshot_take(actor=SystemActor("scheduler"), as_of=due)
                 self.stdout.write(f"snapshot {due}: {n} rows")
             if opts["once"]:
                 return

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.coverage.services import snapshot_take
 
 
@@ -21,5 +22,5 @@ class Command(BaseCommand):
                 as_of = dt.date.fromisoformat(opts["as_of"])
             except ValueError as exc:
                 raise CommandError(f"--as-of “{opts['as_of']}”不是有效日期（YYYY-MM-DD）") from exc
-        n = snapshot_take(actor="cli", as_of=as_of)
+        n = snapshot_take(actor=SystemActor("cli"), as_of=as_of)
         self.stdout.write(f"snapshot {as_of or 'today'}: {n} rows")

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS
 from shuniu.demo.services import demo_users_ensure, scenario_generate
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         if ScenarioRun.objects.filter(name=name).exists():
             self.stdout.write(f"场景 {name} 已存在，跳过生成 / scenario already loaded")
         else:
-            run = scenario_generate(actor="demo", name=name)
+            run = scenario_generate(actor=SystemActor("demo"), name=name)
             self.stdout.write(f"场景 {name}: " + ", ".join(f"{k} {v}" for k, v in run.counts.items())
                               + f"（{run.seconds:.1f} 秒）")
         self.stdout.write("\n演示用户 / demo users (passwords are new on every run):")

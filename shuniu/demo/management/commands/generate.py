@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.demo.gen import MissingRegions
 from shuniu.demo.scenarios import SCENARIOS
 from shuniu.demo.services import DEFAULT_SEED, AlreadyGenerated, UnknownScenario, scenario_generate
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         if not 0 < opts["scale"] <= 2:
             raise CommandError("--scale 须在 (0, 2] 之间")
         try:
-            run = scenario_generate(actor="cli", name=opts["scenario"], seed=opts["seed"], scale=opts["scale"])
+            run = scenario_generate(actor=SystemActor("cli"), name=opts["scenario"], seed=opts["seed"], scale=opts["scale"])
         except (MissingRegions, AlreadyGenerated, UnknownScenario) as exc:
             raise CommandError(str(exc)) from exc
         c = run.counts

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.imports.kinds import KINDS
 from shuniu.imports.readers import UnreadableFile
 from shuniu.imports.services import UnknownKind, import_file
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 raise CommandError("列对应关系须为 JSON 对象：{\"字段\": \"列名\"}")
         t0 = time.perf_counter()
         try:
-            preview, batch = import_file(actor="cli", kind=opts["kind"], path=opts["file"], mapping=mapping,
+            preview, batch = import_file(actor=SystemActor("cli"), kind=opts["kind"], path=opts["file"], mapping=mapping,
                                          dry_run=opts["dry_run"])
         except (UnknownKind, UnreadableFile, PermissionDenied, OSError) as exc:
             raise CommandError(str(exc)) from exc

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.imports.models import ImportBatch
 from shuniu.imports.services import batch_rollback
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         if batch is None:
             raise CommandError(f"批次 #{opts['batch_id']} 不存在")
         try:
-            batch = batch_rollback(actor="cli", batch=batch)
+            batch = batch_rollback(actor=SystemActor("cli"), batch=batch)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         c = batch.counts
