@@ -78,6 +78,8 @@ def _n(value: int) -> str:
 
 
 def _mb(value: int) -> str:
+    if value < MB:
+        return f"{value / 1024:,.1f} KB"
     return f"{value / MB:,.1f} MB" if value < 100 * MB else f"{value / MB:,.0f} MB"
 
 
