@@ -96,7 +96,6 @@ _MAGIC: list[tuple[bytes, str]] = [
     (b"Rar!\x1a\x07", "archive:RAR"),
     (b"7z\xbc\xaf\x27\x1c", "archive:7z"),
     (b"\x1f\x8b", "archive:gzip"),
-    (b"MZ", "program"),
     (b"\x7fELF", "program"),
     (b"{\\rtf", "word"),
 ]
@@ -116,6 +115,8 @@ def inspect(path: Path, filename: str, limits: Limits) -> str:
         raise Refused("not_spreadsheet", what="image:WebP")
     if head.startswith(b"BM") and len(head) > 6 and int.from_bytes(head[2:6], "little") == size:
         raise Refused("not_spreadsheet", what="image:BMP")
+    if head.startswith(b"MZ") and b"\x00" in head[:64]:  # a Windows program (a CSV may start with "MZ")
+        raise Refused("not_spreadsheet", what="program")
     if head.startswith(OLE):
         return "xls"
     if head.startswith((ZIP, EMPTY_ZIP)):

@@ -376,17 +376,20 @@ def uploads_sweep(*, force: bool = False) -> list[Path]:
         return []
     cutoff = now - float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS) * 3600
     removed = []
+    queue_down = False
     for path in folder.iterdir():
         try:
             if not path.is_file() or path.stat().st_mtime > cutoff:
                 continue
         except OSError:
             continue  # removed meanwhile
+        previews = ImportBatch.objects.filter(stored_path=str(path), status=BatchStatus.PREVIEW)
         try:
-            running = any(jobs.is_running(b) for b in
-                          ImportBatch.objects.filter(stored_path=str(path), status=BatchStatus.PREVIEW))
+            # When the queue cannot tell whether a preview's commit is under way, its file stays
+            # until a later sweep (and the queue is not asked again: each try may cost a timeout).
+            running = (queue_down and previews.exists()) or any(jobs.is_running(b) for b in previews)
         except jobs.QueueUnavailable:
-            running = True  # cannot tell: keep it for the next sweep
+            queue_down = running = True
         if not running:
             path.unlink(missing_ok=True)
             removed.append(path)

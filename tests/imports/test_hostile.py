@@ -26,7 +26,7 @@ from shuniu.imports import guard, readers
 from shuniu.imports.models import ImportBatch
 from shuniu.registry.models import SocialOrg
 from tests.factories import make_uscc
-from tests.imports.files import HEADERS, org_rows, write_csv, write_xlsx
+from tests.imports.files import HEADERS, convert, org_rows, write_csv, write_xlsx
 from tests.imports.hostile_files import expanding_xlsx, far_cell_xlsx, many_cells_xlsx
 from tests.imports.test_kill import ROOT
 
@@ -129,6 +129,7 @@ def test_a_png_renamed_xlsx_is_called_an_image(officer_client, tmp_path):
     ("<!DOCTYPE html><html><body><table><tr><td>名称</td></tr></table>".encode(), "这是一个网页（HTML）文件，不是电子表格"),
     (b"Rar!\x1a\x07\x01\x00", "这是一个压缩包（RAR），不是电子表格"),
     (b"\x7fELF\x02\x01\x01" + bytes(50), "这是一个程序文件，不是电子表格"),
+    (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", "这是一个程序文件，不是电子表格"),
     (b"\x01\x02\x03\x00\x00\xfe\x00\x07\x00\x00\x00\x00\x10\x00", "这不是电子表格或文本表格（文件含有二进制数据）"),
 ])
 def test_files_that_are_not_spreadsheets_say_what_they_are(tmp_path, head, expected):
@@ -214,6 +215,20 @@ def test_a_sheet_without_a_declared_range_is_measured_before_its_cells_are_conve
     settings.SHUNIU_IMPORT_MAX_COLUMNS = 20
     path = many_cells_xlsx(tmp_path / "wide.xlsx", rows=30, columns=40, dimension=False)
     with pytest.raises(readers.UnreadableFile, match=r"工作表“Sheet1”有 30 行 × 40 列，超过上限（规则：不超过 1,000 行 × 20 列）"):
+        readers.read(path)
+
+
+def test_a_csv_that_happens_to_start_like_a_program_is_still_a_csv(tmp_path):
+    path = tmp_path / "orgs.csv"
+    path.write_text("MZ编号,名称\n1,钟楼区第一行业协会\n", encoding="utf-8")
+    assert readers.read(path).rows == [["MZ编号", "名称"], ["1", "钟楼区第一行业协会"]]
+
+
+def test_an_xls_is_measured_in_the_child_before_its_cells_are_converted(settings, tmp_path):
+    # .xls (BIFF) declares nothing the checks could read cheaply: the child measures the sheet.
+    path = convert(write_xlsx(tmp_path / "orgs.xlsx", org_rows(10)), "xls", tmp_path / "xls")
+    settings.SHUNIU_IMPORT_MAX_ROWS = 5
+    with pytest.raises(readers.UnreadableFile, match=r"工作表“社会组织”有 11 行 × 10 列，超过上限（规则：不超过 5 行 × 100 列）"):
         readers.read(path)
 
 
