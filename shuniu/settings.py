@@ -120,6 +120,39 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# ---- imports and jobs (limits, Redis timeouts) ----
+# Documented in docs/deploy.md ("Import limits", "Redis timeouts").
+# What an uploaded spreadsheet may be: checked before any parser runs (shuniu/imports/guard.py).
+SHUNIU_IMPORT_MAX_UPLOAD_MB = float(os.environ.get("SHUNIU_IMPORT_MAX_UPLOAD_MB", "50"))
+SHUNIU_IMPORT_MAX_EXPANDED_MB = float(os.environ.get("SHUNIU_IMPORT_MAX_EXPANDED_MB", "800"))
+SHUNIU_IMPORT_MAX_RATIO = int(os.environ.get("SHUNIU_IMPORT_MAX_RATIO", "100"))
+SHUNIU_IMPORT_MAX_MEMBERS = int(os.environ.get("SHUNIU_IMPORT_MAX_MEMBERS", "1000"))
+SHUNIU_IMPORT_MAX_ROWS = int(os.environ.get("SHUNIU_IMPORT_MAX_ROWS", "1000000"))
+SHUNIU_IMPORT_MAX_COLUMNS = int(os.environ.get("SHUNIU_IMPORT_MAX_COLUMNS", "100"))
+SHUNIU_IMPORT_MAX_CELLS = int(os.environ.get("SHUNIU_IMPORT_MAX_CELLS", "10000000"))
+# The child process that parses an upload: its address space (0: parse in the calling process)
+# and its time.
+SHUNIU_IMPORT_READ_MEMORY_MB = float(os.environ.get("SHUNIU_IMPORT_READ_MEMORY_MB", "2048"))
+SHUNIU_IMPORT_READ_SECONDS = int(os.environ.get("SHUNIU_IMPORT_READ_SECONDS", "300"))
+# Uploaded files (var/imports/) older than this are removed, previewed or not.
+SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS", "24"))
+# A commit whose job has not refreshed its heartbeat for this long is reported as failed.
+SHUNIU_IMPORT_HEARTBEAT_TIMEOUT = float(os.environ.get("SHUNIU_IMPORT_HEARTBEAT_TIMEOUT", "60"))
+# Django's own bounds on a request: the non-file part of a form, and the size of an uploaded file
+# kept in memory (larger ones are streamed to a temporary file, and an import upload over
+# SHUNIU_IMPORT_MAX_UPLOAD_MB is not stored at all: shuniu/imports/views.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Seconds a Redis connect or command may take (cache, token cache, job queue), so that a stalled
+# Redis costs a request at most this long instead of hanging it.
+SHUNIU_REDIS_CONNECT_TIMEOUT = float(os.environ.get("SHUNIU_REDIS_CONNECT_TIMEOUT", "1"))
+SHUNIU_REDIS_TIMEOUT = float(os.environ.get("SHUNIU_REDIS_TIMEOUT", "1.5"))
+if REDIS_URL:
+    _redis_cache: dict = CACHES["default"]
+    _redis_cache["OPTIONS"] = {"socket_connect_timeout": SHUNIU_REDIS_CONNECT_TIMEOUT,
+                               "socket_timeout": SHUNIU_REDIS_TIMEOUT}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

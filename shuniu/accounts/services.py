@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import time
 from typing import Any, cast
 
 from django.core.cache import cache
@@ -156,18 +157,30 @@ def forget_tokens(key_hashes: list[str]) -> None:
     request in between still reads the old rows and may have cached them again."""
     if key_hashes:
         keys = [_token_cache_key(h) for h in key_hashes]
-        _cached(cache.delete_many, keys)
-        transaction.on_commit(lambda: _cached(cache.delete_many, keys))
+        _cached(cache.delete_many, keys, always=True)
+        transaction.on_commit(lambda: _cached(cache.delete_many, keys, always=True))
 
 
-def _cached(operation: Any, *args: Any) -> Any:
+# After a cache error the token cache is left alone for this long (in this process): a stalled
+# Redis then costs one request its socket timeout (SHUNIU_REDIS_TIMEOUT), not every request, and
+# never twice in one request (the read, then the write).
+CACHE_RETRY_SECONDS = 10.0
+_cache_down_until = 0.0
+
+
+def _cached(operation: Any, *args: Any, always: bool = False) -> Any:
     """A cache operation that, when the cache is unreachable (Redis down), logs and returns None
     instead of failing the request: tokens are then looked up in the database, which is the source
     of truth. (A revocation whose cache entry could not be dropped may pass until the entry expires,
     if the cache comes back with it: hence the error in the log.) Any exception, as each cache
-    backend raises its own client's errors."""
+    backend raises its own client's errors. Within CACHE_RETRY_SECONDS of an error the cache is not
+    asked at all, except for ``always`` (dropping revoked entries, which must be tried)."""
+    global _cache_down_until
+    if not always and time.monotonic() < _cache_down_until:
+        return None
     try:
         return operation(*args)
     except Exception:
+        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
         log.exception("API token cache unavailable (%s)", getattr(operation, "__name__", operation))
         return None

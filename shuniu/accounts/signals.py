@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from shuniu.accounts import services
 from shuniu.accounts.models import ApiToken, User
 from shuniu.accounts.services import forget_tokens
 
@@ -27,3 +29,11 @@ def user_changed(sender: Any, instance: User, update_fields: Any = None, **kwarg
         return  # every login saves last_login, which no token depends on
     if instance.pk is not None:
         forget_tokens(list(ApiToken.objects.filter(user_id=instance.pk).values_list("key_hash", flat=True)))
+
+
+@receiver(setting_changed, dispatch_uid="shuniu.accounts.cache_changed")
+def cache_changed(sender: Any, setting: str, **kwargs: Any) -> None:
+    """Another cache configured (tests do it): its health is unknown, so it is asked again at once
+    rather than after the pause that followed an error of the previous one."""
+    if setting == "CACHES":
+        services._cache_down_until = 0.0

@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shuniu.imports.kinds import KINDS
 from shuniu.imports.models import BatchStatus, ImportBatch
-
-MAX_UPLOAD_MB = 50
+from shuniu.imports.readers import Refused, limits, refusal_message
 
 
 class UploadForm(forms.Form):
@@ -29,6 +28,7 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > MAX_UPLOAD_MB * 1024 * 1024:
-            raise forms.ValidationError(_("文件超过 %(n)s MB") % {"n": MAX_UPLOAD_MB})
+        limit = limits().upload_bytes
+        if f.size > limit:
+            raise forms.ValidationError(refusal_message(Refused("upload_size", size=f.size, limit=limit)))
         return f

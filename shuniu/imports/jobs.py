@@ -7,6 +7,12 @@ import short and imports do not take the web server's memory. Either way the pro
 Django's cache, which is Redis too when ``REDIS_URL`` is set, so every web worker sees it. A commit
 requested inside a transaction (a test, or ATOMIC_REQUESTS) runs at once instead: another thread
 or process could not see the rows of that transaction.
+
+A running commit refreshes a heartbeat in its progress entry. One whose heartbeat is older than
+``SHUNIU_IMPORT_HEARTBEAT_TIMEOUT`` (its worker was killed, the machine restarted) is reported as
+failed, and the batch may be committed again: nothing of it was written, since a commit is one
+transaction. Redis calls have socket timeouts (``SHUNIU_REDIS_*``); when the queue or the cache
+cannot be reached, these functions raise ``QueueUnavailable`` and the pages answer 503.
 """
 
 from __future__ import annotations
@@ -14,14 +20,18 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import close_old_connections, connection
+from django.utils.translation import gettext as _
 
 from shuniu.imports.models import BatchStatus, ImportBatch
 
@@ -32,18 +42,83 @@ PROGRESS_TTL = 3600
 DEFAULT_QUEUE = "shuniu-imports"
 # An RQ job is stopped (and its transaction rolled back) after this long; 100,000 rows take seconds.
 JOB_TIMEOUT = 3600
+FINAL = ("done", "failed")
+# RQ job states in which a queued commit is still on its way.
+_ALIVE = ("queued", "started", "deferred", "scheduled")
+
+
+class QueueUnavailable(Exception):
+    """Redis (the job queue or the cache holding the progress) cannot be reached."""
+
+
+@contextmanager
+def _redis_calls() -> Iterator[None]:
+    """Redis errors (refused, timed out) as ``QueueUnavailable``; other caches raise none."""
+    from redis.exceptions import RedisError
+
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        log.warning("job queue unavailable: %s", exc)
+        raise QueueUnavailable(str(exc)) from exc
 
 
 def _key(batch_id: int) -> str:
     return f"shuniu:import:{batch_id}:progress"
 
 
-def progress_set(batch_id: int, stage: str, percent: int, message: str = "") -> None:
-    cache.set(_key(batch_id), {"stage": stage, "percent": percent, "message": message}, PROGRESS_TTL)
+def progress_set(batch_id: int, stage: str, percent: int, message: str = "", **extra: Any) -> None:
+    with _redis_calls():
+        cache.set(_key(batch_id), {"stage": stage, "percent": percent, "message": message, "beat": time.time(),
+                                   **extra}, PROGRESS_TTL)
 
 
 def progress_get(batch_id: int) -> dict[str, Any] | None:
-    return cache.get(_key(batch_id))
+    with _redis_calls():
+        return cache.get(_key(batch_id))
+
+
+def heartbeat_timeout() -> float:
+    return float(settings.SHUNIU_IMPORT_HEARTBEAT_TIMEOUT)
+
+
+class _Heartbeat:
+    """The progress of a running commit, written again every few seconds with a fresh ``beat``
+    by a thread of its own, until ``stop``."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self.state: tuple[str, int] = ("validating", 10)
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"shuniu-import-{batch_id}-heartbeat")
+
+    def set(self, stage: str, percent: int) -> None:
+        with self.lock:
+            self.state = (stage, percent)
+            self._write()
+
+    def _write(self) -> None:
+        # When Redis cannot be reached the next beat tries again; the commit itself goes on.
+        with suppress(QueueUnavailable):
+            progress_set(self.batch_id, *self.state)
+
+    def _run(self) -> None:
+        interval = max(0.2, heartbeat_timeout() / 4)
+        while not self.stopped.wait(interval):
+            with self.lock:
+                if not self.stopped.is_set():
+                    self._write()
+
+    def __enter__(self) -> _Heartbeat:
+        self.set(*self.state)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.stopped.set()
+        self.thread.join()
 
 
 def commit_batch(batch_id: int, actor: Any) -> None:
@@ -51,26 +126,37 @@ def commit_batch(batch_id: int, actor: Any) -> None:
     from shuniu.imports.services import batch_commit_stored
 
     try:
-        progress_set(batch_id, "validating", 10)
-        batch_commit_stored(actor=actor, batch=ImportBatch.objects.get(pk=batch_id),
-                            on_progress=lambda stage, pct: progress_set(batch_id, stage, pct))
-        progress_set(batch_id, "done", 100)
+        with _Heartbeat(batch_id) as beat:
+            batch_commit_stored(actor=actor, batch=ImportBatch.objects.get(pk=batch_id), on_progress=beat.set)
+        outcome = ("done", 100, "")
     except ValidationError as exc:
-        progress_set(batch_id, "failed", 100, "; ".join(exc.messages))
+        committed = ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.COMMITTED).exists()
+        # A second run of a batch another run has committed (after a stalled heartbeat) changes nothing.
+        outcome = ("done", 100, "") if committed else ("failed", 100, "; ".join(exc.messages))
     except Exception as exc:  # reported on the page; the transaction has rolled back
         log.exception("import batch %s failed", batch_id)
-        progress_set(batch_id, "failed", 100, str(exc))
+        outcome = ("failed", 100, str(exc))
+    try:
+        progress_set(batch_id, *outcome)
+    except QueueUnavailable:
+        log.error("import batch %s: %s, but its progress could not be recorded", batch_id, outcome[0])
 
 
 def submit_commit(batch: ImportBatch, actor: Any) -> None:
+    """Commit the batch in the background (at once inside a transaction); ``QueueUnavailable``
+    when Redis cannot be reached, before anything is queued."""
     if connection.in_atomic_block:
         commit_batch(batch.pk, actor)
         return
     if redis_url():
-        progress_set(batch.pk, "queued", 0)
-        job_queue().enqueue_call(run_queued_commit, args=(batch.pk, _actor_ref(actor)), timeout=JOB_TIMEOUT,
-                                 description=f"import batch #{batch.pk}", result_ttl=PROGRESS_TTL,
-                                 failure_ttl=7 * 86400)
+        # The job's id is in the progress before the job is in the queue: a worker may start it at once.
+        job_id = f"shuniu-import-{batch.pk}-{uuid.uuid4().hex[:12]}"
+        with _redis_calls():
+            queue = job_queue()
+            progress_set(batch.pk, "queued", 0, job=job_id)
+            queue.enqueue_call(run_queued_commit, args=(batch.pk, _actor_ref(actor)), timeout=JOB_TIMEOUT,
+                               description=f"import batch #{batch.pk}", result_ttl=PROGRESS_TTL,
+                               failure_ttl=7 * 86400, job_id=job_id)
         return
     global _executor
     with _lock:
@@ -104,7 +190,11 @@ def job_queue() -> Any:
     from redis import Redis
     from rq import Queue
 
-    return Queue(queue_name(), connection=Redis.from_url(redis_url()))
+    # Bounded waits for the web process; ``shuniu worker`` raises the read timeout above its own
+    # blocking wait for jobs (rq.Worker does).
+    return Queue(queue_name(), connection=Redis.from_url(
+        redis_url(), socket_connect_timeout=settings.SHUNIU_REDIS_CONNECT_TIMEOUT,
+        socket_timeout=settings.SHUNIU_REDIS_TIMEOUT))
 
 
 def _actor_ref(actor: Any) -> int | str:
@@ -150,10 +240,45 @@ def worker_run(*, burst: bool = False, fork: bool = True, with_scheduler: bool =
     return bool(worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO"))
 
 
-def is_running(batch: ImportBatch) -> bool:
+def progress_state(batch: ImportBatch) -> dict[str, Any] | None:
+    """The batch's commit progress as the pages show it. A commit whose job is gone (its heartbeat
+    stopped, or its queued job no longer in the queue) is reported, and recorded, as failed."""
     state = progress_get(batch.pk)
-    return batch.status == BatchStatus.PREVIEW and state is not None and state["stage"] not in ("done", "failed")
+    if state is None or batch.status != BatchStatus.PREVIEW or state["stage"] in FINAL or not _stalled(state):
+        return state
+    # Read again: the commit may have ended while its job was looked up.
+    state = progress_get(batch.pk)
+    if state is None or state["stage"] in FINAL or not _stalled(state):
+        return state
+    log.warning("import batch %s: its commit stopped without a word (%s); reported as failed", batch.pk, state)
+    message = _("导入进程已中断，未写入任何数据，可重新提交")
+    progress_set(batch.pk, "failed", 100, message, interrupted=True)
+    return {**state, "stage": "failed", "percent": 100, "message": message, "interrupted": True}
 
 
-def stored_file(batch: ImportBatch) -> Path:
-    return Path(batch.stored_path)
+def _stalled(state: dict[str, Any]) -> bool:
+    if state["stage"] == "queued":
+        # Waiting in the queue beats nothing (the worker may be busy with another import): the job
+        # itself tells whether it is still on its way. The embedded queue lives and dies with
+        # this process, and its progress with it.
+        return bool(state.get("job")) and _job_gone(state["job"])
+    return time.time() - float(state.get("beat", 0)) > heartbeat_timeout()
+
+
+def _job_gone(job_id: str) -> bool:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    with _redis_calls():
+        try:
+            status = Job.fetch(job_id, connection=job_queue().connection).get_status()
+        except NoSuchJobError:
+            return True
+    return status is None or str(getattr(status, "value", status)) not in _ALIVE
+
+
+def is_running(batch: ImportBatch, state: dict[str, Any] | None = None) -> bool:
+    """A commit of the batch is queued or under way (``state``: its ``progress_state``, if read)."""
+    if state is None:
+        state = progress_state(batch)
+    return batch.status == BatchStatus.PREVIEW and state is not None and state["stage"] not in FINAL

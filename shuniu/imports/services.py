@@ -10,13 +10,18 @@ covering the org, a member working there...), in which case they are kept and co
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
+import tempfile
+import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -279,6 +284,11 @@ def _record_commit(actor: Any, preview: Preview, changes: list[tuple[str, int, i
     """
     assert preview.plan is not None
     new = batch is None
+    if batch is not None and ImportBatch.objects.select_for_update().filter(pk=batch.pk).exclude(
+            status=BatchStatus.PREVIEW).exists():
+        # Another run committed it meanwhile (one whose heartbeat was thought stopped): all of this
+        # transaction is rolled back.
+        raise ValidationError(_("批次 #%(id)s 已处理") % {"id": batch.pk}, code="state")
     if batch is None:
         batch = ImportBatch(pk=bulk.reserve_ids(ImportBatch, 1)[0], kind=preview.kind.name,
                             filename=preview.filename[:255], file_sha256=preview.sha256,
@@ -311,26 +321,81 @@ def import_file(*, actor: Any, kind: str, path: str | Path, filename: str = "",
     return import_run(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping)
 
 
+def upload_folder() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
 def store_upload(chunks: Any, filename: str) -> Path:
-    """Keep an uploaded file under SHUNIU_VAR_DIR/imports until its batch is committed."""
-    import hashlib
-    import tempfile
-    import uuid
-
-    from django.conf import settings
-
-    folder = Path(settings.VAR_DIR) / "imports"
+    """Keep an uploaded file under SHUNIU_VAR_DIR/imports until its batch is committed (or the file
+    is older than SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS); ``UnreadableFile`` past the size limit,
+    with nothing kept. Stale files are removed first."""
+    uploads_sweep()
+    folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(filename).suffix.lower()[:6] if Path(filename).suffix.lower() in (
         ".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt") else ".bin"
+    limit = readers.limits().upload_bytes
     digest = hashlib.sha256()
+    size = 0
     with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=suffix) as tmp:
-        for chunk in chunks:
-            digest.update(chunk)
-            tmp.write(chunk)
+        try:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise readers.UnreadableFile(readers.refusal_message(
+                        readers.Refused("upload_size", size=size, limit=limit)), "upload_size")
+                digest.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            tmp.close()
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
     target = folder / f"{digest.hexdigest()[:16]}-{uuid.uuid4().hex[:8]}{suffix}"
     Path(tmp.name).replace(target)
     return target
+
+
+_last_sweep = 0.0
+SWEEP_EVERY = 60.0  # seconds; a sweep lists the folder and looks up the batches of old files
+
+
+def uploads_sweep(*, force: bool = False) -> list[Path]:
+    """Remove uploaded files older than SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS (previews never
+    committed, files whose batch had errors, leftovers of an interrupted upload), except the file
+    of a batch whose commit is under way. A younger file is never removed. Returns what was
+    removed; runs at most once a minute per process unless ``force``."""
+    global _last_sweep
+    from shuniu.imports import jobs
+
+    now = time.time()
+    if not force and now - _last_sweep < SWEEP_EVERY:
+        return []
+    _last_sweep = now
+    folder = upload_folder()
+    if not folder.is_dir():
+        return []
+    cutoff = now - float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS) * 3600
+    removed = []
+    queue_down = False
+    for path in folder.iterdir():
+        try:
+            if not path.is_file() or path.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue  # removed meanwhile
+        previews = ImportBatch.objects.filter(stored_path=str(path), status=BatchStatus.PREVIEW)
+        try:
+            # When the queue cannot tell whether a preview's commit is under way, its file stays
+            # until a later sweep (and the queue is not asked again: each try may cost a timeout).
+            running = (queue_down and previews.exists()) or any(jobs.is_running(b) for b in previews)
+        except jobs.QueueUnavailable:
+            queue_down = running = True
+        if not running:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.info("removed %s stale upload(s) from %s", len(removed), folder)
+    return removed
 
 
 def batch_preview_upload(*, actor: Any, kind: str, path: Path, filename: str,
@@ -345,6 +410,8 @@ def batch_commit_stored(*, actor: Any, batch: ImportBatch, on_progress: Any = No
     have changed since the preview. If it is no longer clean, the batch keeps its new errors."""
     if batch.status != BatchStatus.PREVIEW:
         raise ValidationError(_("批次 #%(id)s 已处理") % {"id": batch.pk}, code="state")
+    if not batch.stored_path or not Path(batch.stored_path).is_file():
+        raise ValidationError(upload_expired_message(), code="expired")
     if on_progress:
         on_progress("writing", 30)
     preview, committed = import_run(actor=actor, kind=batch.kind, path=batch.stored_path, filename=batch.filename,
@@ -356,6 +423,11 @@ def batch_commit_stored(*, actor: Any, batch: ImportBatch, on_progress: Any = No
         raise ValidationError(_("文件有 %(n)s 处错误，未导入任何数据") % {"n": len(preview.errors)}, code="invalid")
     Path(committed.stored_path).unlink(missing_ok=True)
     return committed
+
+
+def upload_expired_message() -> str:
+    return _("上传的文件已超过保留期限并已删除，请重新上传（规则：上传的文件保留 %(h)s 小时）") % {
+        "h": f"{float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS):g}"}
 
 
 def batch_list(actor: Any) -> Any:

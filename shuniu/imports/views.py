@@ -8,15 +8,20 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from shuniu.accounts.scopes import Scope
@@ -24,7 +29,7 @@ from shuniu.imports import jobs
 from shuniu.imports.forms import UploadForm
 from shuniu.imports.kinds import KINDS
 from shuniu.imports.models import BatchStatus, ImportBatch
-from shuniu.imports.readers import UnreadableFile
+from shuniu.imports.readers import Refused, UnreadableFile, limits, refusal_message
 from shuniu.imports.selectors import EXPORT_KINDS, export_table
 from shuniu.imports.services import (
     actor_scope,
@@ -34,6 +39,7 @@ from shuniu.imports.services import (
     import_preview,
     kind_get,
     store_upload,
+    upload_expired_message,
 )
 from shuniu.imports.spreadsheets import write_annotated, write_export, write_template
 from shuniu.regions.codes import InvalidRegionCode
@@ -49,20 +55,54 @@ def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     return batch
 
 
-@login_required
+class _UploadLimit(FileUploadHandler):
+    """Stops storing an uploaded file once it passes SHUNIU_IMPORT_MAX_UPLOAD_MB: the rest of the
+    request is read and dropped, nothing of it written to disk or kept in memory."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        size = start + len(raw_data)
+        if size > self.limit:
+            self.request.shuniu_upload_refused = refusal_message(Refused("upload_size", size=size, limit=self.limit))  # type: ignore[union-attr]
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+@csrf_exempt
 def index(request: HttpRequest) -> HttpResponse:
+    # The upload handlers must be in place before the CSRF check reads the form.
+    request.upload_handlers.insert(0, _UploadLimit(request, limits().upload_bytes))
+    return _index(request)
+
+
+@login_required
+@csrf_protect
+def _index(request: HttpRequest) -> HttpResponse:
     actor_scope(request.user)  # 403 without a region scope
     batches = batch_list(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, batches=batches)
-    if request.method == "POST" and form.is_valid():
+    refused = getattr(request, "shuniu_upload_refused", "")
+    if refused:
+        form.is_valid()
+        form.errors["file"] = form.error_class([refused])
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        path = store_upload(upload.chunks(), upload.name)
         source = form.cleaned_data["mapping_from"]
         try:
-            batch = batch_preview_upload(actor=request.user, kind=form.cleaned_data["kind"], path=path,
-                                         filename=upload.name, mapping=source.mapping if source else None)
+            path = store_upload(upload.chunks(), upload.name)
+            try:
+                batch = batch_preview_upload(actor=request.user, kind=form.cleaned_data["kind"], path=path,
+                                             filename=upload.name, mapping=source.mapping if source else None)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
         except UnreadableFile as exc:
-            path.unlink(missing_ok=True)
             form.add_error("file", str(exc))
         else:
             return redirect("imports:batch", pk=batch.pk)
@@ -72,27 +112,52 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(request, pk)
+def _queue_unavailable(request: HttpRequest, batch: ImportBatch, template: str = "imports/batch.html") -> HttpResponse:
+    """The batch without its commit state, saying that the queue is down: 503, not 500."""
+    return render(request, template, {**_batch_context(request, batch), "queue_down": QUEUE_DOWN_MESSAGE,
+                                      "progress": None, "running": False}, status=503)
+
+
+QUEUE_DOWN_MESSAGE = gettext_lazy("后台任务队列暂不可用，请稍后再试（已上传的文件和预览不受影响；如持续出现，请联系系统管理员检查 Redis）")
+
+
+def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
     kind = kind_get(batch.kind)
     columns = {c.field: c for c in kind.columns}
     mapping = [(columns[f].zh if f in columns else f, header) for f, header in (batch.mapping or {}).items()]
-    return render(request, "imports/batch.html", {
+    return {
         "batch": batch, "kind": kind, "mapping": mapping, "errors": batch.errors[:200],
-        "progress": jobs.progress_get(batch.pk), "running": jobs.is_running(batch),
+        "file_kept": bool(batch.stored_path) and Path(batch.stored_path).is_file(),
+        "upload_max_age": f"{float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS):g}",
         "can_rollback": batch.status == BatchStatus.COMMITTED and (
             batch.created_by_id == request.user.pk or Scope.for_user(request.user).kind == "all"),
-    })
+    }
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _batch(request, pk)
+    try:
+        state = jobs.progress_state(batch)
+    except jobs.QueueUnavailable:
+        return _queue_unavailable(request, batch)
+    return render(request, "imports/batch.html", {**_batch_context(request, batch), "progress": state,
+                                                  "running": jobs.is_running(batch, state)})
 
 
 @login_required
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    state = jobs.progress_get(batch.pk) or {"stage": "queued", "percent": 0, "message": ""}
-    response = render(request, "imports/_progress.html", {"batch": batch, "progress": state,
-                                                           "running": jobs.is_running(batch)})
-    if not jobs.is_running(batch):
+    try:
+        state = jobs.progress_state(batch)
+    except jobs.QueueUnavailable:
+        # htmx keeps the fragment it has and polls again: the progress comes back with the queue.
+        return render(request, "imports/_progress.html", {"batch": batch, "queue_down": QUEUE_DOWN_MESSAGE,
+                                                           "progress": None, "running": True}, status=503)
+    running = jobs.is_running(batch, state)
+    response = render(request, "imports/_progress.html", {
+        "batch": batch, "progress": state or {"stage": "queued", "percent": 0, "message": ""}, "running": running})
+    if not running:
         response["HX-Refresh"] = "true"  # done or failed: show the batch as it now is
     return response
 
@@ -101,10 +166,15 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    if batch.status != BatchStatus.PREVIEW or batch.errors or jobs.is_running(batch):
-        messages.error(request, _("该批次不能导入"))
-        return redirect("imports:batch", pk=pk)
-    jobs.submit_commit(batch, request.user)
+    try:
+        if batch.status != BatchStatus.PREVIEW or batch.errors or jobs.is_running(batch):
+            messages.error(request, _("该批次不能导入"))
+        elif not batch.stored_path or not Path(batch.stored_path).is_file():
+            messages.error(request, upload_expired_message())
+        else:
+            jobs.submit_commit(batch, request.user)
+    except jobs.QueueUnavailable:
+        return _queue_unavailable(request, batch)
     return redirect("imports:batch", pk=pk)
 
 
@@ -125,12 +195,16 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def batch_errors_file(request: HttpRequest, pk: int) -> FileResponse:
+def batch_errors_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch = _batch(request, pk)
     if not batch.stored_path or not Path(batch.stored_path).exists():
         raise Http404
-    preview = import_preview(actor=request.user, kind=batch.kind, path=batch.stored_path, filename=batch.filename,
-                             mapping=batch.mapping or None)
+    try:
+        preview = import_preview(actor=request.user, kind=batch.kind, path=batch.stored_path, filename=batch.filename,
+                                 mapping=batch.mapping or None)
+    except UnreadableFile as exc:  # the limits were lowered since the upload
+        messages.error(request, str(exc))
+        return redirect("imports:batch", pk=pk)
     return _file(lambda p: write_annotated(preview, p), f"{Path(batch.filename).stem}_错误标注.xlsx",
                  ascii_name=f"batch-{batch.pk}-errors.xlsx")
 
