@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -25,12 +26,21 @@ FORMATS = ["table", "json", "csv", "xlsx"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralize(value: Any) -> Any:
+# Control characters that XML 1.0, hence xlsx, cannot hold (openpyxl refuses the whole file).
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralize(value: Any, *, xlsx: bool = False) -> Any:
     """``value`` as a spreadsheet cell that cannot be a formula: text starting with a formula
     character gets a leading single quote; numbers (a negative one too), dates and the rest are
     kept as they are. Text that already starts with quotes before a formula character gets one
-    more, so that the importer, which takes one off, reads back exactly what was exported."""
-    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
+    more, so that the importer, which takes one off, reads back exactly what was exported. For
+    xlsx, control characters that it cannot hold are shown as U+FFFD instead of failing the file."""
+    if not isinstance(value, str):
+        return value
+    if xlsx:
+        value = _NOT_IN_XLSX.sub("\ufffd", value)
+    if value.lstrip("'").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -69,11 +79,11 @@ def write(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fm
         wb = Workbook(write_only=False)
         ws = wb.active
         ws.title = sheet
-        ws.append([neutralize(h) for _k, h in columns])
+        ws.append([neutralize(h, xlsx=True) for _k, h in columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([neutralize(row.get(k)) for k, _h in columns])
+            ws.append([neutralize(row.get(k), xlsx=True) for k, _h in columns])
         for idx, (key, header) in enumerate(columns, start=1):
             if key.endswith("_rate"):
                 for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):

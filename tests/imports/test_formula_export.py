@@ -33,6 +33,7 @@ from shuniu.imports import cells
 from shuniu.imports.selectors import EXPORT_KINDS
 from shuniu.imports.services import batch_preview_upload, import_file, store_upload
 from shuniu.party.services import party_org_update
+from shuniu.registry.models import SocialOrg
 from tests.factories import (
     HEHUACHI,
     SYSTEM,
@@ -57,6 +58,8 @@ IMPORTED_MEMBER_NAME = "+1+1+cmd|' /C calc'!A0"
 INSTRUCTOR_NAME = "+HYPERLINK(\"http://evil.invalid\")"
 TAB_EMPLOYER = "\t=1+2"
 CR_EMPLOYER = "\r=3+4"
+# A control character that xlsx cannot hold: openpyxl would refuse the whole file.
+CONTROL_NAME = "控制\x01字符协会"
 
 # What each export kind must show neutralized; kinds with no text that a user typed are listed apart.
 HOSTILE_BY_KIND = {
@@ -121,6 +124,7 @@ def assert_inert(data: bytes | Path, fmt: str, hostile: set[str] = frozenset(), 
 def hostile(tmp_path: Path) -> dict[str, Any]:
     """Formula-like names in 荷花池街道, made through the services and by two imports."""
     org = SocialOrgFactory(name=ORG_NAME, region_code=HEHUACHI, supervisory_unit="=1+1主管单位")
+    SocialOrgFactory(name=CONTROL_NAME, region_code=HEHUACHI)
     party = PartyOrgFactory(name=PARTY_NAME, covers=[org])
     member = PartyMemberFactory(name=MEMBER_NAME, workplace=org, relation_org=party, id_number=make_id_number(9001))
     party_org_update(actor=SYSTEM, party_org=party, secretary=member)
@@ -176,7 +180,11 @@ def test_exported_formula_names_import_back_as_the_same_names(hostile: dict[str,
     call_command("export", "orgs", "--region", HEHUACHI, "--format", fmt, "-o", str(out), stdout=io.StringIO())
     text = io.StringIO()
     call_command("import", "orgs", str(out), stdout=text, stderr=io.StringIO())
-    assert "0 created, 0 updated, 2 unchanged" in text.getvalue()
+    # Only the name with a control character changes, and only through xlsx, which cannot hold it.
+    expected = "0 created, 1 updated, 2 unchanged" if fmt == "xlsx" else "0 created, 0 updated, 3 unchanged"
+    assert expected in text.getvalue()
+    assert set(SocialOrg.objects.filter(region_id=HEHUACHI).values_list("name", flat=True)) == {
+        ORG_NAME, IMPORTED_ORG_NAME, CONTROL_NAME.replace("\x01", "\ufffd") if fmt == "xlsx" else CONTROL_NAME}
 
 
 # ---- every export path ----------------------------------------------------------------------------
@@ -226,7 +234,11 @@ def test_the_org_list_download(hostile: dict[str, Any], client: Any, zhonglou_of
     client.force_login(zhonglou_officer)
     response = client.get(reverse("org_list"), {"format": fmt})
     assert response.status_code == 200
-    assert_inert(b"".join(response.streaming_content), fmt, {ORG_NAME, IMPORTED_ORG_NAME}, f"org list {fmt}")
+    data = b"".join(response.streaming_content)
+    assert_inert(data, fmt, {ORG_NAME, IMPORTED_ORG_NAME}, f"org list {fmt}")
+    # xlsx shows what it cannot hold as U+FFFD; CSV keeps the character as it is.
+    shown = [v for v, _k in xlsx_cells(data)] if fmt == "xlsx" else csv_fields(data)
+    assert (CONTROL_NAME.replace("\x01", "\ufffd") if fmt == "xlsx" else CONTROL_NAME) in shown
 
 
 def _bad_upload(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -236,7 +248,7 @@ def _bad_upload(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     bad = org_row(2)
     bad[0], bad[1] = "=cmd|' /C calc'!A0", "-1234"
     good = org_row(3)
-    good[0] = "+SUM(1,2)"
+    good[0], good[5] = "+SUM(1,2)", "主管\x02单位"
     path = write_csv(tmp_path / "坏文件.csv", [[*bad, "=1+1"], [*good, "@A1"]], headers=headers)
     return path, {"uscc": "@统一社会信用代码"}
 
