@@ -179,3 +179,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHUNIU_LOG_LEVEL", "WARNING")},
 }
+
+# ---- personal data: ID-number refusals ----
+# A registration refused because the ID number belongs to a member tells most users nothing more
+# (shuniu.party.privacy); a user refused more than LIMIT distinct numbers within WINDOW seconds may
+# not have any number checked until the window ends (API 429). Counted in the cache (Redis in
+# production, so that every worker sees the same count).
+SHUNIU_ID_REFUSALS_LIMIT = int(os.environ.get("SHUNIU_ID_REFUSALS_LIMIT", "20"))
+SHUNIU_ID_REFUSALS_WINDOW_SECONDS = int(os.environ.get("SHUNIU_ID_REFUSALS_WINDOW_SECONDS", "60"))

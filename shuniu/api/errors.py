@@ -3,7 +3,8 @@
 422: a service's ValidationError (one item per message, ``rule`` is its code) or a request that does
 not match the schema; 400: a body that is not JSON; 401: no or bad credentials; 403: outside the
 jurisdiction; 404: missing *or outside the scope* (the two are never told apart); 409: a write
-that lost a race on a unique value.
+that lost a race on a unique value; 429: too many attempts (``shuniu.core.ratelimit.RateLimited``,
+e.g. too many ID numbers refused), with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from shuniu.core.ratelimit import RateLimited
 
 NON_FIELD = "__all__"
 
@@ -102,6 +105,13 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, 403, [item(None, "permission", str(exc) or _("您无权执行此操作"))])
+
+    @api.exception_handler(RateLimited)
+    def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        # A subclass of PermissionDenied (so that pages show its message on the form): answered here first.
+        response = respond(request, 429, [item(None, "rate_limit", exc.message)])
+        response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -10,6 +10,10 @@ from django.db import models
 
 from shuniu.audit.models import AuditEntry
 
+# Entries that record a look at data or a refused attempt, not a change: exports, reads of full
+# personal data, look-ups and refused registrations by ID number (shuniu.party.privacy).
+NON_WRITE_ACTIONS = frozenset({"export", "member.read_personal", "member.lookup_id", "member.id_refused"})
+
 # Fields that hold personal data in encrypted or derived form: the audit log says that they
 # changed, never what they were.
 _REDACTED = {"id_number_encrypted", "id_number_hash", "phone_encrypted", "password"}
@@ -57,3 +61,19 @@ def record(
         target_repr=(str(target) if target is not None else target_repr)[:200],
         changes=changes or {},
     )
+
+
+def scope_label(scope: Any) -> str:
+    """A ``Scope`` as the audit log keeps it: "all", "region:110105", "hub:3", "party:/1/4/"..."""
+    if scope.kind == "region" and scope.region is not None:
+        return f"region:{scope.region.short}"
+    detail = {"hub": scope.hub_id, "party": scope.party_path, "instructor": scope.instructor_id}.get(scope.kind)
+    return f"{scope.kind}:{detail}" if detail else str(scope.kind)
+
+
+def record_export(*, actor: Any, kind: str, fmt: str, scope: Any, rows: int, region: str | None = None,
+                  via: str = "") -> AuditEntry:
+    """An export left the system: what, in which format, under which scope, how many rows."""
+    return record(actor=actor, action="export", target_type="export", target_repr=f"{kind}.{fmt}",
+                  changes={"kind": kind, "format": fmt, "scope": scope_label(scope), "region": region or "",
+                           "rows": rows, "via": via})

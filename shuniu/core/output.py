@@ -1,10 +1,18 @@
-"""Writing rows as a table, JSON, CSV or xlsx: one place for every command and export."""
+"""Writing rows as a table, JSON, CSV or xlsx: one place for every command and export.
+
+Every cell written to a spreadsheet (CSV or xlsx, here and in ``shuniu.imports.spreadsheets``)
+goes through ``neutralize``: text that a spreadsheet would take for a formula is written with a
+leading single quote (OWASP, "CSV Injection"), so an org named ``=HYPERLINK(...)`` stays a name.
+The importer takes that quote off again (``shuniu.imports.cells``), so an exported file imports
+back unchanged.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -12,6 +20,29 @@ from pathlib import Path
 from typing import Any, TextIO
 
 FORMATS = ["table", "json", "csv", "xlsx"]
+
+
+# A spreadsheet reads a text cell that starts with one of these as a formula (OWASP, CSV Injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Control characters that XML 1.0, hence xlsx, cannot hold (openpyxl refuses the whole file).
+_NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralize(value: Any, *, xlsx: bool = False) -> Any:
+    """``value`` as a spreadsheet cell that cannot be a formula: text starting with a formula
+    character gets a leading single quote; numbers (a negative one too), dates and the rest are
+    kept as they are. Text that already starts with quotes before a formula character gets one
+    more, so that the importer, which takes one off, reads back exactly what was exported. For
+    xlsx, control characters that it cannot hold are shown as U+FFFD instead of failing the file."""
+    if not isinstance(value, str):
+        return value
+    if xlsx:
+        value = _NOT_IN_XLSX.sub("\ufffd", value)
+    if value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _width(text: str) -> int:
@@ -25,7 +56,7 @@ def _cell(value: Any) -> Any:
 
 
 def write(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,
-          out: str | None = None, stdout: TextIO | None = None, sheet: str = "统计") -> None:
+          out: str | None = None, stdout: TextIO | io.TextIOBase | None = None, sheet: str = "统计") -> None:
     """``columns``: (key, header) pairs; JSON keeps every key of the rows, the others these columns."""
     stdout = stdout or sys.stdout
     if fmt == "json":
@@ -34,9 +65,9 @@ def write(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fm
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([h for _k, h in columns])
+        writer.writerow([neutralize(h) for _k, h in columns])
         for row in rows:
-            writer.writerow([row.get(k, "") for k, _h in columns])
+            writer.writerow([neutralize(row.get(k, "")) for k, _h in columns])
         # With a BOM Excel opens the UTF-8 file with its Chinese headers intact.
         _emit(("\ufeff" if out else "") + buf.getvalue(), out, stdout)
     elif fmt == "xlsx":
@@ -48,11 +79,11 @@ def write(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fm
         wb = Workbook(write_only=False)
         ws = wb.active
         ws.title = sheet
-        ws.append([h for _k, h in columns])
+        ws.append([neutralize(h, xlsx=True) for _k, h in columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([row.get(k) for k, _h in columns])
+            ws.append([neutralize(row.get(k), xlsx=True) for k, _h in columns])
         for idx, (key, header) in enumerate(columns, start=1):
             if key.endswith("_rate"):
                 for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
@@ -69,7 +100,7 @@ def write(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fm
         _emit("\n".join(lines) + "\n", out, stdout)
 
 
-def _emit(text: str, out: str | None, stdout: TextIO) -> None:
+def _emit(text: str, out: str | None, stdout: TextIO | io.TextIOBase) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
     else:

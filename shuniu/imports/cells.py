@@ -5,6 +5,11 @@ Excel (python-calamine converts date-formatted cells to ``date`` / ``datetime``)
 hold codes typed as numbers (320404006000.0), full-width digits and letters (５１３２…), dates in
 half a dozen spellings and 是/否 for yes and no. These functions accept all of that and give the
 services' input form; what they cannot read raises ``CellError`` with a rule code and a message.
+
+Exports write text that a spreadsheet would take for a formula with a leading single quote
+(``shuniu.core.output.neutralize``). Read back, that one quote is taken off again when a formula
+character follows it (``'=SUM(A1)`` is the text ``=SUM(A1)``, ``''=1`` is ``'=1``), so an exported
+file imports unchanged; a quote before anything else is kept (``'名称``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from shuniu.core.output import FORMULA_STARTS
+
 
 class CellError(ValueError):
     def __init__(self, code: str, message: str) -> None:
@@ -28,6 +35,12 @@ class CellError(ValueError):
 _SPACES = re.compile(r"\s+")
 
 
+def unquote(value: str) -> str:
+    """``value`` without the single quote that an export put before a formula character (the
+    inverse of ``shuniu.core.output.neutralize``)."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS) else value
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -37,7 +50,7 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return unquote(value).strip()
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, float) and value.is_integer():
@@ -60,8 +73,7 @@ def code(value: Any) -> str:
         return str(int(value))
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if not isinstance(value, str):
-        value = text(value)
+    value = text(value) if not isinstance(value, str) else unquote(value)
     # As shuniu.core.validators.normalize_code: the same code is the same key everywhere.
     if value.isascii():
         return value.replace(" ", "").replace("-", "").strip().upper()
@@ -76,7 +88,7 @@ def integer(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
-    s = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+    s = unicodedata.normalize("NFKC", unquote(str(value))).strip().replace(",", "")
     if s.endswith(("人", "名", "个")):
         s = s[:-1].strip()
     if re.fullmatch(r"[+-]?\d+(\.0+)?", s):

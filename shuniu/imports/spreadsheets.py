@@ -15,6 +15,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from shuniu.core import output
+from shuniu.core.output import neutralize
 from shuniu.imports import cells
 from shuniu.imports.kinds.base import Kind
 from shuniu.imports.spec import EXAMPLE_PREFIX
@@ -64,7 +66,7 @@ def write_template(kind: Kind, path: str | Path) -> None:
             list_letter = get_column_letter(list_col)
             lists.cell(1, list_col, c.zh)
             for i, label in enumerate(c.labels, start=2):
-                lists.cell(i, list_col, label)
+                lists.cell(i, list_col, neutralize(label, xlsx=True))  # labels may come from the database
             dv = DataValidation(type="list", formula1=f"'选项'!${list_letter}$2:${list_letter}${len(c.labels) + 1}",
                                 allow_blank=True, showErrorMessage=False)
             dv.prompt = "、".join(c.labels)[:250]
@@ -79,7 +81,8 @@ def write_template(kind: Kind, path: str | Path) -> None:
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for c in columns:
-        notes.append([c.zh, c.en, _("是") if c.required else "", " / ".join(c.labels), c.note])
+        notes.append([neutralize(v, xlsx=True)
+                      for v in (c.zh, c.en, _("是") if c.required else "", " / ".join(c.labels), c.note)])
     notes.append([])
     notes.append([_("第 2 行是示例：第一列以“%(p)s”开头的行导入时跳过，可直接删除。") % {"p": EXAMPLE_PREFIX}])
     notes.append([_("列的顺序可以调整；列名也可用英文或常见别名，导入时自动识别。")])
@@ -122,11 +125,12 @@ def write_annotated(preview: Preview, path: str | Path) -> None:
                 out.append(_cell_value(value))
         if i == header_row:
             # File-level errors (a missing column...) are told in the header of the error column.
-            head = WriteOnlyCell(ws, value="；".join([ERROR_HEADER, *by_row.get(i, [])]))
+            head = WriteOnlyCell(ws, value=neutralize("；".join([ERROR_HEADER, *by_row.get(i, [])]), xlsx=True))
             head.font = Font(bold=True, color="C00000")
             out.append(head)
         elif i in by_row:
-            msg = WriteOnlyCell(ws, value="；".join(by_row[i]))
+            # A message starts with the file's own column header, which may look like a formula.
+            msg = WriteOnlyCell(ws, value=neutralize("；".join(by_row[i]), xlsx=True))
             msg.font = ERROR_FONT
             out.append(msg)
         ws.append(out)
@@ -134,19 +138,18 @@ def write_annotated(preview: Preview, path: str | Path) -> None:
 
 
 def _cell_value(value: Any) -> Any:
+    """A cell of the user's file written back: as read, except that it can never be a formula."""
     if value == "":
         return None
     if isinstance(value, dt.timedelta | dt.time):
         return str(value)
-    return value
+    return neutralize(value, xlsx=True)
 
 
 def write_export(rows: list[dict[str, Any]], columns: list[tuple[str, str]], fmt: str, path: str | Path, *,
                  title: str = "", totals: bool = False, note: str = "") -> None:
     """An export through ``shuniu.core.output``; a statistics table (``totals``) gets its title and
     note above the header and a bold totals row, as the forms sent upward look."""
-    from shuniu.core import output
-
     output.write(rows, columns, fmt, str(path), sheet=(title or "导出")[:31])
     if fmt != "xlsx" or not totals:
         return
@@ -155,10 +158,10 @@ def write_export(rows: list[dict[str, Any]], columns: list[tuple[str, str]], fmt
     wb = load_workbook(path)
     ws = wb.active
     ws.insert_rows(1, 2)
-    ws.cell(1, 1, title).font = Font(bold=True, size=14)
+    ws.cell(1, 1, neutralize(title, xlsx=True)).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.cell(1, 1).alignment = Alignment(horizontal="center")
-    ws.cell(2, 1, note)
+    ws.cell(2, 1, neutralize(note, xlsx=True))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(columns))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)

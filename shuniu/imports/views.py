@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from shuniu.accounts.scopes import Scope
+from shuniu.audit.services import record_export
 from shuniu.imports import jobs
 from shuniu.imports.forms import UploadForm
 from shuniu.imports.kinds import KINDS
@@ -205,8 +206,10 @@ def batch_errors_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     except UnreadableFile as exc:  # the limits were lowered since the upload
         messages.error(request, str(exc))
         return redirect("imports:batch", pk=pk)
-    return _file(lambda p: write_annotated(preview, p), f"{Path(batch.filename).stem}_错误标注.xlsx",
-                 ascii_name=f"batch-{batch.pk}-errors.xlsx")
+    response = _file(lambda p: write_annotated(preview, p), f"{Path(batch.filename).stem}_错误标注.xlsx",
+                     ascii_name=f"batch-{batch.pk}-errors.xlsx")
+    response["Cache-Control"] = "no-store"  # the file as uploaded: full ID numbers among its cells
+    return response
 
 
 @login_required
@@ -222,15 +225,19 @@ def export(request: HttpRequest, kind: str, fmt: str) -> FileResponse:
     if kind not in EXPORT_KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
     region = request.GET.get("region") or None
+    scope = Scope.for_user(request.user)
     try:
-        rows, columns, title = export_table(kind, Scope.for_user(request.user), region)
+        rows, columns, title = export_table(kind, scope, region)
     except (Region.DoesNotExist, InvalidRegionCode) as exc:
         raise Http404 from exc
     note = _("统计日期：%(d)s") % {"d": f"{timezone.localdate():%Y-%m-%d}"} if kind == "coverage" else ""
     stem = f"{title}_{timezone.localdate():%Y%m%d}"
-    return _file(lambda p: write_export(rows, columns, fmt, p, title=title, totals=kind == "coverage", note=note),
-                 f"{stem}.{fmt}", content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
-                 ascii_name=f"{kind}-{timezone.localdate():%Y%m%d}.{fmt}")
+    response = _file(lambda p: write_export(rows, columns, fmt, p, title=title, totals=kind == "coverage", note=note),
+                     f"{stem}.{fmt}", content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
+                     ascii_name=f"{kind}-{timezone.localdate():%Y%m%d}.{fmt}")
+    record_export(actor=request.user, kind=kind, fmt=fmt, scope=scope, rows=len(rows), region=region, via="web")
+    response["Cache-Control"] = "no-store"  # lists of people and places: never kept by a proxy or the browser
+    return response
 
 
 def _file(write, filename: str, content_type: str = XLSX, ascii_name: str = "") -> FileResponse:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from shuniu.core import crypto
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.validators import validate_id_number, validate_phone
 from shuniu.coverage.engine import track
+from shuniu.party import privacy
 from shuniu.party.models import (
     DEFAULT_TERM_YEARS,
     Formation,
@@ -260,11 +261,13 @@ def _id_hash_owner(digest: str) -> int | None:
 
 
 def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | Any | None,
-                        id_hash_owner: Callable[[str], int | None] = _id_hash_owner) -> dict[str, Any]:
+                        id_hash_owner: Callable[[str], int | None] = _id_hash_owner, *,
+                        actor: Any) -> dict[str, Any]:
     """Validate and convert a member's fields: the rules of ``member_create`` / ``member_update`` and
     of the member import, which passes ``id_hash_owner`` answered from memory for a whole file and,
     for ``member``, anything with ``pk``, ``status``, ``full_on``, ``admitted_on``, ``relation_org``
-    and ``relation_elsewhere``."""
+    and ``relation_elsewhere``. An ID number held by another member is refused as
+    ``shuniu.party.privacy`` says (what ``actor`` is told, audit, limit)."""
     out: dict[str, Any] = {}
     if "name" in data:
         require(errors, "name", (data["name"] or "").strip(), _("姓名"))
@@ -284,8 +287,7 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
                 digest = crypto.keyed_hash(number)
                 owner = id_hash_owner(digest)
                 if owner is not None and (member is None or owner != member.pk):
-                    errors.add("id_number", _("公民身份号码%(m)s已登记为其他党员（规则：号码唯一）")
-                               % {"m": crypto.mask_id_number(number)}, "unique")
+                    errors.add("id_number", privacy.refuse(actor, number, owner), privacy.REFUSED_CODE)
                 out.update(id_number_encrypted=crypto.encrypt(number), id_number_hash=digest,
                            id_number_masked=crypto.mask_id_number(number))
                 if "birth_date" not in data:
@@ -354,6 +356,7 @@ def place_member(member: PartyMember, errors: Errors, region_code: str | None,
         member.set_region(region)
 
 
+@privacy.guarded
 @transaction.atomic
 def member_create(*, actor: Any, **data: Any) -> PartyMember:
     """Record a party member. Required: name, gender, status, and a workplace, relation org or region."""
@@ -362,7 +365,7 @@ def member_create(*, actor: Any, **data: Any) -> PartyMember:
         if not data.get(field):
             require(errors, field, data.get(field), label)
     region_code = data.get("region_code")
-    values = clean_member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, None)
+    values = clean_member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, None, actor=actor)
     member = PartyMember(**values)
     place_member(member, errors, region_code)
     errors.raise_if_any()
@@ -380,6 +383,7 @@ def member_create(*, actor: Any, **data: Any) -> PartyMember:
     return member
 
 
+@privacy.guarded
 @transaction.atomic
 def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMember:
     """Change a member's data: status (e.g. 转正), workplace, relation, ID or phone."""
@@ -388,7 +392,8 @@ def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMembe
     before = snapshot(member)
     old_workplace = member.workplace_id
     region_code = data.get("region_code")
-    values = clean_member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, member)
+    values = clean_member_fields(errors, {k: v for k, v in data.items() if k != "region_code"}, member,
+                                 actor=actor)
     for key, value in values.items():
         setattr(member, key, value)
     if region_code or "workplace" in data or "relation_org" in data:

@@ -26,6 +26,7 @@ from shuniu.imports import bulk, cells
 from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.orgs import YES_NO
 from shuniu.imports.spec import Column, choice_column
+from shuniu.party import privacy
 from shuniu.party.models import Gender, MemberStatus, PartyMember, PartyOrg
 from shuniu.party.services import clean_member_fields, place_member
 from shuniu.regions.codes import InvalidRegionCode, parse
@@ -70,6 +71,8 @@ class MemberKind(Kind):
 
     def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
         plan = Plan(kind=self.name)
+        if self._limited(plan, ctx):
+            return plan
         digests: dict[int, str] = {}
         numbers: dict[int, str] = {}
         usccs, party_names, region_shorts = set(), set(), set()
@@ -126,6 +129,13 @@ class MemberKind(Kind):
                                % {"v": d["relation_org"]}, "reference")
                 d["relation_org"] = found[0] if len(found) == 1 else None
             old = existing.get(pk) if pk is not None else None
+            refused = old is not None and scope is not None and not scope.contains_region(old["region_id"])
+            if old is not None and refused:
+                # Held by a member outside the scope: the row is checked as a new member and refused
+                # without a word on whom, where or what status (shuniu.party.privacy).
+                errors.add("id_number", privacy.refuse(ctx.actor, numbers[p.row], old["id"], via="import"),
+                           privacy.REFUSED_CODE)
+                old = pk = None
             instance = None
             if old is not None:
                 d.pop("id_number", None)  # the key itself: unchanged, and re-encrypting it would look like a change
@@ -134,7 +144,7 @@ class MemberKind(Kind):
                                            relation_org=relation_orgs.get(old["relation_org_id"]) or (
                                                PartyOrg.objects.filter(pk=old["relation_org_id"]).first()
                                                if old["relation_org_id"] else None))
-            out = clean_member_fields(errors, d, instance, lambda h: owners.get(h))
+            out = clean_member_fields(errors, d, instance, _no_owner if refused else owners.get, actor=ctx.actor)
             for field_name, (code, message) in p.bad.items():
                 kept = [e for e in errors.by_field.pop(field_name, []) if e.code != "required"]
                 errors.by_field[field_name] = [*kept, ValidationError(message, code=code)]
@@ -153,14 +163,13 @@ class MemberKind(Kind):
                 if member.relation_org_id and member.relation_org is None:
                     member.relation_org = PartyOrg.objects.select_related("region").get(pk=member.relation_org_id)
                 place_member(member, errors, region_code, lookups)
-            if scope is not None and scope.kind != "all":
-                if member.region_id and not scope.contains_region(member.region_id):
-                    errors.add("region_code", _("地区 %(code)s 不在您的管辖范围内（规则：只能导入本辖区的党员）")
-                               % {"code": member.region_id}, "scope")
-                if old is not None and not scope.contains_region(old["region_id"]):
-                    errors.add("id_number", _("该党员不在您的管辖范围内（规则：只能修改本辖区的党员）"), "scope")
+            if scope is not None and member.region_id and not scope.contains_region(member.region_id):
+                errors.add("region_code", _("地区 %(code)s 不在您的管辖范围内（规则：只能导入本辖区的党员）")
+                           % {"code": member.region_id}, "scope")
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
+                if refused and self._limited(plan, ctx):
+                    return plan
                 continue
             if old is None:
                 plan.creates.append(Change(p.row, None, member))
@@ -190,6 +199,15 @@ class MemberKind(Kind):
                 plan.unchanged += 1
         return plan
 
+    @staticmethod
+    def _limited(plan: Plan, ctx: Context) -> bool:
+        """Whether the actor has been refused too many ID numbers: then the preview stops here, with
+        the message above the file's rows, before another number is looked up."""
+        wait = privacy.retry_after(ctx.actor)
+        if wait:
+            plan.add_error(ctx, ctx.header.row + 1, "", "rate_limit", privacy.limited_message(wait))
+        return bool(wait)
+
     def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:
         label = PartyMember._meta.label_lower
         changes: list[tuple[str, int, int, str, Any, Any]] = []
@@ -212,6 +230,10 @@ class MemberKind(Kind):
         tracker.finish()
         changes += [(label, first, n, "created", None, None) for first, n in bulk.runs(ids)]
         return changes
+
+
+def _no_owner(digest: str) -> None:
+    return None
 
 
 def _in_chunks(qs: Any, field: str, values: set[Any], size: int = 900) -> list[Any]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.scopes import Scope
+from shuniu.audit.services import record_export
 from shuniu.core import output
 
 PAGE_SIZE = 50
@@ -47,8 +48,10 @@ def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE, cou
     return paginator.get_page(request.GET.get("page"))
 
 
-def export(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str, stem: str) -> FileResponse:
-    """Rows as a CSV or xlsx download, written by shuniu.core.output like every other export."""
+def export(request: HttpRequest, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,
+           stem: str, *, kind: str, region: str | None = None) -> FileResponse:
+    """Rows as a CSV or xlsx download, written by shuniu.core.output like every other export
+    (formulas neutralized), audited, and kept by no cache."""
     suffix = {"csv": ".csv", "xlsx": ".xlsx"}[fmt]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{suffix}"
@@ -56,8 +59,12 @@ def export(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], f
         data = path.read_bytes()
     content_type = ("text/csv; charset=utf-8" if fmt == "csv"
                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return FileResponse(io.BytesIO(data), as_attachment=True, content_type=content_type,
-                        filename=f"{stem}_{dt.date.today():%Y%m%d}{suffix}")
+    response = FileResponse(io.BytesIO(data), as_attachment=True, content_type=content_type,
+                            filename=f"{stem}_{dt.date.today():%Y%m%d}{suffix}")
+    record_export(actor=request.user, kind=kind, fmt=fmt, scope=scope_of(request), rows=len(rows), region=region,
+                  via="web")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ---- the change history (audit entries) ---------------------------------------------------------

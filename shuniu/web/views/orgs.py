@@ -110,7 +110,7 @@ def org_list(request: HttpRequest) -> HttpResponseBase:
         raise Http404 from exc
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        return _export(qs, fmt)
+        return _export(request, qs, fmt, f["region"])
     page = paginate(request, qs, count=org_search_count(scope, **f))
     region_name = Region.objects.filter(code=f["region"]).values_list("name", flat=True).first() if f["region"] else ""
     hubs = list(hub_list(scope).values_list("pk", "name")[:1000])
@@ -125,7 +125,7 @@ def org_list(request: HttpRequest) -> HttpResponseBase:
     })
 
 
-def _export(qs: Any, fmt: str) -> FileResponse:
+def _export(request: HttpRequest, qs: Any, fmt: str, region: str) -> FileResponse:
     types, statuses = dict(OrgType.choices), dict(CoverageStatus.choices)
     rows = []
     for o in qs.select_related(None).values(
@@ -138,7 +138,7 @@ def _export(qs: Any, fmt: str) -> FileResponse:
             "coverage_status": str(statuses.get(o["coverage_status"], "")),
             "status": _("正常") if o["status"] == "active" else _("注销"),
         })
-    return export(rows, EXPORT_COLUMNS, fmt, _("社会组织"))
+    return export(request, rows, EXPORT_COLUMNS, fmt, _("社会组织"), kind="org_list", region=region)
 
 
 def _org_or_404(request: HttpRequest, pk: int) -> SocialOrg:

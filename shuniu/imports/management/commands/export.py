@@ -6,8 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from shuniu.accounts.actors import SystemActor
 from shuniu.accounts.models import User
 from shuniu.accounts.scopes import Scope
+from shuniu.audit.services import record_export
 from shuniu.imports.selectors import EXPORT_KINDS, export_table
 from shuniu.imports.spreadsheets import write_export
 from shuniu.regions.codes import InvalidRegionCode
@@ -26,11 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         scope = Scope.everything()
+        actor: User | SystemActor = SystemActor("cli")
         if opts["user"]:
             user = User.objects.filter(username=opts["user"]).first()
             if user is None:
                 raise CommandError(f"用户“{opts['user']}”不存在")
-            scope = Scope.for_user(user)
+            if not user.is_active:
+                raise CommandError(f"用户“{opts['user']}”已停用")
+            scope, actor = Scope.for_user(user), user
         try:
             rows, columns, title = export_table(opts["kind"], scope, opts["region"])
         except (InvalidRegionCode, Region.DoesNotExist) as exc:
@@ -40,4 +45,6 @@ class Command(BaseCommand):
         note = f"统计日期：{timezone.localdate():%Y-%m-%d}" if opts["kind"] == "coverage" else ""
         write_export(rows, columns, opts["format"], opts["output"], title=title, totals=opts["kind"] == "coverage",
                      note=note)
+        record_export(actor=actor, kind=opts["kind"], fmt=opts["format"], scope=scope, rows=len(rows),
+                      region=opts["region"], via="cli")
         self.stdout.write(f"{opts['output']}: {len(rows)} rows")
