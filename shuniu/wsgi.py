@@ -7,14 +7,13 @@ restored without its keys never runs silently with new ones.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-import logging
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from django.core.wsgi import get_wsgi_application
-from django.db import DatabaseError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shuniu.settings")
 _django = get_wsgi_application()
@@ -50,8 +49,9 @@ class KeyCheckedApplication:
     def _verify(self) -> None:
         try:
             verdict = verify_keys()
-        except DatabaseError:
-            return  # still unreachable: Django answers this request as it can, the next one asks again
+        except Exception:  # as at startup: whatever keeps the database from answering
+            # Django answers this request as it can (most need the database); the next one asks again.
+            return
         if verdict.ok:
             self.state = "verified"
         else:
