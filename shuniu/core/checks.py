@@ -58,8 +58,6 @@ class KeyVerdict:
     #: fingerprints of the keys the data was written with, as the key check row records them
     stored_encryption: str = ""
     stored_hash: str = ""
-    #: whether the database has (now) a key check row
-    has_row: bool = False
 
     @property
     def ok(self) -> bool:
@@ -94,11 +92,11 @@ class KeyVerdict:
         return [message for _id, message in self.problems()]
 
 
-def verify_keys(using: str = "default", *, apps: Apps = global_apps, write: bool = True) -> KeyVerdict:
+def verify_keys(using: str = "default", *, apps: Apps = global_apps) -> KeyVerdict:
     """Compare the configured keys with the database's key check row, else with one stored value.
 
     One query when the row exists. Without a row, and when nothing stored contradicts the keys, the
-    row is written (``write``), so that it witnesses the keys from then on. Raises DatabaseError
+    row is written, so that it witnesses the keys from then on. Raises DatabaseError
     when the database cannot be reached; a database not migrated yet passes.
     """
     key_check = _model(apps, "core", "KeyCheck")
@@ -112,12 +110,10 @@ def verify_keys(using: str = "default", *, apps: Apps = global_apps, write: bool
             encryption_ok=_decrypts_to(row["encrypted_value"], CHECK_VALUE),
             hash_ok=hmac.compare_digest(crypto.keyed_hash(CHECK_VALUE), row["keyed_hash"]),
             stored_encryption=row["encryption_key_fingerprint"], stored_hash=row["hash_key_fingerprint"],
-            has_row=True,
         )
     verdict = _verify_against_stored_data(using, apps)
-    if verdict.ok and write and key_check is not None and row is not _NO_TABLE:
+    if verdict.ok and key_check is not None and row is not _NO_TABLE:
         _write_row(using, key_check)
-        verdict.has_row = True
     return verdict
 
 
