@@ -56,6 +56,19 @@ def keyed_hash(plain: str) -> str:
     return hmac.new(_hash_key(settings.SHUNIU_HASH_KEY), plain.encode(), hashlib.sha256).hexdigest()
 
 
+def key_fingerprint(secret: str) -> str:
+    """A short, stable name for a key, safe to print and to store: names a key without revealing it."""
+    return hashlib.sha256(("shuniu-fingerprint:" + secret).encode()).hexdigest()[:16]
+
+
+def encryption_key_fingerprint() -> str:
+    return key_fingerprint(settings.SHUNIU_ENCRYPTION_KEY)
+
+
+def hash_key_fingerprint() -> str:
+    return key_fingerprint(settings.SHUNIU_HASH_KEY)
+
+
 def mask_id_number(number: str) -> str:
     """110105********123X: region of issue and the last four, nothing that dates the person."""
     if len(number) < 10:
