@@ -124,6 +124,9 @@ AXES_LOCKOUT_CALLABLE = "shuniu.accounts.login_security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "shuniu.accounts.login_security.client_address"
 # Successful logins go to the audit log (action "login"); axes' own access log would repeat them.
 AXES_DISABLE_ACCESS_LOG = True
+# Its records name usernames and addresses: listed with `shuniu axes_list_attempts`, not in the
+# admin site that officers use too; the audit log has every login event.
+AXES_ENABLE_ADMIN = False
 
 # Sessions end after SHUNIU_SESSION_IDLE_MINUTES without a request (IdleSessionMiddleware keeps an
 # active one alive).

@@ -42,6 +42,16 @@ def _rate(text: str) -> tuple[int, int]:
     return count, seconds
 
 
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` (made with ``timeout`` on first use) and return it."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first request
+        if cache.add(key, 1, timeout):
+            return 1
+        return cache.incr(key)  # another worker made it meanwhile
+
+
 class TokenRateThrottle(BaseThrottle):
     """``SHUNIU_API_RATE`` requests per period for each bearer token, or each signed-in user of a session.
 
@@ -60,11 +70,7 @@ class TokenRateThrottle(BaseThrottle):
             ident = f"u{getattr(request.auth, 'pk', '')}"  # type: ignore[attr-defined]
         key = f"shuniu:api-rate:{ident}:{int(time.time() // period)}"
         try:
-            cache.add(key, 0, period + 5)
-            count = cache.incr(key)
-        except ValueError:  # expired between the two calls
-            cache.set(key, 1, period + 5)
-            count = 1
+            count = _count(key, period + 5)
         except Exception:  # an unreachable cache (Redis down) must not take the API down with it
             log.exception("API rate limit not applied: the cache is unreachable")
             return True

@@ -142,6 +142,21 @@ def test_behind_the_proxy_failures_count_against_the_address_nginx_appended(offi
     assert addresses == {OFFICE}
 
 
+@pytest.mark.parametrize("behind_proxy", [True, False])
+def test_behind_an_https_proxy_a_login_passes_the_csrf_check_only_with_the_proxy_setting(officer, settings,
+                                                                                         behind_proxy):
+    # What SHUNIU_BEHIND_PROXY=1 sets. Without it Django takes the request nginx received over
+    # HTTPS for plain HTTP, and the browser's https:// Origin for another site's.
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if behind_proxy else None
+    client = Client(enforce_csrf_checks=True)
+    proxied = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "testserver", "REMOTE_ADDR": "127.0.0.1"}
+    page = client.get("/login/", **proxied).content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/login/", {"username": "hehuachi", "password": PASSWORD, "csrfmiddlewaretoken": token},
+                           HTTP_ORIGIN="https://testserver", **proxied)
+    assert response.status_code == (302 if behind_proxy else 403)
+
+
 def test_without_the_proxy_setting_x_forwarded_for_is_ignored(officer, settings):
     settings.SHUNIU_BEHIND_PROXY = False
     with time_machine.travel(START, tick=False):
