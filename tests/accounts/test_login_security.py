@@ -115,6 +115,17 @@ def test_one_address_is_limited_across_accounts(officer):
     assert other.pk  # created, untouched by the spray
 
 
+def test_the_lockout_page_is_translated(officer):
+    client = Client()
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(START, tick=False):
+        for i in range(5):
+            page = attempt(client, "hehuachi", f"wrong-{i}", OFFICE).content.decode()
+    assert "Too many failed logins: the account is locked for 15 minutes" in page
+    assert "5 failed logins for one account within 15 minutes lock it" in page
+    assert "登录" not in page.split("<main>", 1)[1].split("</main>", 1)[0]
+
+
 def test_the_limits_and_the_cool_off_are_settings(officer, settings):
     settings.AXES_FAILURE_LIMIT = 2
     settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=3)
