@@ -7,11 +7,14 @@ not given in the environment are generated once into ``var/`` (never committed).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -49,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "ninja",
     "shuniu.core",
     "shuniu.accounts",
@@ -64,14 +68,115 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shuniu.accounts.login_security.IdleSessionMiddleware",
     "shuniu.core.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# ---- security: login, sessions, CSP, HTTPS ----
+# Every number and switch comes from the environment; docs/deploy.md lists the production set.
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    # A mistyped switch must not quietly leave HTTPS protections off: anything unknown is an error.
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {value!r}")
+
+
+# Failed logins (django-axes, see accounts/login_security.py): SHUNIU_LOGIN_FAILURE_LIMIT failures for
+# one username, or SHUNIU_LOGIN_ADDRESS_FAILURE_LIMIT from one address (higher: an office's people
+# share its address), within SHUNIU_LOGIN_COOLOFF_MINUTES lock that username or address for as long,
+# the right password included. `shuniu unlock` lifts a lockout early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "shuniu.accounts.login_security.LoginAttempts"
+AXES_FAILURE_LIMIT = _env_int("SHUNIU_LOGIN_FAILURE_LIMIT", 5)
+SHUNIU_LOGIN_ADDRESS_FAILURE_LIMIT = _env_int("SHUNIU_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("SHUNIU_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A lockout lasts the cool-off from the failure that caused it, as the lockout page says; attempts
+# during it are refused (and audited) without prolonging it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "shuniu.accounts.login_security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "shuniu.accounts.login_security.client_address"
+# Successful logins go to the audit log (action "login"); axes' own access log would repeat them.
+AXES_DISABLE_ACCESS_LOG = True
+# Its records name usernames and addresses: listed with `shuniu axes_list_attempts`, not in the
+# admin site that officers use too; the audit log has every login event.
+AXES_ENABLE_ADMIN = False
+
+# Sessions end after SHUNIU_SESSION_IDLE_MINUTES without a request (IdleSessionMiddleware keeps an
+# active one alive).
+SHUNIU_SESSION_IDLE_MINUTES = _env_int("SHUNIU_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = SHUNIU_SESSION_IDLE_MINUTES * 60
+
+# API requests per token (or per signed-in user of a session), e.g. "600/m"; periods s, m, h, d.
+SHUNIU_API_RATE = os.environ.get("SHUNIU_API_RATE", "600/m").strip()
+
+# HTTPS. SHUNIU_HTTPS=1: the site is served over HTTPS only (secure cookies, HSTS, http redirected).
+# SHUNIU_BEHIND_PROXY=1: requests come through a reverse proxy (nginx) that sets X-Forwarded-Proto
+# and appends the client to X-Forwarded-For; only with the app server unreachable except through it.
+SHUNIU_HTTPS = _env_flag("SHUNIU_HTTPS")
+SHUNIU_BEHIND_PROXY = _env_flag("SHUNIU_BEHIND_PROXY")
+# Proxies that each append an address to X-Forwarded-For (nginx alone: 1).
+SHUNIU_PROXY_COUNT = max(_env_int("SHUNIU_PROXY_COUNT", 1), 1)
+if SHUNIU_BEHIND_PROXY:
+    # Without it Django takes a request that nginx received over HTTPS for plain HTTP, and refuses
+    # the browser's https:// Origin on every login as a CSRF failure.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = SHUNIU_HTTPS
+CSRF_COOKIE_SECURE = SHUNIU_HTTPS
+SECURE_SSL_REDIRECT = _env_flag("SHUNIU_SSL_REDIRECT", SHUNIU_HTTPS)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/ping$"]
+SECURE_HSTS_SECONDS = _env_int("SHUNIU_HSTS_SECONDS", 365 * 24 * 3600 if SHUNIU_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("SHUNIU_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_flag("SHUNIU_HSTS_PRELOAD", False)
+# Preloading commits a whole registered domain (hstspreload.org) and is decided by whoever runs that
+# domain, not by one application on a subdomain of it; SHUNIU_HSTS_PRELOAD=1 opts in. (Read below.)
+_SECURITY_SILENCED = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts, styles, fonts and data only from this site. The pages
+# have no inline script, style or handler (shuniu.js applies what the templates give as data-*);
+# data: images are ECharts' and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "shuniu.urls"
 WSGI_APPLICATION = "shuniu.wsgi.application"
@@ -111,7 +216,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The covering indexes of registry.SocialOrg use INCLUDE, which only PostgreSQL has; on SQLite the
 # same index is made without the included columns, which is what we want there.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+SILENCED_SYSTEM_CHECKS = ["models.W040", *_SECURITY_SILENCED]
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -46,6 +46,13 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_api_rate_limit(settings):  # type: ignore[no-untyped-def]
+    # The API's limit per token counts in the cache, which outlives a test, against tokens and user
+    # ids that tests repeat; tests/api/test_rate_limit.py sets its own.
+    settings.SHUNIU_API_RATE = "1000000/m"
+
+
 def _user(username: str, role: str, scope: str = ""):  # type: ignore[no-untyped-def]
     from shuniu.accounts.services import user_create
 

@@ -419,6 +419,7 @@ RULES: dict[str, Rule] = {
         "object", obj="user", admin=True, ok=only_admin,
         payloads=lambda w, p: [{"password1": "Xx-123456789", "password2": "Xx-123456789"}]),
     "admin/(?P<url>.*)$": Rule("public", admin=True, values={"url": ["registry/nothing/", "x"]}),
+    "favicon.ico": Rule("public"),
 }
 
 # Every model registered in the admin, and the kind of world object its object_id names. Regions

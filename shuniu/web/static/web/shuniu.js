@@ -1,5 +1,7 @@
-/* shuniu pages: ECharts charts built from JSON in the page, and the form pickers.
-   No outside host is called; ECharts and htmx are served from /static/vendor/. */
+/* shuniu pages: ECharts charts built from JSON in the page, the form pickers, confirmations, and the
+   sizes and colours the templates give as data-* attributes.
+   No outside host is called; ECharts and htmx are served from /static/vendor/. The Content Security
+   Policy allows no inline script, handler or style attribute: what a page needs of them is here. */
 (function () {
   "use strict";
 
@@ -13,11 +15,17 @@
     return { textStyle: { fontFamily: font }, animationDuration: 400 };
   }
 
+  // Tooltips drawn on the canvas: ECharts' HTML tooltips are markup with style="" attributes, which
+  // the Content Security Policy refuses.
+  function tip(options) {
+    return Object.assign({ renderMode: "richText" }, options);
+  }
+
   var builders = {
     // Coverage rates over time (monthly snapshots, then today).
     trend: function (d) {
       return Object.assign(base(), {
-        tooltip: { trigger: "axis", valueFormatter: function (v) { return v + "%"; } },
+        tooltip: tip({ trigger: "axis", valueFormatter: function (v) { return v + "%"; } }),
         legend: { top: 0, itemGap: 24 },
         grid: { left: 8, right: 64, top: 40, bottom: 8, containLabel: true },
         xAxis: { type: "time", axisLine: { lineStyle: { color: "#bbb" } }, splitLine: { show: false },
@@ -36,7 +44,7 @@
     // The five coverage statuses of the population.
     donut: function (d) {
       return Object.assign(base(), {
-        tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
+        tooltip: tip({ trigger: "item", formatter: "{b}：{c}（{d}%）" }),
         series: [{ type: "pie", radius: ["52%", "82%"], avoidLabelOverlap: true, label: { show: false },
                    itemStyle: { borderColor: "#fff", borderWidth: 2 },
                    data: d.series.map(function (s) { return { name: s.name, value: s.value, url: s.url,
@@ -46,7 +54,7 @@
     // One horizontal bar per category, a segment per status; a click opens the orgs behind it.
     stack: function (d) {
       return Object.assign(base(), {
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: tip({ trigger: "axis", axisPointer: { type: "shadow" } }),
         legend: { top: 0, itemWidth: 12, itemHeight: 12, textStyle: { fontSize: 12 } },
         grid: { left: 8, right: 16, top: 52, bottom: 4, containLabel: true },
         xAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#eee" } } },
@@ -62,8 +70,8 @@
     rates: function (d, el) {
       var tight = d.categories.length * 64 > el.clientWidth;
       return Object.assign(base(), {
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" },
-                   valueFormatter: function (v) { return v + "%"; } },
+        tooltip: tip({ trigger: "axis", axisPointer: { type: "shadow" },
+                       valueFormatter: function (v) { return v + "%"; } }),
         legend: { top: 0 },
         grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: d.categories,
@@ -84,7 +92,22 @@
     return null;
   }
 
+  // Sizes and colours computed by the server, set through the CSSOM (which the CSP allows, unlike
+  // style="" attributes): a swatch's colour, a meter's fill, a rate bar, a chart's number of bars.
+  function each(root, selector, fn) {
+    if (root.matches && root.matches(selector)) { fn(root); }
+    root.querySelectorAll(selector).forEach(fn);
+  }
+
+  function applyStyles(root) {
+    each(root, "[data-swatch]", function (el) { el.style.background = el.dataset.swatch; });
+    each(root, "[data-fill]", function (el) { el.style.width = el.dataset.fill + "%"; });
+    each(root, "[data-p]", function (el) { el.style.setProperty("--p", el.dataset.p); });
+    each(root, "[data-bars]", function (el) { el.style.setProperty("--bars", el.dataset.bars); });
+  }
+
   function initCharts(root) {
+    applyStyles(root);
     if (!window.echarts) { return; }
     root.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.dataset.ready) { return; }
@@ -172,6 +195,12 @@
     } else if (e.key === "Escape") {
       box.querySelector(".picker-menu").innerHTML = "";
     }
+  });
+
+  // A form with data-confirm asks before it is sent (revoking a token, rolling an import back).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) { e.preventDefault(); }
   });
 
   document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
