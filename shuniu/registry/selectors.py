@@ -13,7 +13,7 @@ from shuniu.registry.models import Hub, SocialOrg
 
 
 def org_list(scope: Scope) -> QuerySet[SocialOrg]:
-    return scope.filter_orgs(SocialOrg.objects.select_related("region", "industry", "hub"))
+    return scope.filter(SocialOrg.objects.select_related("region", "industry", "hub"))
 
 
 def org_get(scope: Scope, org_id: int) -> SocialOrg | None:
@@ -23,7 +23,7 @@ def org_get(scope: Scope, org_id: int) -> SocialOrg | None:
 
 
 def hub_list(scope: Scope) -> QuerySet[Hub]:
-    return scope.filter_hubs(Hub.objects.select_related("region"))
+    return scope.filter(Hub.objects.select_related("region"))
 
 
 def region_list(scope: Scope) -> QuerySet[Region]:
@@ -65,7 +65,7 @@ def org_search(
     if state == "active":
         qs = drilldown(scope, region, due=due, by=by, key=key)
     else:
-        qs = scope.filter_orgs(SocialOrg.objects.all())
+        qs = scope.filter(SocialOrg.objects.all())
         if region:
             found = resolve_region(scope, region)
             assert found is not None
