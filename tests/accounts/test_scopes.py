@@ -70,9 +70,9 @@ def _names(qs):
 def _seen(user):
     scope = Scope.for_user(user)
     return (
-        _names(scope.filter_orgs(SocialOrg.objects.all())),
-        _names(scope.filter_party_orgs(PartyOrg.objects.all())),
-        set(scope.filter_members(PartyMember.objects.all()).values_list("pk", flat=True)),
+        _names(scope.filter(SocialOrg.objects.all())),
+        _names(scope.filter(PartyOrg.objects.all())),
+        set(scope.filter(PartyMember.objects.all()).values_list("pk", flat=True)),
     )
 
 
@@ -84,7 +84,7 @@ def test_a_district_officer_sees_their_district_and_nothing_of_another(world, zh
     assert "朝阳区律师协会党支部" not in party_orgs
     assert {world.xilin_member.pk, world.branch_member.pk, world.hub_member.pk} <= members
     assert world.chaoyang_member.pk not in members
-    instructors = Scope.for_user(zhonglou_officer).filter_instructors(Instructor.objects.all())
+    instructors = Scope.for_user(zhonglou_officer).filter(Instructor.objects.all())
     assert set(instructors.values_list("pk", flat=True)) == {world.instructor.pk}
 
 
@@ -132,7 +132,7 @@ def test_hub_staff_see_only_the_orgs_linked_to_their_hub(world, hub_staff):
     assert orgs == {"荷花池养老服务中心"}
     assert party_orgs == set()
     assert members == {world.hub_member.pk}
-    hubs = Scope.for_user(hub_staff).filter_hubs(Hub.objects.all())
+    hubs = Scope.for_user(hub_staff).filter(Hub.objects.all())
     assert list(hubs) == [world.hub]
 
 
