@@ -25,7 +25,7 @@ class ScopedReadOnlyAdmin(ReadOnlyAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "role", "scope_region", "scope_hub", "scope_party_org", "is_active"]
     list_filter = ["role", "is_active"]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("角色与管辖范围", {"fields": ("role", "scope_region", "scope_hub",
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("角色与管辖范围", {"fields": ("role", "scope_region", "scope_hub",
                                                                    "scope_party_org", "scope_instructor")}))
     raw_id_fields = ["scope_region", "scope_hub", "scope_party_org", "scope_instructor"]
 

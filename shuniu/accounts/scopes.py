@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from shuniu.core.actors import SystemActor, is_admin, require_actor
 from shuniu.core.scoping import Path, ScopeBinding, Through
 from shuniu.regions.codes import InvalidRegionCode, RegionCode, parse
 
@@ -90,13 +91,13 @@ class Scope:
     def for_user(cls, user: User | Any) -> Scope:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls.nothing()
-        if user.is_superuser or user.role == "admin":
+        if is_admin(user):
             return cls.everything()
         if user.scope_region_id:
             return cls.of_region(user.scope_region_id)
         if user.scope_hub_id:
             return cls("hub", hub_id=user.scope_hub_id)
-        if user.scope_party_org_id:
+        if user.scope_party_org_id and user.scope_party_org is not None:
             return cls("party", party_path=user.scope_party_org.path)
         if user.scope_instructor_id:
             return cls("instructor", instructor_id=user.scope_instructor_id)
@@ -214,8 +215,6 @@ def check_write(actor: Any, *objs: Model | None, region_code: str | None = None)
     A service calls it for every object it touches: the subject, what it links to and what it
     unlinks from, before it validates anything (so that its errors tell nothing about the rest).
     """
-    from shuniu.accounts.actors import SystemActor, require_actor
-
     if isinstance(require_actor(actor), SystemActor):
         return
     scope = Scope.for_user(actor)
@@ -242,21 +241,9 @@ def placed_code(code: Any) -> str | None:
     return short if short and Region.objects.filter(code=short, retired_on__isnull=True).exists() else None
 
 
-def check_admin(actor: Any) -> None:
-    """Raise PermissionDenied unless ``actor`` is a system actor or an administrator (a scope over
-    everything): for what concerns the whole system (users, rules, snapshots, divisions, demo data)."""
-    from shuniu.accounts.actors import SystemActor, require_actor
-
-    if isinstance(require_actor(actor), SystemActor) or Scope.for_user(actor).kind == "all":
-        return
-    raise PermissionDenied(_("仅系统管理员可以执行此操作（规则：系统级操作限管理员）"))
-
-
 def check_self(actor: Any, user: Model) -> None:
     """Raise PermissionDenied unless ``actor`` is ``user`` themselves, an administrator or a system
     actor: for what belongs to a person (their API tokens)."""
-    from shuniu.accounts.actors import SystemActor, require_actor
-
     checked = require_actor(actor)
     if isinstance(checked, SystemActor) or Scope.for_user(checked).kind == "all" or checked.pk == user.pk:
         return

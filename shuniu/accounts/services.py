@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.actors import Actor
+from shuniu.accounts.actors import Actor, check_admin
 from shuniu.accounts.models import ApiToken, Role, User
-from shuniu.accounts.scopes import check_admin, check_self
+from shuniu.accounts.scopes import check_self
 from shuniu.audit.services import record
 from shuniu.core.services import Errors, choice
 from shuniu.core.sql import unique_row

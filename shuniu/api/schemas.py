@@ -210,7 +210,7 @@ class CoverageLinkOut(Schema):
 
 
 def _scope(context: Any) -> Any:
-    from shuniu.api.common import scope_of
+    from shuniu.api.auth import scope_of
 
     return scope_of(context["request"])
 

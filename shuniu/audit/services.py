@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 
 from shuniu.audit.models import AuditEntry
+from shuniu.core.actors import actor_label, require_actor
 
 # Fields that hold personal data in encrypted or derived form: the audit log says that they
 # changed, never what they were.
@@ -43,8 +44,6 @@ def record(
     *, actor: Any, action: str, target: models.Model | None = None, changes: dict[str, Any] | None = None,
     target_type: str = "", target_repr: str = "",
 ) -> AuditEntry:
-    from shuniu.accounts.actors import actor_label, require_actor
-
     require_actor(actor)
     user = actor if getattr(actor, "pk", None) else None
     label = actor_label(actor)

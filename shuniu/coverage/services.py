@@ -7,8 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from shuniu.accounts.actors import Actor
-from shuniu.accounts.scopes import check_admin
+from shuniu.accounts.actors import Actor, check_admin
 from shuniu.audit.services import record
 from shuniu.coverage import engine
 from shuniu.coverage.models import COUNT_FIELDS, Rollup, RollupSnapshot, RuleSetting

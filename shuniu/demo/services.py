@@ -7,9 +7,8 @@ import time
 
 from django.db import connection, transaction
 
-from shuniu.accounts.actors import Actor, SystemActor
+from shuniu.accounts.actors import Actor, SystemActor, check_admin
 from shuniu.accounts.models import User
-from shuniu.accounts.scopes import check_admin
 from shuniu.accounts.services import user_create
 from shuniu.audit.services import record
 from shuniu.coverage import engine as coverage_engine

@@ -30,6 +30,7 @@ from shuniu.imports.kinds import KINDS, get_kind
 from shuniu.imports.kinds.base import Context, Kind, Parsed, Plan
 from shuniu.imports.models import BatchStatus, ImportBatch, ImportChange
 from shuniu.imports.spec import EXAMPLE_PREFIX, HeaderMatch, RowError, match_headers
+from shuniu.imports.undo import RollbackRefused, undo_batch
 
 log = logging.getLogger(__name__)
 
@@ -389,20 +390,15 @@ def batch_commit_stored(*, actor: Actor, batch: ImportBatch, on_progress: Any = 
 def batch_list(actor: Actor) -> Any:
     """The batches a user may see: their own, or all with a scope over everything."""
     qs = ImportBatch.objects.select_related("created_by")
-    scope = Scope.for_user(actor)
-    return qs if scope.kind == "all" else qs.filter(created_by=actor)
+    if is_system(actor) or Scope.for_user(actor).kind == "all":
+        return qs
+    return qs.filter(created_by_id=actor.pk)
 
 
 # ---- rollback -------------------------------------------------------------------------------------
 
-class RollbackRefused(ValidationError):
-    pass
-
-
 def batch_rollback(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     """Undo a committed batch (see the module docstring); one transaction, one audit entry."""
-    from shuniu.imports import undo
-
     if batch.status != BatchStatus.COMMITTED:
         raise RollbackRefused(_("批次 #%(id)s 未处于“已导入”状态，不能撤销") % {"id": batch.pk}, code="state")
     scope = actor_scope(actor)
@@ -413,7 +409,7 @@ def batch_rollback(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != BatchStatus.COMMITTED:
             raise RollbackRefused(_("批次 #%(id)s 已被撤销") % {"id": batch.pk}, code="state")
-        result = undo.undo_batch(locked, scope)
+        result = undo_batch(locked, scope)
         locked.status = BatchStatus.ROLLED_BACK
         locked.rolled_back_at = timezone.now()
         locked.counts = {**locked.counts, **result}

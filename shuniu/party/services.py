@@ -15,9 +15,9 @@ from shuniu.accounts.actors import Actor
 from shuniu.accounts.scopes import check_write, placed_code
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.core import crypto
+from shuniu.core.derived import track
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.validators import validate_id_number, validate_phone
-from shuniu.coverage.engine import track
 from shuniu.party.models import (
     DEFAULT_TERM_YEARS,
     Formation,

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from shuniu.accounts.actors import Actor, SystemActor
-from shuniu.accounts.scopes import check_admin
 from shuniu.audit.services import record
+from shuniu.core.actors import Actor, SystemActor, check_admin
 from shuniu.regions.codes import LEVELS, parse
 from shuniu.regions.models import Region
 

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy
 from shuniu.accounts.actors import Actor
 from shuniu.accounts.scopes import check_write, placed_code
 from shuniu.audit.services import diff, record, snapshot
+from shuniu.core.derived import track
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.sql import select_in
 from shuniu.core.validators import validate_uscc
-from shuniu.coverage.engine import track
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.regions.models import Region
 from shuniu.registry.models import (
