@@ -1,9 +1,14 @@
 """The one scope layer: what a user may see and change.
 
-Every selector of orgs and people takes a ``Scope`` and filters through it; views, the API,
-exports, pickers and Django admin all use the selectors, so a jurisdiction rule lives here and
-nowhere else. A region scope is a prefix-column equality (indexed), a party scope a materialized
-path prefix, a hub scope the org's current hub.
+Every read of orgs and people filters through a ``Scope`` (``Scope.filter(queryset)``), and every
+service checks its writes with ``check_write``; views, the API, exports, pickers and Django admin
+all read through the selectors, so a jurisdiction rule lives here and nowhere else.
+
+A scope does not know the models it filters: each scoped model declares how its rows reach a
+region, hub, party org or instructor (``scope_binding``, see ``shuniu.core.scoping``), and
+``filter`` turns that into one condition. A region scope is a prefix-column equality (indexed), a
+party scope a materialized path prefix, a hub scope the org's current hub, an instructor scope the
+orgs they are assigned to now; rows that hang off orgs are reached through the orgs in scope.
 """
 
 from __future__ import annotations
@@ -11,16 +16,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from shuniu.regions.codes import RegionCode, parse
+from shuniu.core.actors import SystemActor, is_admin, require_actor
+from shuniu.core.scoping import Path, ScopeBinding, Through
+from shuniu.regions.codes import InvalidRegionCode, RegionCode, parse
 
 if TYPE_CHECKING:
     from shuniu.accounts.models import User
 
 M = TypeVar("M", bound=Model)
+
+# What a hub, party or instructor scope holds, and the lookup that matches it at the end of a path.
+_HELD = {"hub": "pk", "party": "path__startswith", "instructor": "pk"}
+
+
+def binding_of(model: type[Model]) -> ScopeBinding:
+    """The model's scope binding; a model without one is a programming error, never "everything"."""
+    binding = getattr(model, "scope_binding", None)
+    if not isinstance(binding, ScopeBinding):
+        raise ImproperlyConfigured(
+            f"{model._meta.label} has no scope_binding: declare on the model how its rows reach a region, "
+            "org or party org (shuniu.core.scoping.ScopeBinding) before filtering it by scope")
+    return binding
+
+
+def _join(path: str, lookup: str) -> str:
+    return f"{path}__{lookup}" if path else lookup
+
+
+def _target(model: type[Model], path: str) -> type[Model]:
+    """The model at the end of a lookup path ("" is the model itself)."""
+    for part in path.split("__") if path else ():
+        related = model._meta.get_field(part).related_model
+        if related is None or isinstance(related, str):
+            raise ImproperlyConfigured(f"{model._meta.label}.{part} is not a relation (scope binding path {path!r})")
+        model = related
+    return model
+
+
+def _link(model: type[Model], through: Through) -> tuple[type[Model], str]:
+    """The link model of ``through`` and the name of its foreign key back to ``model``."""
+    rel = model._meta.get_field(through.relation)
+    link = rel.related_model
+    if link is None or isinstance(link, str) or not rel.is_relation or rel.concrete:
+        raise ImproperlyConfigured(f"{model._meta.label}.{through.relation} is not a reverse relation")
+    return link, rel.field.name  # type: ignore[union-attr]
 
 
 @dataclass(frozen=True)
@@ -48,115 +91,68 @@ class Scope:
     def for_user(cls, user: User | Any) -> Scope:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return cls.nothing()
-        if user.is_superuser or user.role == "admin":
+        if is_admin(user):
             return cls.everything()
         if user.scope_region_id:
             return cls.of_region(user.scope_region_id)
         if user.scope_hub_id:
             return cls("hub", hub_id=user.scope_hub_id)
-        if user.scope_party_org_id:
+        if user.scope_party_org_id and user.scope_party_org is not None:
             return cls("party", party_path=user.scope_party_org.path)
         if user.scope_instructor_id:
             return cls("instructor", instructor_id=user.scope_instructor_id)
         return cls.nothing()
 
-    # ---- the Q objects ------------------------------------------------------------------
-    def _placed(self, prefix: str = "") -> Q:
-        assert self.region is not None
-        return Q(**{f"{prefix}{self.region.field}": self.region.short})
-
-    def _org_ids(self) -> Any:
-        """A subquery of SocialOrg ids in scope (for hub, party and instructor scopes)."""
-        from shuniu.registry.models import SocialOrg
-
-        return self.filter_orgs(SocialOrg.objects.all()).values("id")
-
-    def filter_orgs(self, qs: QuerySet[M]) -> QuerySet[M]:
-        from shuniu.party.models import InstructorAssignment, PartyOrgCoverage
-
+    # ---- filtering ----------------------------------------------------------------------
+    def filter(self, qs: QuerySet[M]) -> QuerySet[M]:
+        """The rows of ``qs`` inside this scope, for any model with a ``scope_binding``."""
+        binding = binding_of(qs.model)
         if self.kind == "all":
             return qs
+        condition = self._condition(qs.model, binding)
+        return qs.none() if condition is None else qs.filter(condition)
+
+    def _condition(self, model: type[Model], binding: ScopeBinding) -> Q | None:
+        """The rows of ``model`` in scope as one condition; None when the scope reaches none."""
         if self.kind == "region":
-            return qs.filter(self._placed())
-        if self.kind == "hub":
-            return qs.filter(hub_id=self.hub_id)
-        if self.kind == "party":
-            covered = PartyOrgCoverage.objects.filter(
-                party_org__path__startswith=self.party_path, ended_on__isnull=True
-            ).values("org_id")
-            return qs.filter(id__in=covered)
-        if self.kind == "instructor":
-            assigned = InstructorAssignment.objects.filter(
-                instructor_id=self.instructor_id, ended_on__isnull=True
-            ).values("org_id")
-            return qs.filter(id__in=assigned)
-        return qs.none()
+            assert self.region is not None
+            if binding.region is None or isinstance(binding.region, Through):
+                return None
+            # One equality on the prefix column of the scope's level: an index lookup.
+            return Q(**{_join(binding.region, self.region.field): self.region.short})
+        if self.kind not in _HELD:
+            return None
+        direct = {"hub": binding.hub, "party": binding.party_org, "instructor": binding.instructor}[self.kind]
+        if direct is not None:
+            return self._held(model, direct)
+        if binding.org is not None and binding.org != "":
+            return self._via_orgs(model, binding.org)
+        return None
 
-    def filter_party_orgs(self, qs: QuerySet[M]) -> QuerySet[M]:
-        from shuniu.party.models import PartyOrgCoverage
+    def _held_value(self) -> Any:
+        return {"hub": self.hub_id, "party": self.party_path, "instructor": self.instructor_id}[self.kind]
 
-        if self.kind == "all":
-            return qs
-        if self.kind == "region":
-            return qs.filter(self._placed())
-        if self.kind == "party":
-            return qs.filter(path__startswith=self.party_path)
-        if self.kind in ("hub", "instructor"):
-            covering = PartyOrgCoverage.objects.filter(org_id__in=self._org_ids(), ended_on__isnull=True)
-            return qs.filter(id__in=covering.values("party_org_id"))
-        return qs.none()
+    def _held(self, model: type[Model], path: Path) -> Q:
+        """Rows whose hub, party org or instructor (at ``path``) is the one this scope holds."""
+        lookup = _HELD[self.kind]
+        if isinstance(path, Through):
+            link, own = _link(model, path)
+            rows = link._default_manager.filter(
+                **{f"{path.current}__isnull": True, _join(path.field, lookup): self._held_value()})
+            return Q(pk__in=rows.values(own))
+        assert path is not None
+        return Q(**{_join(path, lookup): self._held_value()})
 
-    def filter_members(self, qs: QuerySet[M]) -> QuerySet[M]:
-        if self.kind == "all":
-            return qs
-        if self.kind == "region":
-            return qs.filter(self._placed())
-        if self.kind == "party":
-            return qs.filter(relation_org__path__startswith=self.party_path)
-        if self.kind in ("hub", "instructor"):
-            return qs.filter(workplace_id__in=self._org_ids())
-        return qs.none()
-
-    def filter_instructors(self, qs: QuerySet[M]) -> QuerySet[M]:
-        from shuniu.party.models import InstructorAssignment
-
-        if self.kind == "all":
-            return qs
-        if self.kind == "region":
-            return qs.filter(self._placed())
-        if self.kind == "instructor":
-            return qs.filter(id=self.instructor_id)
-        if self.kind in ("hub", "party"):
-            assigned = InstructorAssignment.objects.filter(org_id__in=self._org_ids(), ended_on__isnull=True)
-            return qs.filter(id__in=assigned.values("instructor_id"))
-        return qs.none()
-
-    def filter_hubs(self, qs: QuerySet[M]) -> QuerySet[M]:
-        if self.kind == "all":
-            return qs
-        if self.kind == "region":
-            return qs.filter(self._placed())
-        if self.kind == "hub":
-            return qs.filter(id=self.hub_id)
-        return qs.none()
-
-    def filter_placed(self, qs: QuerySet[M]) -> QuerySet[M]:
-        """Other rows placed in a region (incubators): by region only. Hub, party and instructor
-        scopes hold orgs, not places, so they reach none (``filter_hubs`` would match a hub scope's
-        id against the rows' own ids)."""
-        if self.kind == "all":
-            return qs
-        if self.kind == "region":
-            return qs.filter(self._placed())
-        return qs.none()
-
-    def filter_by_org(self, qs: QuerySet[M], field: str = "org") -> QuerySet[M]:
-        """Rows that hang off a social org (coverage links, hub links, inspections, assignments)."""
-        if self.kind == "all":
-            return qs
-        if self.kind == "region":
-            return qs.filter(self._placed(f"{field}__"))
-        return qs.filter(**{f"{field}_id__in": self._org_ids()})
+    def _via_orgs(self, model: type[Model], path: Path) -> Q:
+        """Rows whose social org (at ``path``) is in scope: a subquery of the org ids."""
+        if isinstance(path, Through):
+            link, own = _link(model, path)
+            orgs = self.filter(_target(link, path.field)._default_manager.all()).values("pk")
+            rows = link._default_manager.filter(**{f"{path.current}__isnull": True, f"{path.field}__in": orgs})
+            return Q(pk__in=rows.values(own))
+        assert path
+        orgs = self.filter(_target(model, path)._default_manager.all()).values("pk")
+        return Q(**{f"{path}__in": orgs})
 
     def within(self, code: str) -> Scope | None:
         """This scope narrowed to the region ``code`` (any code form): what lies in both.
@@ -187,21 +183,12 @@ class Scope:
         return parse(code).short.startswith(self.region.short)
 
     def allows(self, obj: Model) -> bool:
-        """Whether ``obj`` (an org, party org, member, instructor or hub) is inside this scope."""
-        from shuniu.party.models import Instructor, PartyMember, PartyOrg
-        from shuniu.registry.models import Hub, SocialOrg
-
-        filters = {
-            SocialOrg: self.filter_orgs,
-            PartyOrg: self.filter_party_orgs,
-            PartyMember: self.filter_members,
-            Instructor: self.filter_instructors,
-            Hub: self.filter_hubs,
-        }
-        fn = filters.get(type(obj))
-        if fn is None:
-            return self.kind == "all"
-        return fn(type(obj)._default_manager.filter(pk=obj.pk)).exists()
+        """Whether ``obj`` (a row of any model with a scope binding) is inside this scope."""
+        model = obj._meta.model
+        binding_of(model)
+        if self.kind == "all":
+            return True
+        return self.filter(model._default_manager.filter(pk=obj.pk)).exists()
 
 
 # Roles that may read full ID and phone numbers (within their scope); everyone else sees them masked.
@@ -219,20 +206,45 @@ def can_see_personal_data(user: User | Any) -> bool:
     return bool(user.is_superuser or user.role in PERSONAL_DATA_ROLES)
 
 
-def check_write(actor: Any, obj: Model | None = None, *, region_code: str | None = None) -> None:
-    """Raise PermissionDenied unless ``actor`` may write ``obj`` / place something in ``region_code``.
+def check_write(actor: Any, *objs: Model | None, region_code: str | None = None) -> None:
+    """Raise PermissionDenied unless ``actor`` may write every one of ``objs`` (None and unsaved
+    ones are skipped) and place something in ``region_code``.
 
     ``actor`` is a ``User`` (held to their scope) or a ``SystemActor`` (commands, the demo generator,
     imports run by an operator on the server), which is not restricted. Anything else is refused.
+    A service calls it for every object it touches: the subject, what it links to and what it
+    unlinks from, before it validates anything (so that its errors tell nothing about the rest).
     """
-    from shuniu.accounts.actors import SystemActor, require_actor
-
     if isinstance(require_actor(actor), SystemActor):
         return
     scope = Scope.for_user(actor)
-    if obj is not None and obj.pk is not None and not scope.allows(obj):
-        raise PermissionDenied(_("该对象不在您的管辖范围内"))
+    for obj in objs:
+        if obj is not None and obj.pk is not None and not scope.allows(obj):
+            # The kind of object, not its name: the caller may have named it by id only.
+            raise PermissionDenied(_("%(what)s不在您的管辖范围内（规则：只能写入管辖范围内的对象）")
+                                   % {"what": obj._meta.verbose_name})
     # Only region scopes can place new things somewhere; hub, party and instructor scopes write
     # through objects they already hold (a secretary adds a branch under their own party org).
     if region_code is not None and not scope.contains_region(region_code):
         raise PermissionDenied(_("地区 %(code)s 不在您的管辖范围内") % {"code": region_code})
+
+
+def placed_code(code: Any) -> str | None:
+    """The short form of a region code a caller asks to place something in, for checking the place
+    before the rest; None when it names no current division (the service's rules report that)."""
+    from shuniu.regions.models import Region
+
+    try:
+        short = parse(str(code)).short if code not in (None, "") else None
+    except InvalidRegionCode:
+        return None
+    return short if short and Region.objects.filter(code=short, retired_on__isnull=True).exists() else None
+
+
+def check_self(actor: Any, user: Model) -> None:
+    """Raise PermissionDenied unless ``actor`` is ``user`` themselves, an administrator or a system
+    actor: for what belongs to a person (their API tokens)."""
+    checked = require_actor(actor)
+    if isinstance(checked, SystemActor) or Scope.for_user(checked).kind == "all" or checked.pk == user.pk:
+        return
+    raise PermissionDenied(_("只能操作本人的账户数据（规则：本人或系统管理员）"))

@@ -9,18 +9,18 @@ import time
 from typing import Any, cast
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shuniu.accounts.actors import Actor, check_admin
 from shuniu.accounts.models import ApiToken, Role, User
+from shuniu.accounts.scopes import check_self
 from shuniu.audit.services import record
 from shuniu.core.services import Errors, choice
 from shuniu.core.sql import unique_row
-from shuniu.party.models import Instructor, PartyOrg
-from shuniu.registry.models import Hub
-from shuniu.registry.services import region_get
+from shuniu.regions.codes import InvalidRegionCode, parse
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,32 @@ ROLE_SCOPE_KIND = {
 _REGION_LEVEL = {Role.CITY_OFFICER: "city", Role.DISTRICT_OFFICER: "county", Role.STREET_OFFICER: "street"}
 
 
+# The field of ``User`` holding each kind of jurisdiction: the models they name are read from these
+# foreign keys, so that accounts, below the apps that define hubs and party orgs, imports none of them.
+_SCOPE_FIELDS = {"region": "scope_region", "hub": "scope_hub", "party": "scope_party_org",
+                 "instructor": "scope_instructor"}
+
+
+def _scope_model(kind: str) -> Any:
+    return User._meta.get_field(_SCOPE_FIELDS[kind]).related_model
+
+
+def _scope_region(errors: Errors, code: str) -> Any:
+    """The current division for ``code``, or an error on the scope (the rules of ``region_get``)."""
+    if not code:
+        errors.add("scope", _("地区代码不能为空（规则：必填）"), "required")
+        return None
+    try:
+        short = parse(code).short
+    except InvalidRegionCode:
+        errors.add("scope", _("地区代码“%(code)s”格式不正确（规则：2、4、6、9 或 12 位数字）") % {"code": code}, "region")
+        return None
+    region = _scope_model("region").objects.filter(code=short, retired_on__isnull=True).first()
+    if region is None:
+        errors.add("scope", _("地区代码“%(code)s”不存在或已撤销（规则：须为现行行政区划）") % {"code": code}, "region")
+    return region
+
+
 def parse_scope(errors: Errors, role: str, scope: str) -> dict[str, Any]:
     """'110105' → region, 'hub:ID', 'party:ID', 'instructor:ID'; checked against the role."""
     kind = ROLE_SCOPE_KIND.get(Role(role)) if role in Role.values else None
@@ -44,13 +70,13 @@ def parse_scope(errors: Errors, role: str, scope: str) -> dict[str, Any]:
         return {}
     scope = (scope or "").strip()
     if kind == "region":
-        region = region_get(errors, "scope", scope)
+        region = _scope_region(errors, scope)
         # A city officer's scope is a city (or a province for the four municipalities), etc.
         if region is not None and role == Role.STREET_OFFICER and region.level not in ("street", "community"):
             errors.add("scope", _("街道党建工作人员的管辖范围须为街道（乡镇）代码"), "scope_level")
         return {"scope_region": region}
     prefix, _sep, ident = scope.partition(":")
-    model = {"hub": Hub, "party": PartyOrg, "instructor": Instructor}.get(prefix)
+    model = _scope_model(prefix) if prefix in ("hub", "party", "instructor") else None
     if model is None or prefix != kind or not ident.isdigit():
         errors.add("scope", _("角色 %(role)s 的管辖范围应写作 %(form)s") %
                    {"role": role, "form": {"hub": "hub:ID", "party": "party:ID", "instructor": "instructor:ID"}
@@ -64,10 +90,12 @@ def parse_scope(errors: Errors, role: str, scope: str) -> dict[str, Any]:
 
 @transaction.atomic
 def user_create(
-    *, actor: Any, username: str, role: str, scope: str = "", password: str | None = None,
+    *, actor: Actor, username: str, role: str, scope: str = "", password: str | None = None,
     full_name: str = "", is_staff: bool = True,
 ) -> tuple[User, str]:
-    """Create a user; returns the user and the password (generated when not given)."""
+    """Create a user; returns the user and the password (generated when not given). Administrators
+    only: a user's role and jurisdiction are what every other check relies on."""
+    check_admin(actor)
     errors = Errors()
     choice(errors, "role", role, Role, _("角色"))
     if User.objects.filter(username=username).exists():
@@ -95,8 +123,10 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, actor: Any, user: User, label: str = "") -> str:
-    """A new API token for ``user``; the plain token is returned once and never stored."""
+def token_create(*, actor: Actor, user: User, label: str = "") -> str:
+    """A new API token for ``user``; the plain token is returned once and never stored. Users make
+    their own; administrators any (a token acts with its user's whole jurisdiction)."""
+    check_self(actor, user)
     token = "shn_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, key_hash=_token_hash(token), prefix=token[4:12], label=label.strip()[:60])
     record(actor=actor, action="token.create", target=user, changes={"prefix": [None, token[4:12]]})
@@ -104,11 +134,9 @@ def token_create(*, actor: Any, user: User, label: str = "") -> str:
 
 
 @transaction.atomic
-def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke a token: refused from the next request on. Users revoke their own; administrators any."""
-    actor_user = actor if isinstance(actor, User) else None
-    if actor_user is not None and actor_user.role != Role.ADMIN and token.user_id != actor_user.pk:
-        raise PermissionDenied(_("只能撤销自己的接口令牌"))
+    check_self(actor, token.user)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from shuniu.accounts.scopes import Scope
 from shuniu.accounts.services import token_user
 
 
@@ -52,3 +53,12 @@ class SessionAuth(APIKeyCookie):
         if check_csrf(request) is not None:
             raise PermissionDenied(_("CSRF 校验失败（规则：使用登录会话修改数据时须附 X-CSRFToken 请求头）"))
         return user
+
+
+def scope_of(request: HttpRequest) -> Scope:
+    """The scope of the authenticated caller, computed once per request."""
+    scope = getattr(request, "_shuniu_scope", None)
+    if scope is None:
+        scope = Scope.for_user(getattr(request, "auth", None))
+        request._shuniu_scope = scope  # type: ignore[attr-defined]
+    return scope

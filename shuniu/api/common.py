@@ -11,19 +11,11 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.scopes import Scope
+from shuniu.api.auth import scope_of
 from shuniu.api.schemas import Paging
 from shuniu.regions.codes import InvalidRegionCode, RegionCode, parse
 
 M = TypeVar("M", bound=Model)
-
-
-def scope_of(request: HttpRequest) -> Scope:
-    """The scope of the authenticated caller, computed once per request."""
-    scope = getattr(request, "_shuniu_scope", None)
-    if scope is None:
-        scope = Scope.for_user(getattr(request, "auth", None))
-        request._shuniu_scope = scope  # type: ignore[attr-defined]
-    return scope
 
 
 def found(obj: M | None) -> M:

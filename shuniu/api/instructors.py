@@ -19,7 +19,7 @@ InstructorId = Annotated[int, Path(ge=1, le=MAX_ID, description="指导员编号
 
 def instructor_get(scope: Scope, instructor_id: int) -> Instructor | None:
     """The instructor (one who has left too) if it exists and lies in scope."""
-    return scope.filter_instructors(Instructor.objects.filter(pk=instructor_id)).first()
+    return scope.filter(Instructor.objects.filter(pk=instructor_id)).first()
 
 
 @router.get("/instructors", response={200: Page[InstructorOut], **ERRORS}, summary="党建工作指导员列表")

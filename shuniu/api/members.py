@@ -44,7 +44,7 @@ MemberId = Annotated[int, Path(ge=1, le=MAX_ID, description="党员编号")]
 
 def member_get(scope: Scope, member_id: int) -> PartyMember | None:
     """The member (one who has left too) if it exists and lies in scope."""
-    return scope.filter_members(
+    return scope.filter(
         PartyMember.objects.select_related("workplace", "relation_org").filter(pk=member_id)).first()
 
 

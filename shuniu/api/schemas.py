@@ -210,7 +210,7 @@ class CoverageLinkOut(Schema):
 
 
 def _scope(context: Any) -> Any:
-    from shuniu.api.common import scope_of
+    from shuniu.api.auth import scope_of
 
     return scope_of(context["request"])
 
@@ -245,7 +245,7 @@ class OrgDetail(OrgOut):
     def resolve_coverages(obj: Any, context: Any) -> list[Any]:
         from shuniu.party.models import PartyOrgCoverage
 
-        # ``obj`` was found through the caller's scope, so every link of it is too (filter_by_org
+        # ``obj`` was found through the caller's scope, so every link of it is too (scope.filter
         # would only repeat that test); only the columns the schema shows are read.
         links = list(PartyOrgCoverage.objects.filter(org=obj, ended_on__isnull=True).select_related("party_org")
                      .only("id", "org_id", "started_on", "ended_on", "party_org__name").order_by("started_on", "id"))
@@ -338,7 +338,7 @@ class PartyOrgDetail(PartyOrgOut):
     def resolve_members(obj: Any, context: Any) -> int:
         from shuniu.party.models import PartyMember
 
-        return int(_scope(context).filter_members(
+        return int(_scope(context).filter(
             PartyMember.objects.filter(relation_org=obj, ended_on__isnull=True)).count())
 
     @staticmethod
@@ -347,7 +347,7 @@ class PartyOrgDetail(PartyOrgOut):
 
         links = (PartyOrgCoverage.objects.filter(party_org=obj, ended_on__isnull=True)
                  .select_related("party_org", "org"))
-        return list(_scope(context).filter_by_org(links))
+        return list(_scope(context).filter(links))
 
 
 class PartyOrgIn(InputSchema):
@@ -512,7 +512,7 @@ class InstructorDetail(InstructorOut):
         from shuniu.party.models import InstructorAssignment
 
         links = InstructorAssignment.objects.filter(instructor=obj, ended_on__isnull=True).select_related("org")
-        return list(_scope(context).filter_by_org(links))
+        return list(_scope(context).filter(links))
 
 
 # ---- coverage and findings ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import models
 
 from shuniu.audit.models import AuditEntry
+from shuniu.core.actors import actor_label, require_actor
 
 # Entries that record a look at data or a refused attempt, not a change: exports, reads of full
 # personal data, look-ups and refused registrations by ID number (shuniu.party.privacy).
@@ -47,8 +48,6 @@ def record(
     *, actor: Any, action: str, target: models.Model | None = None, changes: dict[str, Any] | None = None,
     target_type: str = "", target_repr: str = "",
 ) -> AuditEntry:
-    from shuniu.accounts.actors import actor_label, require_actor
-
     require_actor(actor)
     user = actor if getattr(actor, "pk", None) else None
     label = actor_label(actor)

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class CoverageConfig(AppConfig):
     name = "shuniu.coverage"
     verbose_name = "覆盖统计"
+
+    def ready(self) -> None:
+        # The registry and party services keep statuses and rollups true through this engine
+        # without importing it (shuniu.core.derived).
+        from shuniu.core import derived
+        from shuniu.coverage import engine
+
+        derived.install(engine.track)

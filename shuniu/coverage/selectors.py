@@ -184,7 +184,7 @@ def drilldown(scope: Scope, region_code: str | None = None, *, status: str | Non
     """The orgs behind a number: in scope and region, optionally of one status, due-not-established,
     or of one dimension key. As of a past date the status is recomputed from the dated facts."""
     region = resolve_region(scope, region_code) if (region_code or scope.kind in ("all", "region")) else None
-    qs = scope.filter_orgs(SocialOrg.objects.all())
+    qs = scope.filter(SocialOrg.objects.all())
     if region is not None:
         qs = qs.filter(**{PREFIX_FIELDS[region.level]: region.code})
     if by and by != "level" and key is not None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from shuniu.accounts.actors import Actor, check_admin
 from shuniu.audit.services import record
 from shuniu.coverage import engine
 from shuniu.coverage.models import COUNT_FIELDS, Rollup, RollupSnapshot, RuleSetting
@@ -14,9 +15,11 @@ from shuniu.coverage.rules import RULES
 
 
 @transaction.atomic
-def snapshot_take(*, actor: Any, as_of: dt.date | None = None) -> int:
+def snapshot_take(*, actor: Actor, as_of: dt.date | None = None) -> int:
     """Store the rollup as it stands today, or as recomputed for a past ``as_of``; replaces an
-    existing snapshot of the same date. Returns the number of rows stored."""
+    existing snapshot of the same date. Returns the number of rows stored. Administrators only:
+    the snapshot holds the whole country's figures."""
+    check_admin(actor)
     day = as_of or engine.today()
     RollupSnapshot.objects.filter(as_of=day).delete()
     live = as_of is None or as_of == engine.today()
@@ -40,10 +43,13 @@ def snapshot_due(today: dt.date) -> dt.date | None:
 
 
 @transaction.atomic
-def rule_configure(*, actor: Any, rule_id: str, enabled: bool | None = None,
+def rule_configure(*, actor: Actor, rule_id: str, enabled: bool | None = None,
                    params: dict[str, Any] | None = None) -> RuleSetting:
+    """Turn a rule on or off and set its parameters. Administrators only: a setting applies to
+    every jurisdiction's findings."""
     from django.core.exceptions import ValidationError
 
+    check_admin(actor)
     rule = RULES.get(rule_id)
     if rule is None:
         raise ValidationError({"rule_id": f"未知规则“{rule_id}”；可选：{', '.join(RULES)}"})

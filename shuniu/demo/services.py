@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from typing import Any
 
 from django.db import connection, transaction
 
-from shuniu.accounts.actors import SystemActor
+from shuniu.accounts.actors import Actor, SystemActor, check_admin
 from shuniu.accounts.models import User
 from shuniu.accounts.services import user_create
 from shuniu.audit.services import record
@@ -28,8 +27,10 @@ class AlreadyGenerated(ValueError):
     pass
 
 
-def scenario_generate(*, actor: Any, name: str, seed: int = DEFAULT_SEED, scale: float = 1.0) -> ScenarioRun:
-    """Generate scenario ``name`` in one transaction; records the run and one audit entry."""
+def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scale: float = 1.0) -> ScenarioRun:
+    """Generate scenario ``name`` in one transaction; records the run and one audit entry.
+    Administrators only (its rows bypass every scope)."""
+    check_admin(actor)
     if name not in SCENARIOS:
         raise UnknownScenario(f"未知场景“{name}”；可选：{', '.join(SCENARIOS)}")
     if ScenarioRun.objects.filter(name=name).exists():

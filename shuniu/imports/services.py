@@ -27,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.actors import actor_label, is_system, require_actor
+from shuniu.accounts.actors import Actor, actor_label, is_system, require_actor
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.services import record
 from shuniu.imports import bulk, cells, readers
@@ -35,6 +35,7 @@ from shuniu.imports.kinds import KINDS, get_kind
 from shuniu.imports.kinds.base import Context, Kind, Parsed, Plan
 from shuniu.imports.models import BatchStatus, ImportBatch, ImportChange
 from shuniu.imports.spec import EXAMPLE_PREFIX, HeaderMatch, RowError, match_headers
+from shuniu.imports.undo import RollbackRefused, undo_batch
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +105,35 @@ def big_writes() -> Iterator[None]:
             cur.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-def actor_scope(actor: Any) -> Scope | None:
-    """None (unrestricted) for system actors; a user's scope, which must be a region or everything."""
+def actor_scope(actor: Actor) -> Scope | None:
+    """None (unrestricted) for system actors; a user's scope, which must be a region or everything.
+
+    Each kind then checks every row with it as the services check a call: the row's place and
+    every object it names (a workplace, a relation org, a superior, a covered org...) must lie in
+    the scope, else the row is refused with its number and column (``Context.refuse_outside``)."""
     if is_system(require_actor(actor)):
         return None
     scope = Scope.for_user(actor)
     if scope.kind not in ("all", "region"):
         raise PermissionDenied(_("导入须有地区管辖范围"))
     return scope
+
+
+def _check_same_actor(actor: Actor, preview: Preview) -> None:
+    """A preview is kept and committed by the actor it was checked for (its rows were checked
+    against that actor's scope, not another's), or by one no scope restricts."""
+    if is_system(require_actor(actor)) or Scope.for_user(actor).kind == "all":
+        return
+    made_by = preview.ctx.actor
+    if is_system(made_by) or actor.pk != made_by.pk:
+        raise PermissionDenied(_("只能提交本人预览的导入（规则：预览与导入须为同一操作者）"))
+
+
+def _check_batch_owner(actor: Actor, batch: ImportBatch) -> None:
+    """A stored batch is committed by the officer who uploaded it, or by one whose scope is everything."""
+    scope = actor_scope(actor)
+    if scope is not None and scope.kind != "all" and batch.created_by_id != actor.pk:
+        raise PermissionDenied(_("只能处理本人导入的批次（规则：本人或系统管理员）"))
 
 
 def kind_get(name: str) -> Kind:
@@ -171,7 +193,7 @@ def parse_rows(sheet: readers.Sheet, header: HeaderMatch, kind: Kind) -> tuple[l
 MEMO_LIMIT = 20_000
 
 
-def _read(spec: Any, actor: Any, scope: Any, path: Path, filename: str,
+def _read(spec: Any, actor: Actor, scope: Any, path: Path, filename: str,
           mapping: Mapping[str, str] | None) -> tuple[Any, Any, Context]:
     """The sheet, its matched header row and the validation context: the start of every import."""
     sheet = readers.read(path, filename or path.name)
@@ -179,7 +201,7 @@ def _read(spec: Any, actor: Any, scope: Any, path: Path, filename: str,
     return sheet, header, Context(actor=actor, scope=scope, header=header, columns={c.field: c for c in spec.columns})
 
 
-def import_preview(*, actor: Any, kind: str, path: str | Path, filename: str = "",
+def import_preview(*, actor: Actor, kind: str, path: str | Path, filename: str = "",
                    mapping: Mapping[str, str] | None = None) -> Preview:
     """Read and validate every row of the file; nothing is written."""
     spec = kind_get(kind)
@@ -197,22 +219,26 @@ def import_preview(*, actor: Any, kind: str, path: str | Path, filename: str = "
                    header=header, ctx=ctx, plan=plan)
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor) -> dict[str, Any]:
     user = actor if getattr(actor, "pk", None) else None
     label = actor_label(actor)
     return {"created_by": user, "actor_label": label}
 
 
-def batch_record_preview(*, actor: Any, preview: Preview, stored_path: str = "") -> ImportBatch:
+def batch_record_preview(*, actor: Actor, preview: Preview, stored_path: str = "") -> ImportBatch:
     """Keep a preview (for the pages: the file waits under var/ until it is committed)."""
+    _check_same_actor(actor, preview)
     return ImportBatch.objects.create(
         kind=preview.kind.name, filename=preview.filename[:255], file_sha256=preview.sha256, stored_path=stored_path,
         status=BatchStatus.PREVIEW, counts=preview.counts(), mapping=preview.header.headers,
         errors=[e.as_dict() for e in preview.errors[:200]], **_actor_fields(actor))
 
 
-def import_commit(*, actor: Any, preview: Preview, batch: ImportBatch | None = None) -> ImportBatch:
+def import_commit(*, actor: Actor, preview: Preview, batch: ImportBatch | None = None) -> ImportBatch:
     """Write a clean preview in one transaction: all of it, or (on any error) nothing."""
+    _check_same_actor(actor, preview)
+    if batch is not None:
+        _check_batch_owner(actor, batch)
     if not preview.ok or preview.plan is None:
         raise ValidationError(_("文件有 %(n)s 处错误，未导入任何数据") % {"n": len(preview.errors)}, code="invalid")
     plan = preview.plan
@@ -231,7 +257,7 @@ class _Invalid(Exception):
     """Raised inside the transaction of ``import_run`` to roll back what was written before an error."""
 
 
-def import_run(*, actor: Any, kind: str, path: str | Path, filename: str = "",
+def import_run(*, actor: Actor, kind: str, path: str | Path, filename: str = "",
                mapping: Mapping[str, str] | None = None, batch: ImportBatch | None = None
                ) -> tuple[Preview, ImportBatch | None]:
     """Validate the file and, if every row is right, commit it: what ``import_preview`` and then
@@ -240,6 +266,8 @@ def import_run(*, actor: Any, kind: str, path: str | Path, filename: str = "",
     end if any row was wrong; the database then works while the rows are checked. The batch is
     None when the file has errors (``preview.errors``)."""
     spec = kind_get(kind)
+    if batch is not None:
+        _check_batch_owner(actor, batch)
     fused = getattr(spec, "plan_and_commit", None)
     if fused is None:
         preview = import_preview(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping)
@@ -273,7 +301,7 @@ def import_run(*, actor: Any, kind: str, path: str | Path, filename: str = "",
     return preview, batch
 
 
-def _record_commit(actor: Any, preview: Preview, changes: list[tuple[str, int, int, str, Any, Any]],
+def _record_commit(actor: Actor, preview: Preview, changes: list[tuple[str, int, int, str, Any, Any]],
                    batch: ImportBatch | None) -> ImportBatch:
     """The batch, its change records and the audit entry, inside the import's transaction.
 
@@ -312,7 +340,7 @@ def _conflict(exc: IntegrityError) -> ValidationError:
                            code="conflict")
 
 
-def import_file(*, actor: Any, kind: str, path: str | Path, filename: str = "",
+def import_file(*, actor: Actor, kind: str, path: str | Path, filename: str = "",
                 mapping: Mapping[str, str] | None = None, dry_run: bool = False
                 ) -> tuple[Preview, ImportBatch | None]:
     """Validate, then commit when clean and not a dry run (what ``shuniu import`` does)."""
@@ -398,16 +426,17 @@ def uploads_sweep(*, force: bool = False) -> list[Path]:
     return removed
 
 
-def batch_preview_upload(*, actor: Any, kind: str, path: Path, filename: str,
+def batch_preview_upload(*, actor: Actor, kind: str, path: Path, filename: str,
                          mapping: Mapping[str, str] | None = None) -> ImportBatch:
     """Preview an uploaded file and record the preview as a batch (what the upload page does)."""
     preview = import_preview(actor=actor, kind=kind, path=path, filename=filename, mapping=mapping)
     return batch_record_preview(actor=actor, preview=preview, stored_path=str(path))
 
 
-def batch_commit_stored(*, actor: Any, batch: ImportBatch, on_progress: Any = None) -> ImportBatch:
+def batch_commit_stored(*, actor: Actor, batch: ImportBatch, on_progress: Any = None) -> ImportBatch:
     """Commit a previewed batch from its stored file, validating it again first: the database may
     have changed since the preview. If it is no longer clean, the batch keeps its new errors."""
+    _check_batch_owner(actor, batch)
     if batch.status != BatchStatus.PREVIEW:
         raise ValidationError(_("批次 #%(id)s 已处理") % {"id": batch.pk}, code="state")
     if not batch.stored_path or not Path(batch.stored_path).is_file():
@@ -430,23 +459,18 @@ def upload_expired_message() -> str:
         "h": f"{float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS):g}"}
 
 
-def batch_list(actor: Any) -> Any:
+def batch_list(actor: Actor) -> Any:
     """The batches a user may see: their own, or all with a scope over everything."""
     qs = ImportBatch.objects.select_related("created_by")
-    scope = Scope.for_user(actor)
-    return qs if scope.kind == "all" else qs.filter(created_by=actor)
+    if is_system(actor) or Scope.for_user(actor).kind == "all":
+        return qs
+    return qs.filter(created_by_id=actor.pk)
 
 
 # ---- rollback -------------------------------------------------------------------------------------
 
-class RollbackRefused(ValidationError):
-    pass
-
-
-def batch_rollback(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+def batch_rollback(*, actor: Actor, batch: ImportBatch) -> ImportBatch:
     """Undo a committed batch (see the module docstring); one transaction, one audit entry."""
-    from shuniu.imports import undo
-
     if batch.status != BatchStatus.COMMITTED:
         raise RollbackRefused(_("批次 #%(id)s 未处于“已导入”状态，不能撤销") % {"id": batch.pk}, code="state")
     scope = actor_scope(actor)
@@ -457,7 +481,7 @@ def batch_rollback(*, actor: Any, batch: ImportBatch) -> ImportBatch:
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != BatchStatus.COMMITTED:
             raise RollbackRefused(_("批次 #%(id)s 已被撤销") % {"id": batch.pk}, code="state")
-        result = undo.undo_batch(locked, scope)
+        result = undo_batch(locked, scope)
         locked.status = BatchStatus.ROLLED_BACK
         locked.rolled_back_at = timezone.now()
         locked.counts = {**locked.counts, **result}

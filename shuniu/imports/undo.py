@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
@@ -33,9 +34,11 @@ _DELETE_ORDER = ["party.partyorgcoverage", "party.instructorassignment", "party.
 _ORG = SocialOrg._meta.label_lower
 
 
-def _refuse(message: str) -> None:
-    from shuniu.imports.services import RollbackRefused
+class RollbackRefused(ValidationError):
+    pass
 
+
+def _refuse(message: str) -> None:
     raise RollbackRefused(message, code="conflict")
 
 

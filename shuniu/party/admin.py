@@ -1,13 +1,12 @@
 from django.contrib import admin
 
+from shuniu.accounts.admin import ScopedReadOnlyAdmin
 from shuniu.accounts.scopes import can_see_personal_data
-from shuniu.core.admin import ScopedReadOnlyAdmin
 from shuniu.party.models import Instructor, InstructorAssignment, PartyMember, PartyOrg, PartyOrgCoverage
 
 
 @admin.register(PartyOrg)
 class PartyOrgAdmin(ScopedReadOnlyAdmin):
-    scope_filter = "filter_party_orgs"
     list_display = ["name", "kind", "formation", "superior", "established_on", "dissolved_on"]
     list_filter = ["kind", "formation"]
     search_fields = ["name"]
@@ -15,13 +14,11 @@ class PartyOrgAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(PartyOrgCoverage)
 class PartyOrgCoverageAdmin(ScopedReadOnlyAdmin):
-    scope_org_field = "org"
     list_display = ["party_org", "org", "started_on", "ended_on"]
 
 
 @admin.register(PartyMember)
 class PartyMemberAdmin(ScopedReadOnlyAdmin):
-    scope_filter = "filter_members"
     # Only masked personal data: the admin is not a place to read full ID or phone numbers.
     list_display = ["name", "gender", "status", "id_number_masked", "phone_masked", "workplace", "relation_org"]
     exclude = ["id_number_encrypted", "id_number_hash", "phone_encrypted"]
@@ -37,12 +34,10 @@ class PartyMemberAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(Instructor)
 class InstructorAdmin(ScopedReadOnlyAdmin):
-    scope_filter = "filter_instructors"
     list_display = ["name", "kind", "region", "capacity", "ended_on"]
     exclude = ["phone_encrypted"]
 
 
 @admin.register(InstructorAssignment)
 class InstructorAssignmentAdmin(ScopedReadOnlyAdmin):
-    scope_org_field = "org"
     list_display = ["instructor", "org", "started_on", "ended_on"]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shuniu.core import crypto
 from shuniu.core.models import Timestamped
+from shuniu.core.scoping import ScopeBinding, Through
 from shuniu.regions.models import InRegion
 from shuniu.registry.models import SocialOrg
 
@@ -58,6 +59,9 @@ class PartyOrg(InRegion, Timestamped):
     dissolved_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
+    # Hub and instructor scopes see the party orgs covering their orgs now.
+    scope_binding = ScopeBinding(region="", party_org="", org=Through("coverages", "org"))
+
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
@@ -89,6 +93,8 @@ class PartyOrgCoverage(Timestamped):
     started_on = models.DateField(_("起始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+
+    scope_binding = ScopeBinding(region="org", org="org")
 
     class Meta:
         verbose_name = _("党组织覆盖")
@@ -147,6 +153,10 @@ class PartyMember(InRegion, Timestamped):
     end_reason = models.CharField(_("减少原因"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
+    # A party scope holds the members whose relation is in its subtree; hub and instructor scopes
+    # the members working in their orgs.
+    scope_binding = ScopeBinding(region="", org="workplace", party_org="relation_org")
+
     class Meta:
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
@@ -182,6 +192,8 @@ class Participation(Timestamped):
     started_on = models.DateField(_("起始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
 
+    scope_binding = ScopeBinding(region="party_org", party_org="party_org")
+
     class Meta:
         verbose_name = _("参加组织生活")
         verbose_name_plural = _("参加组织生活")
@@ -206,6 +218,8 @@ class Instructor(InRegion, Timestamped):
     ended_on = models.DateField(_("离任日期"), null=True, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
+    scope_binding = ScopeBinding(region="", instructor="", org=Through("assignments", "org"))
+
     class Meta:
         verbose_name = _("党建工作指导员")
         verbose_name_plural = _("党建工作指导员")
@@ -220,6 +234,8 @@ class InstructorAssignment(Timestamped):
     org = models.ForeignKey(SocialOrg, on_delete=models.PROTECT, related_name="instructor_assignments")
     started_on = models.DateField(_("起始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+
+    scope_binding = ScopeBinding(region="org", org="org")
 
     class Meta:
         verbose_name = _("指导员派驻")

@@ -12,12 +12,12 @@ from shuniu.party.models import Instructor, InstructorAssignment, PartyMember, P
 
 
 def party_org_list(scope: Scope) -> QuerySet[PartyOrg]:
-    return scope.filter_party_orgs(PartyOrg.objects.select_related("superior", "secretary"))
+    return scope.filter(PartyOrg.objects.select_related("superior", "secretary"))
 
 
 def member_list(scope: Scope) -> QuerySet[PartyMember]:
     """Current members (not ended) in scope."""
-    return scope.filter_members(
+    return scope.filter(
         PartyMember.objects.filter(ended_on__isnull=True).select_related("workplace", "relation_org")
     )
 
@@ -28,11 +28,11 @@ def member_find_by_id_number(scope: Scope, id_number: str) -> PartyMember | None
     from shuniu.core.validators import normalize_code
 
     digest = crypto.keyed_hash(normalize_code(id_number))
-    return scope.filter_members(PartyMember.objects.filter(id_number_hash=digest)).first()
+    return scope.filter(PartyMember.objects.filter(id_number_hash=digest)).first()
 
 
 def instructor_list(scope: Scope) -> QuerySet[Instructor]:
-    return scope.filter_instructors(Instructor.objects.filter(ended_on__isnull=True))
+    return scope.filter(Instructor.objects.filter(ended_on__isnull=True))
 
 
 def _count(qs: QuerySet[Any], fk: str) -> Coalesce:
@@ -55,7 +55,7 @@ def party_org_search(scope: Scope, *, q: str = "", kind: str = "", region: str =
     qs = party_org_list(scope).select_related("region")
     qs = qs.filter(dissolved_on__isnull=False) if dissolved else qs.filter(dissolved_on__isnull=True)
     if region:
-        qs = Scope.of_region(region).filter_party_orgs(qs)
+        qs = Scope.of_region(region).filter(qs)
     if kind:
         qs = qs.filter(kind=kind)
     if q := q.strip():
@@ -88,7 +88,7 @@ def member_search(scope: Scope, *, q: str = "", status: str = "", region: str = 
                   workplace: str = "", mobile: bool = False) -> QuerySet[PartyMember]:
     qs = member_list(scope)
     if region:
-        qs = Scope.of_region(region).filter_members(qs)
+        qs = Scope.of_region(region).filter(qs)
     if status:
         qs = qs.filter(status=status)
     if party_org:
@@ -110,7 +110,7 @@ def instructor_search(scope: Scope, *, q: str = "", region: str = "", kind: str 
 
     qs = instructor_list(scope).select_related("region")
     if region:
-        qs = Scope.of_region(region).filter_instructors(qs)
+        qs = Scope.of_region(region).filter(qs)
     if kind:
         qs = qs.filter(kind=kind)
     if q := q.strip():
@@ -118,7 +118,7 @@ def instructor_search(scope: Scope, *, q: str = "", region: str = "", kind: str 
     qs = qs.annotate(load=_count(InstructorAssignment.objects.filter(ended_on__isnull=True), "instructor"))
     if overloaded:
         qs = qs.filter(load__gt=F("capacity"))
-    visible_orgs = scope.filter_orgs(SocialOrg.objects.all()).values("id")
+    visible_orgs = scope.filter(SocialOrg.objects.all()).values("id")
     current = (InstructorAssignment.objects.filter(ended_on__isnull=True, org_id__in=visible_orgs)
                .select_related("org").order_by("org__name"))
     return qs.prefetch_related(Prefetch("assignments", queryset=current, to_attr="current")).order_by("name", "id")

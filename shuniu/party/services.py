@@ -11,12 +11,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
-from shuniu.accounts.scopes import check_write
+from shuniu.accounts.actors import Actor
+from shuniu.accounts.scopes import check_write, placed_code
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.core import crypto
+from shuniu.core.derived import track
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.validators import validate_id_number, validate_phone
-from shuniu.coverage.engine import track
 from shuniu.party import privacy
 from shuniu.party.models import (
     DEFAULT_TERM_YEARS,
@@ -52,7 +53,7 @@ def _set_path(party_org: PartyOrg) -> None:
 
 @transaction.atomic
 def party_org_create(
-    *, actor: Any, name: str, kind: str, established_on: Any, region_code: str | None = None,
+    *, actor: Actor, name: str, kind: str, established_on: Any, region_code: str | None = None,
     formation: str | None = None, superior: PartyOrg | None = None, term_started_on: Any = None,
     term_years: int | None = None, covers: Iterable[SocialOrg] = (), is_demo: bool = False,
 ) -> PartyOrg:
@@ -60,20 +61,19 @@ def party_org_create(
 
     The region defaults to that of the first covered org, else the superior's.
     """
-    errors = Errors()
     covers = list(covers)
+    # Covering an org is a write to it, as in coverage_add. A party org under a superior is placed
+    # by that superior (a secretary adds one under their own); without one, by its region, which an
+    # explicit region code must name inside the jurisdiction in any case.
+    check_write(actor, superior, *covers, region_code=placed_code(region_code))
+    errors = Errors()
     formation, est, region = clean_party_org(errors, name=name, kind=kind, formation=formation,
                                              established_on=established_on, superior=superior,
                                              region_code=region_code, covers=covers)
     errors.raise_if_any()
     assert region is not None and est is not None
-    if superior is not None:
-        check_write(actor, superior)
-    else:
+    if superior is None:
         check_write(actor, region_code=region.code)
-    for org in covers:
-        # Covering an org is a write to it, as in coverage_add.
-        check_write(actor, org)
     party_org = PartyOrg(
         name=name.strip(), kind=kind, formation=formation, superior=superior, established_on=est,
         term_started_on=as_date(errors, "term_started_on", term_started_on, _("本届任期开始")) or est,
@@ -122,8 +122,14 @@ def clean_party_org(errors: Errors, *, name: str, kind: str, formation: str | No
 
 
 @transaction.atomic
-def party_org_update(*, actor: Any, party_org: PartyOrg, **data: Any) -> PartyOrg:
-    check_write(actor, party_org)
+def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> PartyOrg:
+    # The new secretary and superior; and on a move, the superior it leaves, whose subtree (and
+    # secretary's jurisdiction) it leaves. Moving to no superior places it at the top of the tree.
+    moving = "superior" in data and data["superior"] != party_org.superior
+    check_write(actor, party_org, data.get("secretary"), data.get("superior"),
+                party_org.superior if moving else None)
+    if moving and data["superior"] is None:
+        check_write(actor, region_code=party_org.region_id)
     errors = Errors()
     before = snapshot(party_org)
     allowed = {"name", "term_started_on", "term_years", "secretary", "superior"}
@@ -162,9 +168,11 @@ def party_org_update(*, actor: Any, party_org: PartyOrg, **data: Any) -> PartyOr
 
 
 @transaction.atomic
-def party_org_dissolve(*, actor: Any, party_org: PartyOrg, on: Any, reason: str) -> PartyOrg:
+def party_org_dissolve(*, actor: Actor, party_org: PartyOrg, on: Any, reason: str) -> PartyOrg:
     """Dissolve a party org (CHANGE_DISSOLVE): its coverage links end on the same day."""
-    check_write(actor, party_org)
+    # Every org it covers now loses that coverage: a write to each of them.
+    check_write(actor, party_org, *SocialOrg.objects.filter(
+        party_coverages__party_org=party_org, party_coverages__ended_on__isnull=True))
     errors = Errors()
     day = as_date(errors, "dissolved_on", on, _("撤销日期"))
     require(errors, "dissolved_on", day, _("撤销日期"))
@@ -214,9 +222,8 @@ def _coverage_add(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt
 
 
 @transaction.atomic
-def coverage_add(*, actor: Any, party_org: PartyOrg, org: SocialOrg, started_on: Any) -> PartyOrgCoverage:
-    check_write(actor, party_org)
-    check_write(actor, org)
+def coverage_add(*, actor: Actor, party_org: PartyOrg, org: SocialOrg, started_on: Any) -> PartyOrgCoverage:
+    check_write(actor, party_org, org)
     errors = Errors()
     start = as_date(errors, "started_on", started_on, _("起始日期"))
     require(errors, "started_on", start, _("起始日期"))
@@ -233,8 +240,8 @@ def coverage_add(*, actor: Any, party_org: PartyOrg, org: SocialOrg, started_on:
 
 
 @transaction.atomic
-def coverage_end(*, actor: Any, coverage: PartyOrgCoverage, ended_on: Any, reason: str = "") -> PartyOrgCoverage:
-    check_write(actor, coverage.org)
+def coverage_end(*, actor: Actor, coverage: PartyOrgCoverage, ended_on: Any, reason: str = "") -> PartyOrgCoverage:
+    check_write(actor, coverage, coverage.org, coverage.party_org)
     errors = Errors()
     end = as_date(errors, "ended_on", ended_on, _("结束日期"))
     require(errors, "ended_on", end, _("结束日期"))
@@ -358,8 +365,10 @@ def place_member(member: PartyMember, errors: Errors, region_code: str | None,
 
 @privacy.guarded
 @transaction.atomic
-def member_create(*, actor: Any, **data: Any) -> PartyMember:
+def member_create(*, actor: Actor, **data: Any) -> PartyMember:
     """Record a party member. Required: name, gender, status, and a workplace, relation org or region."""
+    # An explicit place must lie in the actor's jurisdiction too, not only the org it works in.
+    check_write(actor, data.get("workplace"), data.get("relation_org"), region_code=placed_code(data.get("region_code")))
     errors = Errors()
     for field, label in (("name", _("姓名")), ("gender", _("性别")), ("status", _("党员状态"))):
         if not data.get(field):
@@ -369,12 +378,6 @@ def member_create(*, actor: Any, **data: Any) -> PartyMember:
     member = PartyMember(**values)
     place_member(member, errors, region_code)
     errors.raise_if_any()
-    for target in (member.workplace, member.relation_org):
-        if target is not None:
-            check_write(actor, target)
-    if region_code:
-        # An explicit place must lie in the actor's jurisdiction too, not only the org it works in.
-        check_write(actor, region_code=member.region_id)
     with track() as t:
         t.touch(orgs=[member.workplace_id])
         member.save()
@@ -385,9 +388,13 @@ def member_create(*, actor: Any, **data: Any) -> PartyMember:
 
 @privacy.guarded
 @transaction.atomic
-def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMember:
+def member_update(*, actor: Actor, member: PartyMember, **data: Any) -> PartyMember:
     """Change a member's data: status (e.g. 转正), workplace, relation, ID or phone."""
-    check_write(actor, member)
+    # The new workplace and relation org, and those it leaves (a hub's staff and a party org's
+    # secretary hold their members through these).
+    links = [obj for field in ("workplace", "relation_org") if field in data
+             for obj in (data[field], getattr(member, field)) if data[field] != getattr(member, field)]
+    check_write(actor, member, *links, region_code=placed_code(data.get("region_code")))
     errors = Errors()
     before = snapshot(member)
     old_workplace = member.workplace_id
@@ -399,8 +406,6 @@ def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMembe
     if region_code or "workplace" in data or "relation_org" in data:
         place_member(member, errors, region_code)
     errors.raise_if_any()
-    if region_code:
-        check_write(actor, region_code=member.region_id)
     with track() as t:
         t.touch(orgs=[old_workplace, member.workplace_id], members=[member.pk])
         member.save()
@@ -411,7 +416,7 @@ def member_update(*, actor: Any, member: PartyMember, **data: Any) -> PartyMembe
 
 
 @transaction.atomic
-def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str) -> PartyMember:
+def member_end(*, actor: Actor, member: PartyMember, on: Any, reason: str) -> PartyMember:
     """Record that a member left this system's records (transferred out, died...); the row is kept."""
     check_write(actor, member)
     errors = Errors()
@@ -433,8 +438,8 @@ def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str) -> Part
 
 
 @transaction.atomic
-def participation_add(*, actor: Any, member: PartyMember, party_org: PartyOrg, started_on: Any) -> Participation:
-    check_write(actor, party_org)
+def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg, started_on: Any) -> Participation:
+    check_write(actor, party_org, member)
     errors = Errors()
     start = as_date(errors, "started_on", started_on, _("起始日期"))
     require(errors, "started_on", start, _("起始日期"))
@@ -450,15 +455,15 @@ def participation_add(*, actor: Any, member: PartyMember, party_org: PartyOrg, s
 
 @transaction.atomic
 def instructor_create(
-    *, actor: Any, name: str, kind: str, region_code: str, phone: str = "", employer: str = "", capacity: int = 5,
+    *, actor: Actor, name: str, kind: str, region_code: str, phone: str = "", employer: str = "", capacity: int = 5,
     is_demo: bool = False,
 ) -> Instructor:
+    check_write(actor, region_code=placed_code(region_code))
     errors = Errors()
     region, values = clean_instructor(errors, name=name, kind=kind, region_code=region_code, phone=phone,
                                       capacity=capacity)
     errors.raise_if_any()
     assert region is not None
-    check_write(actor, region_code=region.code)
     instructor = Instructor(name=name.strip(), kind=kind, employer=employer, capacity=capacity, is_demo=is_demo,
                             **values)
     instructor.set_region(region)
@@ -487,9 +492,8 @@ def clean_instructor(errors: Errors, *, name: str, kind: str, region_code: Any, 
 
 
 @transaction.atomic
-def assignment_start(*, actor: Any, instructor: Instructor, org: SocialOrg, started_on: Any) -> InstructorAssignment:
-    check_write(actor, org)
-    check_write(actor, instructor)
+def assignment_start(*, actor: Actor, instructor: Instructor, org: SocialOrg, started_on: Any) -> InstructorAssignment:
+    check_write(actor, org, instructor)
     errors = Errors()
     start = as_date(errors, "started_on", started_on, _("起始日期"))
     require(errors, "started_on", start, _("起始日期"))
@@ -508,8 +512,8 @@ def assignment_start(*, actor: Any, instructor: Instructor, org: SocialOrg, star
 
 
 @transaction.atomic
-def assignment_end(*, actor: Any, assignment: InstructorAssignment, ended_on: Any) -> InstructorAssignment:
-    check_write(actor, assignment.org)
+def assignment_end(*, actor: Actor, assignment: InstructorAssignment, ended_on: Any) -> InstructorAssignment:
+    check_write(actor, assignment, assignment.org, assignment.instructor)
     errors = Errors()
     end = as_date(errors, "ended_on", ended_on, _("结束日期"))
     require(errors, "ended_on", end, _("结束日期"))

@@ -9,12 +9,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from django.db import transaction
 
-from shuniu.accounts.actors import SystemActor
 from shuniu.audit.services import record
+from shuniu.core.actors import Actor, SystemActor, check_admin
 from shuniu.regions.codes import LEVELS, parse
 from shuniu.regions.models import Region
 
@@ -73,7 +72,7 @@ def _row(code: str, name: str, source: str) -> Region:
 
 @transaction.atomic
 def load_divisions(
-    rows: Iterable[tuple[str, str]], *, levels: Iterable[str], source: str, actor: Any = SYSTEM_LOADER,
+    rows: Iterable[tuple[str, str]], *, levels: Iterable[str], source: str, actor: Actor = SYSTEM_LOADER,
     today: dt.date | None = None, retire_within_parents: bool = False,
 ) -> LoadReport:
     """Upsert ``rows`` (code, name). Rows of ``levels`` missing from the input are retired (dated).
@@ -81,6 +80,7 @@ def load_divisions(
     With ``retire_within_parents`` only missing rows whose parent appears among the input's parents
     are retired, so that a partial file (one province's communities) retires nothing elsewhere.
     """
+    check_admin(actor)  # the divisions are everyone's: only the operator or an administrator loads them
     today = today or dt.date.today()
     levels = list(levels)
     report = LoadReport(by_level=dict.fromkeys(levels, 0))
@@ -131,10 +131,10 @@ def load_divisions(
     return report
 
 
-def load_shipped(*, actor: Any = SYSTEM_LOADER) -> LoadReport:
+def load_shipped(*, actor: Actor = SYSTEM_LOADER) -> LoadReport:
     return load_divisions(shipped_divisions(), levels=LEVELS[:4], source=SHIPPED_SOURCE, actor=actor)
 
 
-def load_communities(path: str | Path, *, actor: Any = SYSTEM_LOADER) -> LoadReport:
+def load_communities(path: str | Path, *, actor: Actor = SYSTEM_LOADER) -> LoadReport:
     return load_divisions(community_rows(path), levels=["community"], source=f"file:{Path(path).name}",
                           actor=actor, retire_within_parents=True)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from shuniu.core.admin import ScopedReadOnlyAdmin
+from shuniu.accounts.admin import ScopedReadOnlyAdmin
 from shuniu.registry.models import AnnualInspection, Hub, HubLink, Incubator, SocialOrg
 
 
@@ -15,7 +15,6 @@ class SocialOrgAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(Hub)
 class HubAdmin(ScopedReadOnlyAdmin):
-    scope_filter = "filter_hubs"
     list_display = ["name", "level", "region", "field"]
     list_filter = ["level"]
     search_fields = ["name"]
@@ -23,18 +22,15 @@ class HubAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(HubLink)
 class HubLinkAdmin(ScopedReadOnlyAdmin):
-    scope_org_field = "org"
     list_display = ["hub", "org", "started_on", "ended_on"]
 
 
 @admin.register(AnnualInspection)
 class AnnualInspectionAdmin(ScopedReadOnlyAdmin):
-    scope_org_field = "org"
     list_display = ["org", "year", "result"]
     list_filter = ["year", "result"]
 
 
 @admin.register(Incubator)
 class IncubatorAdmin(ScopedReadOnlyAdmin):
-    scope_filter = "filter_placed"
     list_display = ["name", "region", "established_on"]

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.models import Timestamped
+from shuniu.core.scoping import ScopeBinding, Through
 from shuniu.regions.models import InRegion, Region
 
 
@@ -82,6 +83,8 @@ class Hub(InRegion, Timestamped):
     field = models.CharField(_("领域"), max_length=60, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
+    scope_binding = ScopeBinding(region="", hub="")
+
     class Meta:
         verbose_name = _("枢纽型社会组织")
         verbose_name_plural = _("枢纽型社会组织")
@@ -158,6 +161,11 @@ class SocialOrg(InRegion, Timestamped):
     street_code = models.CharField(_("乡级代码"), max_length=9, blank=True, editable=False)
     community_code = models.CharField(_("村级代码"), max_length=12, blank=True, editable=False)
 
+    # A hub scope holds its orgs, a party scope the orgs its subtree covers now, an instructor the
+    # orgs they are assigned to now.
+    scope_binding = ScopeBinding(region="", org="", hub="hub", party_org=Through("party_coverages", "party_org"),
+                                 instructor=Through("instructor_assignments", "instructor"))
+
     class Meta:
         verbose_name = _("社会组织")
         verbose_name_plural = _("社会组织")
@@ -192,6 +200,8 @@ class HubLink(Timestamped):
     started_on = models.DateField(_("起始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
 
+    scope_binding = ScopeBinding(region="org", org="org")
+
     class Meta:
         verbose_name = _("枢纽联系")
         verbose_name_plural = _("枢纽联系")
@@ -211,6 +221,8 @@ class AnnualInspection(Timestamped):
     year = models.PositiveSmallIntegerField(_("年度"))
     result = models.CharField(_("结论"), max_length=10, choices=InspectionResult.choices)
 
+    scope_binding = ScopeBinding(region="org", org="org")
+
     class Meta:
         verbose_name = _("年检（年报）")
         verbose_name_plural = _("年检（年报）")
@@ -227,6 +239,9 @@ class Incubator(InRegion, Timestamped):
     name = models.CharField(_("名称"), max_length=200)
     established_on = models.DateField(_("成立日期"), null=True, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
+
+    # Placed in a region only: hub, party and instructor scopes hold orgs, not places.
+    scope_binding = ScopeBinding(region="")
 
     class Meta:
         verbose_name = _("孵化基地")

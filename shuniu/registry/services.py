@@ -11,12 +11,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shuniu.accounts.scopes import check_write
+from shuniu.accounts.actors import Actor
+from shuniu.accounts.scopes import check_write, placed_code
 from shuniu.audit.services import diff, record, snapshot
+from shuniu.core.derived import track
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.sql import select_in
 from shuniu.core.validators import validate_uscc
-from shuniu.coverage.engine import track
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.regions.models import Region
 from shuniu.registry.models import (
@@ -343,17 +344,15 @@ _ORG_FIELDS = {
 
 
 @transaction.atomic
-def org_create(*, actor: Any, **data: Any) -> SocialOrg:
+def org_create(*, actor: Actor, **data: Any) -> SocialOrg:
     """Register a social org. Required: name, type, region_code, registration_level; uscc unless
     the type is community_org."""
-    errors = Errors()
     hub = data.get("hub")
+    check_write(actor, hub, region_code=placed_code(data.get("region_code")))
+    errors = Errors()
     values = clean_org_fields(errors, {k: v for k, v in data.items() if v is not None or k == "uscc"}, None)
     errors.raise_if_any()
     region: Region = values.pop("region")
-    check_write(actor, region_code=region.code)
-    if hub is not None:
-        check_write(actor, hub)
     reg_region = (
         region_get(errors, "registration_region_code", data["registration_region_code"])
         if data.get("registration_region_code") else _DB_LOOKUPS.authority_region(values["registration_level"], region)
@@ -372,18 +371,17 @@ def org_create(*, actor: Any, **data: Any) -> SocialOrg:
 
 
 @transaction.atomic
-def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
-    check_write(actor, org)
-    errors = Errors()
+def org_update(*, actor: Actor, org: SocialOrg, **data: Any) -> SocialOrg:
     hub = data.pop("hub", ...)
-    if hub is not ... and hub is not None:
-        check_write(actor, hub)
+    # A new hub, and the hub it leaves (whose staff lose it from their jurisdiction).
+    hubs = (hub, org.hub) if hub is not ... and hub != org.hub else ()
+    check_write(actor, org, *hubs, region_code=placed_code(data.get("region_code")))
+    errors = Errors()
     values = clean_org_fields(errors, data, org)
     errors.raise_if_any()
     before = snapshot(org)
     region = values.pop("region", None)
     if region is not None:
-        check_write(actor, region_code=region.code)
         org.set_region(region)
     for key, value in values.items():
         setattr(org, key, value)
@@ -402,7 +400,7 @@ def org_update(*, actor: Any, org: SocialOrg, **data: Any) -> SocialOrg:
 
 
 @transaction.atomic
-def org_deregister(*, actor: Any, org: SocialOrg, on: Any, reason: str = "") -> SocialOrg:
+def org_deregister(*, actor: Actor, org: SocialOrg, on: Any, reason: str = "") -> SocialOrg:
     """Deregister (注销) an org: it leaves the population from ``on``; the row is kept."""
     check_write(actor, org)
     errors = Errors()
@@ -424,7 +422,7 @@ def org_deregister(*, actor: Any, org: SocialOrg, on: Any, reason: str = "") -> 
 
 
 @transaction.atomic
-def inspection_record(*, actor: Any, org: SocialOrg, year: int, result: str) -> AnnualInspection:
+def inspection_record(*, actor: Actor, org: SocialOrg, year: int, result: str) -> AnnualInspection:
     check_write(actor, org)
     errors = Errors()
     choice(errors, "result", result, InspectionResult, _("年检结论"))
@@ -437,14 +435,14 @@ def inspection_record(*, actor: Any, org: SocialOrg, year: int, result: str) -> 
 
 
 @transaction.atomic
-def hub_create(*, actor: Any, name: str, level: str, region_code: str, field: str = "", is_demo: bool = False) -> Hub:
+def hub_create(*, actor: Actor, name: str, level: str, region_code: str, field: str = "", is_demo: bool = False) -> Hub:
+    check_write(actor, region_code=placed_code(region_code))
     errors = Errors()
     require(errors, "name", (name or "").strip(), _("名称"))
     choice(errors, "level", level, HubLevel, _("层级"))
     region = region_get(errors, "region_code", region_code)
     errors.raise_if_any()
     assert region is not None
-    check_write(actor, region_code=region.code)
     hub = Hub(name=name.strip(), level=level, field=field, is_demo=is_demo)
     hub.set_region(region)
     hub.save()
@@ -461,10 +459,11 @@ def _hub_link(org: SocialOrg, hub: Hub | None, on: dt.date) -> None:
 
 
 @transaction.atomic
-def hub_link_set(*, actor: Any, org: SocialOrg, hub: Hub | None, on: dt.date, _audit: bool = True) -> SocialOrg:
+def hub_link_set(*, actor: Actor, org: SocialOrg, hub: Hub | None, on: dt.date, _audit: bool = True) -> SocialOrg:
     """Link ``org`` to ``hub`` from ``on`` (ending any current link), or unlink it with hub=None."""
-    check_write(actor, org)
     old = org.hub_id
+    # The hub it leaves too: its staff lose the org from their jurisdiction.
+    check_write(actor, org, hub, org.hub if old != (hub.pk if hub else None) else None)
     if old == (hub.pk if hub else None):
         return org
     if HubLink.objects.filter(org=org, ended_on__isnull=True, started_on__gt=on).exists():

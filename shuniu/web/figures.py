@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.scopes import Scope
-from shuniu.core.selectors import summary
 from shuniu.coverage import engine
 from shuniu.coverage.models import RollupSnapshot
 from shuniu.coverage.selectors import STATUSES, coverage_rows
+from shuniu.coverage.summary import summary
 from shuniu.party.models import MemberStatus, PartyOrgKind
 from shuniu.party.selectors import instructor_list
 from shuniu.regions.models import Region
@@ -62,7 +62,7 @@ def _row_from_counts(counts: dict[str, int], **head: Any) -> dict[str, Any]:
 def _scope_rows(scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """For scopes without a region (hub, party org, instructor): the top row and the breakdowns by
     org type and industry, counted from the stored statuses of the active orgs in scope."""
-    orgs = scope.filter_orgs(SocialOrg.objects.filter(status="active"))
+    orgs = scope.filter(SocialOrg.objects.filter(status="active"))
     by_status = dict(orgs.order_by().values_list("coverage_status").annotate(n=Count("pk")))
     top = _row_from_counts(by_status, region="", name=_("我的管辖范围"), key="")
     top["due_not_established"] = orgs.filter(full_members__gte=3).exclude(coverage_status="own").count()
@@ -143,7 +143,7 @@ def dashboard(scope: Scope, region: Region | None, today: dt.date | None = None)
         types = coverage_rows(scope, code or None, by="type")[1:]
         industries = coverage_rows(scope, code or None, by="industry")[1:]
         scoped = Scope.of_region(code) if code else scope
-        instructors = scoped.filter_instructors(instructor_list(scope)).count()
+        instructors = scoped.filter(instructor_list(scope)).count()
     else:
         code = ""
         top, types, industries = _scope_rows(scope)

@@ -28,16 +28,16 @@ def test_hub_staff_do_not_see_an_incubator_that_shares_their_hubs_id(client, hub
     assert listing.status_code == 200
     assert "建外创益孵化基地" not in listing.content.decode()
     assert client.get(f"/admin/registry/incubator/{hub.pk}/change/").status_code in (302, 404)
-    assert not Scope.for_user(hub_staff).filter_placed(Incubator.objects.all()).exists()
+    assert not Scope.for_user(hub_staff).filter(Incubator.objects.all()).exists()
 
 
 def test_placed_rows_follow_the_region_scope(zhonglou_officer, chaoyang_officer, secretary):  # type: ignore[no-untyped-def]
     here = _incubator(901, "荷花池创益孵化基地", HEHUACHI)
     _incubator(902, "建外创益孵化基地", JIANWAI)
-    assert list(Scope.for_user(zhonglou_officer).filter_placed(Incubator.objects.all())) == [here]
-    assert [i.pk for i in Scope.for_user(chaoyang_officer).filter_placed(Incubator.objects.all())] == [902]
-    assert not Scope.for_user(secretary).filter_placed(Incubator.objects.all()).exists()
-    assert Scope.everything().filter_placed(Incubator.objects.all()).count() == 2
+    assert list(Scope.for_user(zhonglou_officer).filter(Incubator.objects.all())) == [here]
+    assert [i.pk for i in Scope.for_user(chaoyang_officer).filter(Incubator.objects.all())] == [902]
+    assert not Scope.for_user(secretary).filter(Incubator.objects.all()).exists()
+    assert Scope.everything().filter(Incubator.objects.all()).count() == 2
 
 
 def test_the_admin_shows_a_members_birth_date_only_to_roles_that_may_see_personal_data(  # type: ignore[no-untyped-def]

@@ -207,6 +207,15 @@ def build_world() -> World:
               PartyOrgCoverage.objects.get(party_org=joint, org=w[org_key]), zones)
     w.add("party_org", "sub_branch", PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch",
                                                      superior=w["branch"]), BRANCH, ["荷花池青年志愿者党小组支部"])
+    # In 朝阳区 a second org, covered only by a joint branch of the street: what the service matrix
+    # links and unlinks inside that district (a second coverage, a participation, an assignment).
+    spare = w.add("org", "cy_spare_org", SocialOrgFactory(name="建外乐龄公益服务社", region_code=JIANWAI,
+                                                         uscc=make_uscc(105, CHAOYANG),
+                                                         established_on=dt.date(2018, 3, 1)),
+                  CY, ["建外乐龄公益服务社", make_uscc(105, CHAOYANG)])
+    cy_joint = w.add("party_org", "cy_joint", PartyOrgFactory(name="建外街道公益联合党支部", kind="joint_branch",
+                                                             covers=[spare]), CY, ["建外街道公益联合党支部"])
+    w.add("coverage", "cy_joint_coverage", PartyOrgCoverage.objects.get(party_org=cy_joint), CY)
     # Members: names that occur nowhere else; ID numbers and phones are personal data.
     for key, name, workplace, relation, zones, n, county in [
         ("branch_member", "甄友谅", "branch_org", "branch", BRANCH, 201, ZHONGLOU),
@@ -281,8 +290,10 @@ def snapshot() -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for label in ("registry.SocialOrg", "registry.Hub", "registry.HubLink", "registry.AnnualInspection",
-                  "party.PartyOrg", "party.PartyOrgCoverage", "party.PartyMember", "party.Instructor",
-                  "party.InstructorAssignment", "imports.ImportBatch", "audit.AuditEntry", "auth.Group"):
+                  "registry.Incubator", "party.PartyOrg", "party.PartyOrgCoverage", "party.PartyMember",
+                  "party.Participation", "party.Instructor", "party.InstructorAssignment", "imports.ImportBatch",
+                  "imports.ImportChange", "audit.AuditEntry", "auth.Group", "coverage.RuleSetting",
+                  "coverage.RollupSnapshot", "demo.ScenarioRun"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")
@@ -290,6 +301,13 @@ def snapshot() -> dict[str, Any]:
             # Exports, reads of personal data and refused registrations are audited too: not writes.
             rows = rows.exclude(action__in=NON_WRITE_ACTIONS)
         out[label] = list(rows.values_list(*fields))
+    # The divisions (45,000 rows): how many, how many retired, the last change.
+    from django.db.models import Count, Max, Q
+
+    from shuniu.regions.models import Region
+
+    out["regions"] = Region.objects.aggregate(n=Count("pk"), retired=Count("pk", filter=Q(retired_on__isnull=False)),
+                                              changed=Max("updated_at"))
     out["tokens"] = list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at", "label"))
     # Not last_login: logging in is not a write the matrix attempts.
     out["users"] = list(User.objects.order_by("pk").values_list(

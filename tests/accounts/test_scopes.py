@@ -70,9 +70,9 @@ def _names(qs):
 def _seen(user):
     scope = Scope.for_user(user)
     return (
-        _names(scope.filter_orgs(SocialOrg.objects.all())),
-        _names(scope.filter_party_orgs(PartyOrg.objects.all())),
-        set(scope.filter_members(PartyMember.objects.all()).values_list("pk", flat=True)),
+        _names(scope.filter(SocialOrg.objects.all())),
+        _names(scope.filter(PartyOrg.objects.all())),
+        set(scope.filter(PartyMember.objects.all()).values_list("pk", flat=True)),
     )
 
 
@@ -84,7 +84,7 @@ def test_a_district_officer_sees_their_district_and_nothing_of_another(world, zh
     assert "朝阳区律师协会党支部" not in party_orgs
     assert {world.xilin_member.pk, world.branch_member.pk, world.hub_member.pk} <= members
     assert world.chaoyang_member.pk not in members
-    instructors = Scope.for_user(zhonglou_officer).filter_instructors(Instructor.objects.all())
+    instructors = Scope.for_user(zhonglou_officer).filter(Instructor.objects.all())
     assert set(instructors.values_list("pk", flat=True)) == {world.instructor.pk}
 
 
@@ -132,7 +132,7 @@ def test_hub_staff_see_only_the_orgs_linked_to_their_hub(world, hub_staff):
     assert orgs == {"荷花池养老服务中心"}
     assert party_orgs == set()
     assert members == {world.hub_member.pk}
-    hubs = Scope.for_user(hub_staff).filter_hubs(Hub.objects.all())
+    hubs = Scope.for_user(hub_staff).filter(Hub.objects.all())
     assert list(hubs) == [world.hub]
 
 
@@ -344,3 +344,63 @@ def test_deregistering_accepts_an_iso_date_and_refuses_a_bad_one():
         org_deregister(actor=SYSTEM, org=org, on="2021-02-30")
     assert "deregistered_on" in exc.value.message_dict
     assert org_deregister(actor=SYSTEM, org=org, on="2021-02-01").status == "deregistered"
+
+
+# ---- the scope binding ----------------------------------------------------------------------------
+
+def test_a_model_without_a_scope_binding_is_an_error_not_everything(db):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shuniu.audit.models import AuditEntry
+
+    for scope in (Scope.everything(), Scope.of_region("320404"), Scope("hub", hub_id=1), Scope.nothing()):
+        with pytest.raises(ImproperlyConfigured, match="has no scope_binding"):
+            scope.filter(AuditEntry.objects.all())
+    with pytest.raises(ImproperlyConfigured):
+        Scope.everything().allows(AuditEntry(pk=1))
+
+
+def test_a_model_is_scoped_by_its_declaration_alone(world, secretary, zhonglou_officer, chaoyang_officer):
+    """Participation is named nowhere in scopes.py: its binding (on the model) places it where its
+    party org is, and in that party org's subtree."""
+    from shuniu.party.models import Participation
+    from shuniu.party.services import participation_add
+
+    here = participation_add(actor=SYSTEM, member=world.xilin_member, party_org=world.temporary,
+                             started_on=dt.date(2022, 1, 1))
+    there = participation_add(actor=SYSTEM, member=world.branch_member, party_org=world.chaoyang_branch,
+                              started_on=dt.date(2022, 1, 1))
+
+    def seen(user):
+        return set(Scope.for_user(user).filter(Participation.objects.all()))
+
+    assert seen(secretary) == {here}
+    assert seen(zhonglou_officer) == {here}
+    assert seen(chaoyang_officer) == {there}
+
+
+def test_a_region_scope_is_one_equality_on_a_prefix_column(db):
+    import re
+
+    sql = str(Scope.of_region("320404").filter(PartyMember.objects.all()).query)
+    where = sql[sql.index("WHERE"):]
+    assert re.search(r'"county_code" = \'?320404', where), where
+    assert "LIKE" not in where.upper() and "JOIN" not in sql.upper()
+    # Rows that hang off an org are placed by the org's column.
+    from shuniu.party.models import PartyOrgCoverage
+
+    sql = str(Scope.of_region("320404006").filter(PartyOrgCoverage.objects.all()).query)
+    assert re.search(r'"street_code" = \'?320404006', sql), sql
+
+
+def test_hub_party_and_instructor_scopes_reach_rows_through_their_orgs(world, secretary, hub_staff):
+    """Coverage links, assignments and members are held through the orgs a hub or party scope holds."""
+    from shuniu.party.models import InstructorAssignment, PartyOrgCoverage
+
+    assignment = assignment_start(actor=SYSTEM, instructor=world.instructor, org=world.hehuachi_org,
+                                  started_on=dt.date(2022, 1, 1))
+    hub = Scope.for_user(hub_staff)
+    assert list(hub.filter(InstructorAssignment.objects.all())) == [assignment]
+    assert list(hub.filter(Instructor.objects.all())) == [world.instructor]
+    assert set(Scope.for_user(secretary).filter(PartyOrgCoverage.objects.all()).values_list("org_id", flat=True)) == {
+        world.branch_org.pk, world.project_org.pk}

@@ -99,15 +99,17 @@ WRITES = [
 
 
 @pytest.mark.parametrize("call, action, target_type, target_of", [w[1:] for w in WRITES], ids=[w[0] for w in WRITES])
-def test_each_service_write_records_exactly_one_audit_entry(objs, zhonglou_officer, call, action, target_type,
-                                                            target_of):
+def test_each_service_write_records_exactly_one_audit_entry(objs, zhonglou_officer, admin_user, call, action,
+                                                            target_type, target_of):
+    # Users are created by administrators only.
+    actor = admin_user if action == "user.create" else zhonglou_officer
     before = set(AuditEntry.objects.values_list("pk", flat=True))
-    result = call(zhonglou_officer, objs)
+    result = call(actor, objs)
     new = AuditEntry.objects.exclude(pk__in=before)
     assert new.count() == 1
     entry = new.get()
-    assert entry.actor == zhonglou_officer
-    assert entry.actor_label == "zhonglou"
+    assert entry.actor == actor
+    assert entry.actor_label == actor.username
     assert entry.action == action
     assert entry.target_type == target_type
     target = target_of(objs) if target_of else result

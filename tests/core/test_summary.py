@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from shuniu.accounts.scopes import Scope
-from shuniu.core.selectors import summary
+from shuniu.coverage.summary import summary
 from tests.factories import (
     HEHUACHI,
     JIANWAI,

@@ -51,8 +51,10 @@ class CoverageLinkKind(Kind):
         orgs = {o.uscc: o for o in _in_chunks(SocialOrg.objects.all(), "uscc", usccs)}
         open_links = set(_in_chunks(PartyOrgCoverage.objects.filter(ended_on__isnull=True).values_list(
             "party_org_id", "org_id"), "org_id", {o.pk for o in orgs.values()}))
+        # ``coverage_add`` checks both: the party org and the org must lie in the actor's scope.
+        party_ok = ctx.allowed(PartyOrg, (po.pk for pos in by_name.values() for po in pos))
+        orgs_ok = ctx.allowed(SocialOrg, (o.pk for o in orgs.values()))
         seen: dict[tuple[int, int], int] = {}
-        scope = ctx.scope
         for p in parsed:
             plan.rows += 1
             d = p.data
@@ -72,6 +74,10 @@ class CoverageLinkKind(Kind):
             if "org" in d and org is None:
                 errors.add("org", _("社会组织“%(v)s”不存在（规则：须为已登记组织的统一社会信用代码）") % {"v": d["org"]},
                            "reference")
+            if len(found) == 1 and party_ok is not None and found[0].pk not in party_ok:
+                ctx.refuse_outside(errors, "party_org", d["party_org"])
+            if org is not None and orgs_ok is not None and org.pk not in orgs_ok:
+                ctx.refuse_outside(errors, "org", d["org"])
             if org is not None and d.get("org_name") and d["org_name"] != org.name:
                 errors.add("org_name", _("名称“%(v)s”与代码对应的组织“%(o)s”不一致（规则：名称与代码须对应）")
                            % {"v": d["org_name"], "o": org.name}, "mismatch")
@@ -91,8 +97,6 @@ class CoverageLinkKind(Kind):
                 plan.unchanged += 1
                 continue
             clean_coverage(errors, party_org, org, start, already_open=False)
-            if scope is not None and scope.kind != "all" and not scope.contains_region(org.region_id):
-                errors.add("org", _("该组织不在您的管辖范围内（规则：只能修改本辖区的组织）"), "scope")
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
                 continue

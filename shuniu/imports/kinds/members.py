@@ -99,6 +99,12 @@ class MemberKind(Kind):
                                                   "id", set(owners.values()))}
         lookups = CachedOrgLookups().load(region_codes=region_shorts)
         relation_orgs = {po.pk: po for pos in by_name.values() for po in pos}
+        # What the actor may write, as ``member_create`` and ``member_update`` check it: the members
+        # to update, the workplaces and relation orgs named, and those the members would leave.
+        members_ok = ctx.allowed(PartyMember, existing)
+        orgs_ok = ctx.allowed(SocialOrg, [*(o.pk for o in orgs.values()),
+                                          *(m["workplace_id"] for m in existing.values())])
+        party_ok = ctx.allowed(PartyOrg, [*relation_orgs, *(m["relation_org_id"] for m in existing.values())])
         seen: dict[str, int] = {}
         scope = ctx.scope
         for p in parsed:
@@ -120,6 +126,8 @@ class MemberKind(Kind):
                 if org is None:
                     errors.add("workplace", _("工作单位“%(v)s”不存在（规则：须为已登记组织的统一社会信用代码）")
                                % {"v": d["workplace"]}, "reference")
+                elif orgs_ok is not None and org.pk not in orgs_ok:
+                    ctx.refuse_outside(errors, "workplace", d["workplace"])
                 d["workplace"] = org
             if "relation_org" in d:
                 found = by_name.get(d["relation_org"], [])
@@ -127,9 +135,11 @@ class MemberKind(Kind):
                     errors.add("relation_org", (_("党组织“%(v)s”不存在或已撤销（规则：须为现有党组织）") if not found else
                                                 _("党组织“%(v)s”有重名，无法确定（规则：名称须唯一）"))
                                % {"v": d["relation_org"]}, "reference")
+                elif party_ok is not None and found[0].pk not in party_ok:
+                    ctx.refuse_outside(errors, "relation_org", d["relation_org"])
                 d["relation_org"] = found[0] if len(found) == 1 else None
             old = existing.get(pk) if pk is not None else None
-            refused = old is not None and scope is not None and not scope.contains_region(old["region_id"])
+            refused = old is not None and members_ok is not None and pk not in members_ok
             if old is not None and refused:
                 # Held by a member outside the scope: the row is checked as a new member and refused
                 # without a word on whom, where or what status (shuniu.party.privacy).
@@ -163,9 +173,16 @@ class MemberKind(Kind):
                 if member.relation_org_id and member.relation_org is None:
                     member.relation_org = PartyOrg.objects.select_related("region").get(pk=member.relation_org_id)
                 place_member(member, errors, region_code, lookups)
-            if scope is not None and member.region_id and not scope.contains_region(member.region_id):
-                errors.add("region_code", _("地区 %(code)s 不在您的管辖范围内（规则：只能导入本辖区的党员）")
-                           % {"code": member.region_id}, "scope")
+            if scope is not None and scope.kind != "all":
+                if member.region_id and not scope.contains_region(member.region_id):
+                    errors.add("region_code", _("地区 %(code)s 不在您的管辖范围内（规则：只能导入本辖区的党员）")
+                               % {"code": member.region_id}, "scope")
+                for field_name, ok in (("workplace", orgs_ok), ("relation_org", party_ok)):
+                    left = old[f"{field_name}_id"] if old is not None and field_name in out else None
+                    if ok is not None and left is not None and left != getattr(member, f"{field_name}_id") \
+                            and left not in ok:
+                        errors.add(field_name, _("%(label)s：该党员原来的单位或党组织不在您的管辖范围内（规则：只能从管辖范围内调出）")
+                                   % {"label": ctx.column(field_name)}, "scope")
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
                 if refused and self._limited(plan, ctx):

@@ -97,6 +97,10 @@ class PartyOrgKindSpec(Kind):
                 except InvalidRegionCode:
                     continue
         lookups = CachedOrgLookups().load(region_codes=shorts)
+        # What ``party_org_create`` checks: the superior and the covered orgs (and an existing party
+        # org the row would update) must lie in the actor's scope.
+        party_ok = ctx.allowed(PartyOrg, (po.pk for pos in existing.values() for po in pos))
+        orgs_ok = ctx.allowed(SocialOrg, (o.pk for o in orgs.values()))
         ids = iter(range(-1, -len(parsed) - 1, -1))  # placeholders until the commit reserves real ids
         in_file: dict[str, PartyOrg] = {}
         seen: dict[tuple[str, Any], int] = {}
@@ -114,6 +118,8 @@ class PartyOrgKindSpec(Kind):
                                % {"v": d["superior"]}, "reference")
                 else:
                     superior = found[0]
+                    if party_ok is not None and superior.pk > 0 and superior.pk not in party_ok:
+                        ctx.refuse_outside(errors, "superior", d["superior"])
             covers = []
             for code in d.get("covers", []):
                 org = orgs.get(code)
@@ -121,6 +127,8 @@ class PartyOrgKindSpec(Kind):
                     errors.add("covers", _("社会组织“%(v)s”不存在（规则：须为已登记组织的统一社会信用代码）") % {"v": code},
                                "reference")
                 else:
+                    if orgs_ok is not None and org.pk not in orgs_ok:
+                        ctx.refuse_outside(errors, "covers", code)
                     covers.append(org)
             formation, est, region = clean_party_org(
                 errors, name=d.get("name", ""), kind=d.get("kind", ""), formation=d.get("formation"),
@@ -143,6 +151,9 @@ class PartyOrgKindSpec(Kind):
                 errors.add("region_code", _("地区 %(code)s 不在您的管辖范围内（规则：只能导入本辖区的党组织）")
                            % {"code": region.code}, "scope")
             match = [po for po in existing.get(key[0], []) if po.superior_id == key[1] and po.pk > 0]
+            if match and party_ok is not None and match[0].pk not in party_ok:
+                errors.add("name", _("党组织“%(v)s”已存在且不在您的管辖范围内（规则：只能修改本辖区的党组织）")
+                           % {"v": key[0]}, "scope")
             if not errors.by_field and match:
                 old = match[0]
                 after: dict[str, Any] = {}
@@ -237,6 +248,8 @@ class InstructorKindSpec(Kind):
         orgs = {o.uscc: o for o in _in_chunks(SocialOrg.objects.all(), "uscc", usccs)}
         open_pairs = set(_in_chunks(InstructorAssignment.objects.filter(ended_on__isnull=True).values_list(
             "instructor_id", "org_id"), "org_id", {o.pk for o in orgs.values()}))
+        # ``assignment_start`` checks the org it assigns to (the instructor is placed by the row's region).
+        orgs_ok = ctx.allowed(SocialOrg, (o.pk for o in orgs.values()))
         today = timezone.localdate()
         seen: dict[tuple[str, str], int] = {}
         scope = ctx.scope
@@ -259,6 +272,8 @@ class InstructorKindSpec(Kind):
                 if org is None:
                     errors.add("orgs", _("社会组织“%(v)s”不存在（规则：须为已登记组织的统一社会信用代码）") % {"v": code},
                                "reference")
+                elif orgs_ok is not None and org.pk not in orgs_ok:
+                    ctx.refuse_outside(errors, "orgs", code)
                 elif org.status != OrgStatus.ACTIVE:
                     errors.add("orgs", _("“%(o)s”已注销") % {"o": org}, "state")
                 else:

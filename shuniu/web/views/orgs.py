@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.coverage.models import CoverageStatus
+from shuniu.coverage.orglist import ORG_SORTS, org_search, org_search_count
 from shuniu.coverage.rules import evaluate
 from shuniu.coverage.selectors import STATUSES, sub_regions
 from shuniu.party.models import InstructorAssignment, MemberStatus, PartyOrg, PartyOrgCoverage
@@ -21,7 +22,7 @@ from shuniu.party.selectors import member_list, party_org_list
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.registry.models import Grade, Industry, OrgType, SocialOrg
-from shuniu.registry.selectors import ORG_SORTS, hub_list, org_get, org_history, org_search, org_search_count
+from shuniu.registry.selectors import hub_list, org_get, org_history
 from shuniu.registry.services import org_create, org_update
 from shuniu.web.figures import COVERED, STATUS_SHORT, WORKED
 from shuniu.web.forms import OrgForm, model_initial, submit

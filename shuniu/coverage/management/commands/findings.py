@@ -36,6 +36,6 @@ class Command(BaseCommand):
         fmt = "json" if opts["json"] else opts["format"]
         if fmt == "xlsx" and not opts["output"]:
             raise CommandError("xlsx 格式须用 -o 指定输出文件")
-        findings = evaluate(scope.filter_orgs(SocialOrg.objects.all()),
-                            scope.filter_party_orgs(PartyOrg.objects.all()), rule_ids=opts["rule"])
+        findings = evaluate(scope.filter(SocialOrg.objects.all()),
+                            scope.filter(PartyOrg.objects.all()), rule_ids=opts["rule"])
         output.write([asdict(f) for f in findings], COLUMNS, fmt, opts["output"], self.stdout, sheet="发现")

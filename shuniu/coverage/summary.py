@@ -1,4 +1,5 @@
-"""Cross-app read models: the registry summary (``shuniu summary``, the home page)."""
+"""The registry summary (``shuniu summary``, the dashboard of hub, party and instructor scopes): how many
+regions, orgs, party orgs, members, instructors and hubs lie in a scope."""
 
 from __future__ import annotations
 
@@ -23,24 +24,23 @@ def summary(scope: Scope, region_code: str | None = None) -> dict[str, Any]:
 
     Party orgs, members and instructors count the current ones (not dissolved, not ended).
     """
-    if region_code:
-        rc = parse(region_code)
-        scope_r = Scope.of_region(rc.short)
-
-        def within(qs: QuerySet[Any], method: str) -> QuerySet[Any]:
-            return getattr(scope, method)(getattr(scope_r, method)(qs))
-    else:
-        def within(qs: QuerySet[Any], method: str) -> QuerySet[Any]:
-            return getattr(scope, method)(qs)
-
+    scopes = [scope]
     regions = Region.objects.filter(retired_on__isnull=True)
     if region_code:
+        rc = parse(region_code)
+        scopes.append(Scope.of_region(rc.short))
         regions = regions.filter(**{rc.field: rc.short}).exclude(code=rc.short)
-    orgs = within(SocialOrg.objects.all(), "filter_orgs")
-    party = within(PartyOrg.objects.filter(dissolved_on__isnull=True), "filter_party_orgs")
-    members = within(PartyMember.objects.filter(ended_on__isnull=True), "filter_members")
-    instructors = within(Instructor.objects.filter(ended_on__isnull=True), "filter_instructors")
-    hubs = within(Hub.objects.all(), "filter_hubs")
+
+    def within(qs: QuerySet[Any]) -> QuerySet[Any]:
+        for each in scopes:
+            qs = each.filter(qs)
+        return qs
+
+    orgs = within(SocialOrg.objects.all())
+    party = within(PartyOrg.objects.filter(dissolved_on__isnull=True))
+    members = within(PartyMember.objects.filter(ended_on__isnull=True))
+    instructors = within(Instructor.objects.filter(ended_on__isnull=True))
+    hubs = within(Hub.objects.all())
     return {
         "regions": _counts(regions, "level", list(LEVELS)),
         "social_orgs": {

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shuniu.accounts.scopes import Scope
-from shuniu.core.selectors import summary
+from shuniu.coverage.summary import summary
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.regions.models import Region
 
