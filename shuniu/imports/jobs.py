@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -282,3 +283,48 @@ def is_running(batch: ImportBatch, state: dict[str, Any] | None = None) -> bool:
     if state is None:
         state = progress_state(batch)
     return batch.status == BatchStatus.PREVIEW and state is not None and state["stage"] not in FINAL
+
+
+# ---- stale uploads ---------------------------------------------------------------------------------
+
+_last_sweep = 0.0
+SWEEP_EVERY = 60.0  # seconds; a sweep lists the folder and looks up the batches of old files
+
+
+def uploads_sweep(*, force: bool = False) -> list[Path]:
+    """Remove uploaded files older than SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS (previews never
+    committed, files whose batch had errors, leftovers of an interrupted upload), except the file
+    of a batch whose commit is under way. A younger file is never removed. Returns what was
+    removed; runs at most once a minute per process unless ``force``."""
+    global _last_sweep
+    from shuniu.imports.services import upload_folder
+
+    now = time.time()
+    if not force and now - _last_sweep < SWEEP_EVERY:
+        return []
+    _last_sweep = now
+    folder = upload_folder()
+    if not folder.is_dir():
+        return []
+    cutoff = now - float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS) * 3600
+    removed = []
+    queue_down = False
+    for path in folder.iterdir():
+        try:
+            if not path.is_file() or path.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue  # removed meanwhile
+        previews = ImportBatch.objects.filter(stored_path=str(path), status=BatchStatus.PREVIEW)
+        try:
+            # When the queue cannot tell whether a preview's commit is under way, its file stays
+            # until a later sweep (and the queue is not asked again: each try may cost a timeout).
+            running = (queue_down and previews.exists()) or any(is_running(b) for b in previews)
+        except QueueUnavailable:
+            queue_down = running = True
+        if not running:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.info("removed %s stale upload(s) from %s", len(removed), folder)
+    return removed

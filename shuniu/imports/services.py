@@ -13,7 +13,6 @@ import gc
 import hashlib
 import logging
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -356,8 +355,7 @@ def upload_folder() -> Path:
 def store_upload(chunks: Any, filename: str) -> Path:
     """Keep an uploaded file under SHUNIU_VAR_DIR/imports until its batch is committed (or the file
     is older than SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS); ``UnreadableFile`` past the size limit,
-    with nothing kept. Stale files are removed first."""
-    uploads_sweep()
+    with nothing kept. (The upload page sweeps stale files first: ``jobs.uploads_sweep``.)"""
     folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(filename).suffix.lower()[:6] if Path(filename).suffix.lower() in (
@@ -381,49 +379,6 @@ def store_upload(chunks: Any, filename: str) -> Path:
     target = folder / f"{digest.hexdigest()[:16]}-{uuid.uuid4().hex[:8]}{suffix}"
     Path(tmp.name).replace(target)
     return target
-
-
-_last_sweep = 0.0
-SWEEP_EVERY = 60.0  # seconds; a sweep lists the folder and looks up the batches of old files
-
-
-def uploads_sweep(*, force: bool = False) -> list[Path]:
-    """Remove uploaded files older than SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS (previews never
-    committed, files whose batch had errors, leftovers of an interrupted upload), except the file
-    of a batch whose commit is under way. A younger file is never removed. Returns what was
-    removed; runs at most once a minute per process unless ``force``."""
-    global _last_sweep
-    from shuniu.imports import jobs
-
-    now = time.time()
-    if not force and now - _last_sweep < SWEEP_EVERY:
-        return []
-    _last_sweep = now
-    folder = upload_folder()
-    if not folder.is_dir():
-        return []
-    cutoff = now - float(settings.SHUNIU_IMPORT_UPLOAD_MAX_AGE_HOURS) * 3600
-    removed = []
-    queue_down = False
-    for path in folder.iterdir():
-        try:
-            if not path.is_file() or path.stat().st_mtime > cutoff:
-                continue
-        except OSError:
-            continue  # removed meanwhile
-        previews = ImportBatch.objects.filter(stored_path=str(path), status=BatchStatus.PREVIEW)
-        try:
-            # When the queue cannot tell whether a preview's commit is under way, its file stays
-            # until a later sweep (and the queue is not asked again: each try may cost a timeout).
-            running = (queue_down and previews.exists()) or any(jobs.is_running(b) for b in previews)
-        except jobs.QueueUnavailable:
-            queue_down = running = True
-        if not running:
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    if removed:
-        log.info("removed %s stale upload(s) from %s", len(removed), folder)
-    return removed
 
 
 def batch_preview_upload(*, actor: Actor, kind: str, path: Path, filename: str,

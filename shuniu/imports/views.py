@@ -96,6 +96,7 @@ def _index(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         source = form.cleaned_data["mapping_from"]
         try:
+            jobs.uploads_sweep()
             path = store_upload(upload.chunks(), upload.name)
             try:
                 batch = batch_preview_upload(actor=request.user, kind=form.cleaned_data["kind"], path=path,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from shuniu.imports import jobs, services
+from shuniu.imports import jobs
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.registry.models import SocialOrg
 from tests.imports.files import org_rows, write_csv, write_xlsx
@@ -73,7 +73,7 @@ def test_stale_uploads_are_removed_after_the_configured_age_and_never_a_younger_
     _age(orphan_old, 3)
     jobs.progress_set(running.pk, "writing", 30)  # its commit is under way, heartbeat fresh
 
-    monkeypatch.setattr(services, "_last_sweep", 0.0)  # (a sweep runs at most once a minute)
+    monkeypatch.setattr(jobs, "_last_sweep", 0.0)  # (a sweep runs at most once a minute)
     upload(officer_client, write_csv(tmp_path / "next.csv", org_rows(2, start=30)))
 
     left = {p.name for p in folder.iterdir()}
