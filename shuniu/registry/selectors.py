@@ -73,7 +73,9 @@ def org_search(
         if by and by in ORG_DIMENSIONS and key is not None:
             qs = qs.filter(**{ORG_DIMENSIONS[by]: key})
         if due:
-            qs = qs.filter(full_members__gte=3).exclude(coverage_status="own")
+            from shuniu.coverage.due import due_q
+
+            qs = qs.filter(due_q())
         if state == "deregistered":
             qs = qs.filter(status="deregistered")
     if statuses:
