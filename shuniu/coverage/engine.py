@@ -114,7 +114,7 @@ def refresh_orgs(org_ids: Iterable[int] | None = None) -> int:
     return _refresh(None if org_ids is None else list(org_ids))
 
 
-def _flag(condition: Q) -> Case:
+def _flag(condition: Q) -> Case | Value:
     return Case(When(condition, then=Value(1)), default=Value(0)) if condition else Value(1)
 
 

@@ -96,7 +96,7 @@ def _joint_too_large(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
 
 
 def _work_coverage(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
-    for org in ctx.orgs.filter(coverage_status="none").order_by("street_code", "name").iterator(chunk_size=2000):
+    for org in ctx.orgs.filter(coverage_status=CoverageStatus.NONE).order_by("street_code", "name").iterator(chunk_size=2000):
         yield org, {}
 
 
@@ -147,7 +147,7 @@ def _evaluation_veto(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
     grades = _GRADES[_GRADES.index(ctx.params["min_grade"]):]
     valid_from = ctx.today.year - ctx.params["valid_years"] + 1
     qs = (ctx.orgs.filter(evaluation_grade__in=grades, evaluation_year__gte=valid_from)
-          .exclude(coverage_status__in=["own", "joint"]))
+          .exclude(coverage_status__in=[CoverageStatus.OWN, CoverageStatus.JOINT]))
     for org in qs.order_by("name").iterator(chunk_size=2000):
         yield org, {"grade": org.evaluation_grade, "year": org.evaluation_year}
 

@@ -44,12 +44,12 @@ class CoverageStatus(models.TextChoices):
         return _COVERAGE_SHORT[self.value]
 
 
-_COVERAGE_SHORT = {
-    CoverageStatus.OWN: _("单独建立"),
-    CoverageStatus.JOINT: _("联合覆盖"),
-    CoverageStatus.INSTRUCTOR: _("指导员覆盖"),
-    CoverageStatus.MASS_ORG: _("群团组织覆盖"),
-    CoverageStatus.NONE: _("未覆盖"),
+_COVERAGE_SHORT: dict[str, str | Promise] = {
+    CoverageStatus.OWN.value: _("单独建立"),
+    CoverageStatus.JOINT.value: _("联合覆盖"),
+    CoverageStatus.INSTRUCTOR.value: _("指导员覆盖"),
+    CoverageStatus.MASS_ORG.value: _("群团组织覆盖"),
+    CoverageStatus.NONE.value: _("未覆盖"),
 }
 
 

@@ -117,11 +117,12 @@ def rule_setting_set(*, actor: Any, rule_id: str, region: str = "", enabled: boo
     errors.raise_if_any()
     _check_write(actor, short)
     before = selectors.current()
-    written, changes = [], []
+    written: list[RuleSetting] = []
+    changes = []
     for name, value in values.items():
         setting = RuleSetting.objects.select_for_update().filter(rule_id=rule_id, name=name, region=short).first()
         old = (setting.value, setting.source, setting.note) if setting is not None else None
-        if old == (value, source, note):
+        if setting is not None and old == (value, source, note):
             written.append(setting)
             continue
         if setting is None:

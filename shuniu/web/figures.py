@@ -29,8 +29,9 @@ from shuniu.registry.models import CoverageStatus, Industry, OrgType, SocialOrg
 
 # Short labels for charts and table heads (the model's labels are the full statistical terms).
 STATUS_SHORT = {s.value: s.short_label for s in CoverageStatus}
-STATUS_COLORS = {"own": "#b71c1c", "joint": "#ef6c57", "instructor": "#f2a93b", "mass_org": "#7fa7c9",
-                 "none": "#c9c9c9"}
+STATUS_COLORS = {CoverageStatus.OWN.value: "#b71c1c", CoverageStatus.JOINT.value: "#ef6c57",
+                 CoverageStatus.INSTRUCTOR.value: "#f2a93b", CoverageStatus.MASS_ORG.value: "#7fa7c9",
+                 CoverageStatus.NONE.value: "#c9c9c9"}
 COVERED = "own,joint"
 WORKED = "own,joint,instructor,mass_org"
 
