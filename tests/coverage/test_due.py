@@ -85,6 +85,8 @@ def _agree(places: dict[str, SocialOrg], expected: dict[str, set[str]], people: 
         due = len(names)
         assert Rollup.objects.get(dimension="region", key="", region=region).due == due, region
         assert _listed(admin, region) == (due, names), region
+        # The whole list marks exactly those rows 应建.
+        assert admin.get(f"/orgs/?region={region}").content.decode().count('class="badge due"') == due, region
         assert _figure(admin.get(f"/regions/{region}/").content.decode()) == due, region
         body = api.get("/api/v1/coverage", {"region": region}).json()
         assert body["items"][0]["due_not_established"] == due, region
