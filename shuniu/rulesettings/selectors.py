@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,17 +103,6 @@ class Settings:
 
     def value(self, rule_id: str, name: str, region: str = "") -> Any:
         return self.resolve(rule_id, name, region).value
-
-    def value_for_codes(self, rule_id: str, name: str, codes: Sequence[str]) -> Any:
-        """The value for a row given by its prefix codes (province, city, ..., "" where absent)."""
-        found = self._by.get((rule_id, name))
-        if found:
-            for code in reversed(codes):
-                if code and code in found:
-                    return found[code].value
-            if "" in found:
-                return found[""].value
-        return declared(rule_id).default(name)
 
     def enabled(self, rule_id: str, region: str = "") -> bool:
         return bool(self.value(rule_id, ENABLED, region))

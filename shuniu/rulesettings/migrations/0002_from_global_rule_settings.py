@@ -29,6 +29,9 @@ def backward(apps: Any, schema_editor: Any) -> None:
     for rule_id, values in national.items():
         enabled = values.pop("enabled", True)
         Old.objects.update_or_create(rule_id=rule_id, defaults={"enabled": bool(enabled), "params": values})
+    # The old table cannot hold a region's settings: going back loses them (forward copies the
+    # national ones again).
+    New.objects.all().delete()
 
 
 class Migration(migrations.Migration):
