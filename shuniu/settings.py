@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "shuniu.accounts",
     "shuniu.audit",
     "shuniu.regions",
+    "shuniu.rulesettings",
     "shuniu.registry",
     "shuniu.party",
     "shuniu.coverage",

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from shuniu.accounts.scopes import can_see_personal_data
 from shuniu.coverage.rules import RULES
+from shuniu.registry.models import CoverageStatus
 
 T = TypeVar("T")
 
@@ -79,7 +80,10 @@ Name200 = Text200
 OrgTypeIn = Literal["social_group", "service_institution", "foundation", "community_org"]
 RegistrationLevelIn = Literal["national", "province", "city", "county"]
 GradeIn = Literal["", "1A", "2A", "3A", "4A", "5A"]
-CoverageStatus = Literal["own", "joint", "instructor", "mass_org", "none"]
+if TYPE_CHECKING:
+    CoverageStatusIn = str
+else:
+    CoverageStatusIn = Literal[tuple(CoverageStatus.values)]  # the values defined once, as an enum in the schema
 PartyOrgKindIn = Literal["committee", "general_branch", "branch", "joint_branch", "temporary_branch",
                          "industry_committee", "comprehensive_committee"]
 FormationIn = Literal["standalone", "joint", "industry", "regional"]
@@ -153,7 +157,7 @@ class OrgFilters(Paging):
     type: OrgTypeIn | None = None
     industry: Text40 | None = Field(None, description="行业代码")
     hub: Id | None = Field(None, description="枢纽型社会组织编号")
-    coverage_status: CoverageStatus | None = None
+    coverage_status: CoverageStatusIn | None = None
     grade: Literal["1A", "2A", "3A", "4A", "5A"] | None = Field(None, description="评估等级")
     # Active orgs unless asked otherwise, as in the web list and the figures that link to it.
     status: Literal["active", "deregistered", "all"] = Field("active", description="状态：active 正常（默认）、deregistered 已注销、all 全部")
@@ -171,7 +175,7 @@ class OrgOut(Schema):
     industry: str | None = Field(None, description="行业代码")
     hub_id: int | None
     status: str
-    coverage_status: str = Field(..., description="覆盖状态（own / joint / instructor / mass_org / none）")
+    coverage_status: CoverageStatusIn = Field(..., description="覆盖状态")
     established_on: dt.date | None
     full_time_staff: int
     full_members: int = Field(..., description="专职人员中的正式党员")

@@ -10,5 +10,7 @@ class CoverageConfig(AppConfig):
         # without importing it (shuniu.core.derived).
         from shuniu.core import derived
         from shuniu.coverage import engine
+        from shuniu.rulesettings.signals import settings_changed
 
         derived.install(engine.track)
+        settings_changed.connect(engine.on_settings_changed, dispatch_uid="coverage.due_thresholds")

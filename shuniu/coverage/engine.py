@@ -22,13 +22,15 @@ from operator import add
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shuniu.coverage import due as due_module
+from shuniu.coverage.due import Thresholds, due_q, thresholds
 from shuniu.coverage.models import COUNT_FIELDS, Rollup
-from shuniu.party.models import InstructorAssignment, PartyMember, PartyOrg, PartyOrgCoverage
-from shuniu.registry.models import SocialOrg
+from shuniu.party.models import InstructorAssignment, MemberStatus, PartyMember, PartyOrg, PartyOrgCoverage
+from shuniu.registry.models import CoverageStatus, SocialOrg
 
 LEVEL_FIELDS = ["province_code", "city_code", "county_code", "street_code", "community_code"]
 # Dimension → the SocialOrg attribute holding its key.
@@ -51,102 +53,119 @@ def today() -> dt.date:
 
 
 # ---- per-org status ----------------------------------------------------------------------------
+#
+# DOMAIN.md §4 as data (``status_definition``): each status but the last, in order, with the fact
+# that shows it. Two forms are generated from it: ``status_expression``, a CASE of correlated
+# EXISTS for any queryset and any date (figures as of a past date, drill-downs), and ``_refresh``,
+# which computes the stored statuses of today by joining each fact table once (at national scale
+# on PostgreSQL the correlated form took 40 s longer). A test compares the two on every org.
+
+LINK, ASSIGNMENT, ORG = "link", "assignment", "org"
+
+
+def _active(as_of: dt.date) -> Q:
+    return Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+
 
 def _link_active(as_of: dt.date) -> Q:
-    return (Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-            & Q(party_org__established_on__lte=as_of)
+    return (_active(as_of) & Q(party_org__established_on__lte=as_of)
             & (Q(party_org__dissolved_on__isnull=True) | Q(party_org__dissolved_on__gt=as_of)))
+
+
+def _mass_org(as_of: dt.date) -> Q:
+    return (Q(has_trade_union=True) & (Q(trade_union_on__isnull=True) | Q(trade_union_on__lte=as_of))) | (
+        Q(has_youth_league=True) & (Q(youth_league_on__isnull=True) | Q(youth_league_on__lte=as_of)))
+
+
+def _facts(as_of: dt.date) -> dict[str, QuerySet[Any]]:
+    """The dated facts a status can rest on, each row naming its org (``org_id``)."""
+    return {LINK: PartyOrgCoverage.objects.filter(_link_active(as_of)),
+            ASSIGNMENT: InstructorAssignment.objects.filter(_active(as_of))}
+
+
+def status_definition(as_of: dt.date) -> list[tuple[CoverageStatus, str, Q]]:
+    """(status, fact, condition), first that applies; an org with none of them is ``none``.
+    ``LINK``: it has an active coverage link meeting the condition; ``ASSIGNMENT``: an active
+    instructor assignment; ``ORG``: its own row meets the condition."""
+    return [
+        (CoverageStatus.OWN, LINK, OWN_PARTY),
+        (CoverageStatus.JOINT, LINK, ~OWN_PARTY),
+        (CoverageStatus.INSTRUCTOR, ASSIGNMENT, Q()),
+        (CoverageStatus.MASS_ORG, ORG, _mass_org(as_of)),
+    ]
 
 
 def status_expression(as_of: dt.date) -> Case:
     """SQL CASE giving an org's status on ``as_of`` from the dated facts (first that applies)."""
-    links = PartyOrgCoverage.objects.filter(_link_active(as_of), org=OuterRef("pk"))
-    assigned = InstructorAssignment.objects.filter(
-        Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of)), org=OuterRef("pk"))
-    mass = (Q(has_trade_union=True) & (Q(trade_union_on__isnull=True) | Q(trade_union_on__lte=as_of))) | (
-        Q(has_youth_league=True) & (Q(youth_league_on__isnull=True) | Q(youth_league_on__lte=as_of)))
-    return Case(
-        When(Exists(links.filter(OWN_PARTY)), then=Value("own")),
-        When(Exists(links.exclude(OWN_PARTY)), then=Value("joint")),
-        When(Exists(assigned), then=Value("instructor")),
-        When(mass, then=Value("mass_org")),
-        default=Value("none"),
-    )
-
-
-def _member_count(full_only: bool) -> Coalesce:
-    members = PartyMember.objects.filter(workplace=OuterRef("pk"), ended_on__isnull=True)
-    if full_only:
-        members = members.filter(status="full")
-    counted = members.order_by().values("workplace").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), Value(0))
+    facts = _facts(as_of)
+    whens = []
+    for status, fact, condition in status_definition(as_of):
+        test = condition if fact == ORG else Exists(facts[fact].filter(condition, org=OuterRef("pk")))
+        whens.append(When(test, then=Value(status.value)))
+    return Case(*whens, default=Value(CoverageStatus.NONE.value))
 
 
 def refresh_orgs(org_ids: Iterable[int] | None = None) -> int:
-    """Recompute the stored status and member counts of the given orgs (all when None).
+    """Recompute the stored status and member counts of the given orgs (all when None), as of today.
 
     Only rows whose values change are written: on PostgreSQL every written row costs a new row
     version and an entry in each of the table's indexes, which made a full rebuild write-bound.
-    A few orgs (the services) are recomputed by correlated subqueries, which touch only their own
-    rows; all of them (``rebuild``) by one set-based statement instead (``_refresh_all``).
     """
-    if org_ids is None:
-        return _refresh_all()
-    qs = SocialOrg.objects.filter(pk__in=list(org_ids))
+    return _refresh(None if org_ids is None else list(org_ids))
+
+
+def _flag(condition: Q) -> Case | Value:
+    return Case(When(condition, then=Value(1)), default=Value(0)) if condition else Value(1)
+
+
+def _sql(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = qs.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _refresh(ids: list[int] | None) -> int:
+    """Every (or each of ``ids``) org's status and member counts by one UPDATE that joins each fact
+    table once, generated from ``status_definition``: a CTE per fact with one 0/1 column per
+    status resting on it, the org's own conditions as 0/1 columns of the org rows, then the CASE."""
     day = today()
-    changed = qs.alias(new_st=status_expression(day), new_fm=_member_count(True), new_sm=_member_count(False)).filter(
-        ~Q(coverage_status=F("new_st")) | ~Q(full_members=F("new_fm")) | ~Q(members_on_staff=F("new_sm")))
-    return SocialOrg.objects.filter(pk__in=changed.values("pk")).update(
-        coverage_status=status_expression(day), full_members=_member_count(True),
-        members_on_staff=_member_count(False))
-
-
-def _refresh_all() -> int:
-    """Every org's status and member counts as of today, by joins over the whole tables.
-
-    The same definition as ``status_expression`` and ``_member_count`` (the hypothesis test compares
-    the services' incremental results, computed by those, with a rebuild, computed here), but each
-    table is read once and joined by hash or merge instead of probed once per org: at national scale
-    on PostgreSQL the correlated form took 40 s of the rebuild.
-    """
-    day = today()
-    d: Any = day.isoformat() if connection.vendor == "sqlite" else day
+    facts = _facts(day)
+    members = PartyMember.objects.filter(ended_on__isnull=True, workplace__isnull=False)
+    orgs: QuerySet[SocialOrg] = SocialOrg.objects.all()
+    if ids is not None:
+        if not ids:
+            return 0
+        facts = {name: qs.filter(org_id__in=ids) for name, qs in facts.items()}
+        members = members.filter(workplace_id__in=ids)
+        orgs = orgs.filter(pk__in=ids)
+    columns: dict[str, dict[str, Any]] = {LINK: {}, ASSIGNMENT: {}, ORG: {}}
+    whens = []
+    for i, (status, fact, condition) in enumerate(status_definition(day)):
+        col = f"s{i}"
+        columns[fact][col] = _flag(condition) if fact == ORG else Max(_flag(condition))
+        assert status.value.isidentifier()  # written into the statement as a literal
+        whens.append(f"WHEN {'o' if fact == ORG else 'f_' + fact}.{col} = 1 THEN '{status.value}'")
+    parts = [(f"f_{fact}", _sql(facts[fact].order_by().values("org_id").annotate(**columns[fact])))
+             for fact in (LINK, ASSIGNMENT) if columns[fact]]
+    parts.append(("f_staff", _sql(members.order_by().values("workplace_id").annotate(
+        n=Count("pk"), n_full=Count("pk", filter=Q(status=MemberStatus.FULL.value))))))
+    org_sql, org_params = _sql(orgs.order_by().annotate(**columns[ORG]).values("id", *columns[ORG]))
+    joins = " ".join(f"LEFT JOIN {name} ON {name}.org_id = o.id" for name, _q in parts if name != "f_staff")
     q = connection.ops.quote_name
-    org, cov, party = q(SocialOrg._meta.db_table), q(PartyOrgCoverage._meta.db_table), q(PartyOrg._meta.db_table)
-    assign, member = q(InstructorAssignment._meta.db_table), q(PartyMember._meta.db_table)
-    own = "p.formation = 'standalone' AND p.kind <> 'joint_branch'"
+    table = q(SocialOrg._meta.db_table)
     sql = f"""
-        UPDATE {org} SET coverage_status = computed.st, full_members = computed.fm, members_on_staff = computed.sm
+        UPDATE {table} SET coverage_status = computed.st, full_members = computed.fm, members_on_staff = computed.sm
         FROM (
-            WITH links AS (
-                SELECT c.org_id, MAX(CASE WHEN {own} THEN 1 ELSE 0 END) AS own,
-                       MAX(CASE WHEN {own} THEN 0 ELSE 1 END) AS other
-                FROM {cov} c JOIN {party} p ON p.id = c.party_org_id
-                WHERE c.started_on <= %s AND (c.ended_on IS NULL OR c.ended_on > %s)
-                  AND p.established_on <= %s AND (p.dissolved_on IS NULL OR p.dissolved_on > %s)
-                GROUP BY c.org_id),
-            assigned AS (
-                SELECT DISTINCT org_id FROM {assign} WHERE started_on <= %s AND (ended_on IS NULL OR ended_on > %s)),
-            staff AS (
-                SELECT workplace_id, COUNT(*) AS n, SUM(CASE WHEN status = 'full' THEN 1 ELSE 0 END) AS n_full
-                FROM {member} WHERE ended_on IS NULL AND workplace_id IS NOT NULL GROUP BY workplace_id)
-            SELECT o.id,
-                   CASE WHEN l.own = 1 THEN 'own'
-                        WHEN l.other = 1 THEN 'joint'
-                        WHEN a.org_id IS NOT NULL THEN 'instructor'
-                        WHEN (o.has_trade_union AND (o.trade_union_on IS NULL OR o.trade_union_on <= %s))
-                          OR (o.has_youth_league AND (o.youth_league_on IS NULL OR o.youth_league_on <= %s))
-                          THEN 'mass_org'
-                        ELSE 'none' END AS st,
-                   COALESCE(s.n_full, 0) AS fm, COALESCE(s.n, 0) AS sm
-            FROM {org} o
-            LEFT JOIN links l ON l.org_id = o.id
-            LEFT JOIN assigned a ON a.org_id = o.id
-            LEFT JOIN staff s ON s.workplace_id = o.id) AS computed
-        WHERE computed.id = {org}.id AND ({org}.coverage_status <> computed.st OR {org}.full_members <> computed.fm
-                                          OR {org}.members_on_staff <> computed.sm)"""
+            WITH {", ".join(f"{name} AS ({part[0]})" for name, part in parts)}
+            SELECT o.id, CASE {" ".join(whens)} ELSE '{CoverageStatus.NONE.value}' END AS st,
+                   COALESCE(f_staff.n_full, 0) AS fm, COALESCE(f_staff.n, 0) AS sm
+            FROM ({org_sql}) o {joins}
+            LEFT JOIN f_staff ON f_staff.workplace_id = o.id) AS computed
+        WHERE computed.id = {table}.id AND ({table}.coverage_status <> computed.st
+                                            OR {table}.full_members <> computed.fm
+                                            OR {table}.members_on_staff <> computed.sm)"""
+    params = [p for _name, part in parts for p in part[1]] + list(org_params)
     with connection.cursor() as cur:
-        cur.execute(sql, [d] * 8)
+        cur.execute(sql, params)
         return cur.rowcount
 
 
@@ -157,13 +176,14 @@ def _regions(row: dict[str, Any]) -> list[str]:
 
 
 def _org_contributions(rows: Iterable[dict[str, Any]], sign: int, out: dict[Key, dict[str, int]]) -> None:
+    due = thresholds()
     for row in rows:
         if row["status"] != "active":
             continue
+        regions = _regions(row)
         vec = {"population": 1, row["coverage_status"]: 1, "staff": row["full_time_staff"],
                "staff_members": row["members_on_staff"],
-               "due": int(row["full_members"] >= 3 and row["coverage_status"] != "own")}
-        regions = _regions(row)
+               "due": int(due.is_due(row["full_members"], row["coverage_status"], regions[-1]))}
         keys = [("region", "", r) for r in regions]
         for dim, attr in ORG_DIMENSIONS.items():
             if row[attr] not in (None, ""):
@@ -309,12 +329,14 @@ def compute_rollup(*, as_of: dt.date | None = None, region: str = "", levels: li
 
 
 def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: list[str | None] | None = None,
-                   dimensions: list[str] | None = None) -> dict[Key, list[int]]:
+                   dimensions: list[str] | None = None, due: Thresholds | None = None) -> dict[Key, list[int]]:
     """Rollup rows by GROUP BY: each key's counts in the order of ``COUNT_FIELDS`` (rows all zero left out).
 
     ``as_of`` None reads the stored per-org fields (what ``rebuild`` writes); a date recomputes
     statuses from the dated facts. ``region`` (a short code) limits the rows counted; ``levels``
     (None for the whole country, or prefix field names) and ``dimensions`` limit what is grouped.
+    ``due``: the thresholds of "due but not established" (those of the current settings if None).
+    The thresholds are today's settings for a past ``as_of`` too: settings have no history.
     """
     orgs, party, members, col = _sources(as_of)
     if region:
@@ -325,12 +347,8 @@ def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: li
     # Each table's aggregates, named and ordered as a contiguous run of COUNT_FIELDS.
     org_aggs = {
         "population": Count("pk"),
-        "own": Count("pk", filter=Q(**{st: "own"})),
-        "joint": Count("pk", filter=Q(**{st: "joint"})),
-        "instructor": Count("pk", filter=Q(**{st: "instructor"})),
-        "mass_org": Count("pk", filter=Q(**{st: "mass_org"})),
-        "none": Count("pk", filter=Q(**{st: "none"})),
-        "due": Count("pk", filter=Q(**{f"{fm}__gte": 3}) & ~Q(**{st: "own"})),
+        **{s.value: Count("pk", filter=Q(**{st: s.value})) for s in CoverageStatus},
+        "due": Count("pk", filter=due_q(full_members=fm, status=st, thresholds=due)),
         "staff": Coalesce(Sum("full_time_staff"), 0),
         "staff_members": Coalesce(Sum(sm), 0),
     }
@@ -480,6 +498,30 @@ def _upsert(cur: Any, table: str, rows: list[list[Any]]) -> None:
         return
     cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * (3 + len(COUNT_FIELDS)))}) "
                     + on_conflict, rows)
+
+
+def refresh_due(regions: Iterable[str], before: Thresholds, after: Thresholds) -> None:
+    """Bring the stored "due" counts in step with thresholds that changed for ``regions`` (prefixes):
+    for each, what its orgs count under the new thresholds less what they counted under the old."""
+    wanted = set(regions)
+    tops = [r for r in wanted if not any(t != r and r.startswith(t) for t in wanted)]
+    at = COUNT_FIELDS.index("due")
+    delta: dict[Key, dict[str, int]] = defaultdict(dict)
+    for region in tops:
+        for sign, due in ((-1, before), (+1, after)):
+            for key, vec in rollup_vectors(region=region, due=due).items():
+                if vec[at]:
+                    acc = delta[key]
+                    acc["due"] = acc.get("due", 0) + sign * vec[at]
+    apply_delta(delta)
+
+
+def on_settings_changed(sender: Any, *, changes: list[tuple[str, str, str]], before: Any, after: Any,
+                        **kwargs: Any) -> None:
+    """``rulesettings.signals.settings_changed``: a changed due threshold changes the stored figures."""
+    regions = [region for rule_id, name, region in changes if (rule_id, name) == (due_module.RULE, due_module.PARAM)]
+    if regions:
+        refresh_due(regions, thresholds(before), thresholds(after))
 
 
 def stored_rollup() -> dict[Key, dict[str, int]]:

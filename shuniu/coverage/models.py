@@ -3,15 +3,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.registry.models import CoverageStatus
 
-class CoverageStatus(models.TextChoices):
-    """DOMAIN.md §4: each org in the population has exactly one, the first that applies."""
-
-    OWN = "own", _("单独建立党组织")
-    JOINT = "joint", _("联合（行业、区域）党组织覆盖")
-    INSTRUCTOR = "instructor", _("选派党建工作指导员（联络员）")
-    MASS_ORG = "mass_org", _("建立工会或共青团组织")
-    NONE = "none", _("未覆盖")
+__all__ = ["COUNT_FIELDS", "CoverageStatus", "Dimension", "Rollup", "RollupCounts", "RollupSnapshot"]
 
 
 class Dimension(models.TextChoices):
@@ -25,7 +19,7 @@ class Dimension(models.TextChoices):
 
 # Count columns shared by the live rollup and its snapshots.
 COUNT_FIELDS = [
-    "population", "own", "joint", "instructor", "mass_org", "none", "due", "staff", "staff_members",
+    "population", *CoverageStatus.values, "due", "staff", "staff_members",
     "committee", "general_branch", "branch", "joint_branch", "temporary_branch", "industry_committee",
     "comprehensive_committee", "members_full", "members_probationary",
 ]
@@ -98,19 +92,3 @@ class RollupSnapshot(RollupCounts):
     def __str__(self) -> str:
         return f"{self.as_of} {self.dimension}:{self.key}@{self.region or '全国'}"
 
-
-class RuleSetting(models.Model):
-    """On/off and parameters of a rule; local rules (marked *local* in DOMAIN.md) are configured here."""
-
-    rule_id = models.CharField(_("规则"), max_length=40, primary_key=True)
-    enabled = models.BooleanField(_("启用"), default=True)
-    params = models.JSONField(_("参数"), default=dict, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("规则设置")
-        verbose_name_plural = _("规则设置")
-        ordering = ["rule_id"]
-
-    def __str__(self) -> str:
-        return self.rule_id

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from shuniu.accounts.scopes import Scope
 from shuniu.core.validators import normalize_code
+from shuniu.coverage.due import due_q
 from shuniu.coverage.engine import ORG_DIMENSIONS
 from shuniu.coverage.selectors import active_org_count, drilldown, resolve_region
 from shuniu.regions.codes import PREFIX_FIELDS, InvalidRegionCode
@@ -46,7 +47,7 @@ def org_search(
         if by and by in ORG_DIMENSIONS and key is not None:
             qs = qs.filter(**{ORG_DIMENSIONS[by]: key})
         if due:
-            qs = qs.filter(full_members__gte=3).exclude(coverage_status="own")
+            qs = qs.filter(due_q())
         if state == "deregistered":
             qs = qs.filter(status="deregistered")
     if statuses:

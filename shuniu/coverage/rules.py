@@ -1,9 +1,11 @@
 """The rules of DOMAIN.md §3 that concern an org or a party org, each citing its source.
 
 A rule is a small unit: an id, its source (document and article), its message in zh-hans and in
-English, whether it is *local* (varies by city: off unless configured), its default parameters,
-and a function yielding findings. Parameters and on/off come from ``RuleSetting`` rows (Django
-admin, or ``shuniu rules --set``), so a city changes them without code changes.
+English, whether it is *local* (varies by city: off unless configured), its default parameters
+and their checks, and a function yielding findings. Each rule is declared to the local rule
+settings (``shuniu.rulesettings``): a province, city, county or street sets its on/off and
+parameters for itself (``shuniu rules --set RULE --region 3204 ...``), the most specific prefix of
+a row's region winning, and ``evaluate`` applies to each row the settings of its region.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from shuniu.coverage.models import RuleSetting
+from shuniu.coverage.due import Thresholds, due_q
 from shuniu.party.models import PartyOrg
-from shuniu.registry.models import SocialOrg
+from shuniu.registry.models import CoverageStatus, SocialOrg
+from shuniu.rulesettings.declarations import Check, declare
+from shuniu.rulesettings.selectors import current
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,8 @@ class Context:
     orgs: QuerySet[SocialOrg]  # already scoped, active
     party_orgs: QuerySet[PartyOrg]  # already scoped, not dissolved
     today: dt.date
-    params: dict[str, Any]
+    params: dict[str, Any]  # the rule's parameters where these rows are (one partition of its settings)
+    due: Thresholds  # "due but not established" of every region (``coverage.due``)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Rule:
     local: bool = False
     defaults: dict[str, Any] = field(default_factory=dict)
     subject: str = "org"
+    checks: dict[str, Check] = field(default_factory=dict)
 
     def message(self, **values: Any) -> str:
         lang = translation.get_language() or "zh-hans"
@@ -57,20 +64,27 @@ class Rule:
         return template.format(**values)
 
 
-def _org_row(org: SocialOrg) -> dict[str, Any]:
-    return {"name": org.name}
+def _int_between(low: int, high: int) -> Check:
+    def check(value: Any) -> str | None:
+        if low <= value <= high:
+            return None
+        return _("取值 %(value)s 超出范围（规则：须为 %(low)s 至 %(high)s 之间的整数）") % {
+            "value": value, "low": low, "high": high}
+    return check
 
 
 def _establish(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
-    qs = ctx.orgs.filter(full_members__gte=ctx.params["min_full_members"]).exclude(coverage_status="own")
+    qs = ctx.orgs.filter(due_q(thresholds=ctx.due))
     for org in qs.order_by("county_code", "name").iterator(chunk_size=2000):
-        yield org, {"n": org.full_members}
+        yield org, {"n": org.full_members, "min": ctx.due.for_region(org.region_id)}
 
 
 def _joint(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
-    qs = ctx.orgs.filter(full_members__gte=1, full_members__lt=3).exclude(coverage_status__in=["own", "joint"])
+    # Below the threshold of its region: the complement of the due orgs that have members.
+    qs = (ctx.orgs.filter(full_members__gte=1, full_members__lt=ctx.due.expression())
+          .exclude(coverage_status__in=[CoverageStatus.OWN, CoverageStatus.JOINT]))
     for org in qs.order_by("street_code", "name").iterator(chunk_size=2000):
-        yield org, {"n": org.full_members}
+        yield org, {"n": org.full_members, "min": ctx.due.for_region(org.region_id)}
 
 
 def _joint_too_large(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
@@ -82,7 +96,7 @@ def _joint_too_large(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
 
 
 def _work_coverage(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
-    for org in ctx.orgs.filter(coverage_status="none").order_by("street_code", "name").iterator(chunk_size=2000):
+    for org in ctx.orgs.filter(coverage_status=CoverageStatus.NONE).order_by("street_code", "name").iterator(chunk_size=2000):
         yield org, {}
 
 
@@ -133,15 +147,14 @@ def _evaluation_veto(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
     grades = _GRADES[_GRADES.index(ctx.params["min_grade"]):]
     valid_from = ctx.today.year - ctx.params["valid_years"] + 1
     qs = (ctx.orgs.filter(evaluation_grade__in=grades, evaluation_year__gte=valid_from)
-          .exclude(coverage_status__in=["own", "joint"]))
+          .exclude(coverage_status__in=[CoverageStatus.OWN, CoverageStatus.JOINT]))
     for org in qs.order_by("name").iterator(chunk_size=2000):
         yield org, {"grade": org.evaluation_grade, "year": org.evaluation_year}
 
 
 def _sync_registration(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
     since = ctx.today - dt.timedelta(days=ctx.params["recent_days"])
-    qs = (ctx.orgs.filter(established_on__gte=since, full_members__gte=3)
-          .exclude(coverage_status="own"))
+    qs = ctx.orgs.filter(established_on__gte=since).filter(due_q(thresholds=ctx.due))
     for org in qs.order_by("-established_on").iterator(chunk_size=2000):
         yield org, {"date": org.established_on, "n": org.full_members}
 
@@ -157,25 +170,25 @@ def _change_dissolve(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
 
 def _inspection(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
     year = ctx.today.year - 1
-    qs = (ctx.orgs.filter(full_members__gte=3, inspections__year=year, inspections__result="pass")
-          .exclude(coverage_status="own"))
+    qs = ctx.orgs.filter(inspections__year=year, inspections__result="pass").filter(due_q(thresholds=ctx.due))
     for org in qs.order_by("name").iterator(chunk_size=2000):
         yield org, {"year": year}
 
 
 RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("ESTABLISH", "《关于加强社会组织党的建设工作的意见（试行）》第八条；党章第三十条；《中国共产党支部工作条例（试行）》第四条",
-         "专职人员中有正式党员 {n} 名（≥3），尚未单独建立党组织：应建未建",
-         "{n} full members on staff (≥ 3) and no party organization of its own: should establish one",
-         _establish, defaults={"min_full_members": 3}),
+         "专职人员中有正式党员 {n} 名（≥{min}），尚未单独建立党组织：应建未建",
+         "{n} full members on staff (≥ {min}) and no party organization of its own: should establish one",
+         _establish, defaults={"min_full_members": 3}, checks={"min_full_members": _int_between(1, 1000)}),
     Rule("JOINT", "《意见》第十条；《支部工作条例》第五条",
-         "正式党员 {n} 名（不足 3 名），可按行业或区域与邻近组织联合建立党支部",
-         "{n} full member(s) (fewer than 3): candidate for a joint branch by industry or area",
+         "正式党员 {n} 名（不足 {min} 名），可按行业或区域与邻近组织联合建立党支部",
+         "{n} full member(s) (fewer than {min}): candidate for a joint branch by industry or area",
          _joint),
     Rule("JOINT_SIZE", "《意见》第十条；《支部工作条例》第五条",
          "联合党支部覆盖 {n} 个单位，一般不超过 {max} 个",
          "joint branch covers {n} units; generally no more than {max}",
-         _joint_too_large, defaults={"max_units": 5}, subject="party_org"),
+         _joint_too_large, defaults={"max_units": 5}, subject="party_org",
+         checks={"max_units": _int_between(1, 1000)}),
     Rule("WORK_COVERAGE", "《意见》第十一条",
          "未建党组织、未选派党建工作指导员（联络员）、未建工会或共青团组织：党的工作尚未覆盖",
          "no party organization, instructor, trade union or youth league: party work does not reach it",
@@ -183,7 +196,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("BRANCH_SIZE", "《支部工作条例》第四条",
          "党支部党员 {n} 名，超过 {max} 名，可设立{zh}（需经批准）",
          "branch has {n} members, more than {max}: may become {en} (with approval)",
-         _branch_size, defaults={"max_members": 50}, subject="party_org"),
+         _branch_size, defaults={"max_members": 50}, subject="party_org",
+         checks={"max_members": _int_between(1, 10_000)}),
     Rule("BRANCH_COMMITTEE", "《中国共产党支部工作条例（试行）》",
          "正式党员 {n} 名（≥7），应设立支部委员会（一般 3 至 5 人，不超过 7 人）",
          "{n} full members (≥ 7): elects a branch committee (3–5, at most 7)",
@@ -191,15 +205,19 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("TERM", "《中国共产党党和国家机关基层组织工作条例》《关于基层党组织任期的意见》（2018）；党章第三十一条",
          "本届任期{state_zh} {end} 届满，应按期换届（延期或提前一般不超过 1 年，须经批准）",
          "term {state_en} {end}: hold the election on time (at most 1 year earlier or later, with approval)",
-         _term, defaults={"due_within_days": 90}, subject="party_org"),
+         _term, defaults={"due_within_days": 90}, subject="party_org",
+         checks={"due_within_days": _int_between(0, 3650)}),
     Rule("EVALUATION_VETO", "常州市做法（种子 003）：3A 以上等级评估党建一票否决",
          "评估等级 {grade}（{year} 年）但未建立党组织：党建工作一票否决",
          "evaluation grade {grade} ({year}) without party organization coverage: one-vote veto",
-         _evaluation_veto, local=True, defaults={"min_grade": "3A", "valid_years": 5}),
+         _evaluation_veto, local=True, defaults={"min_grade": "3A", "valid_years": 5},
+         checks={"min_grade": lambda v: None if v in _GRADES else _(
+             "评估等级“%(value)s”无效（规则：取值为 %(allowed)s 之一）") % {"value": v, "allowed": " / ".join(_GRADES)},
+                 "valid_years": _int_between(1, 20)}),
     Rule("SYNC_REGISTRATION", "《意见》第十一条（“三同步”）；种子 001、003",
          "新登记组织（{date}）已有正式党员 {n} 名，应同步建立党组织",
          "newly registered ({date}) with {n} full members: set up its party organization at registration",
-         _sync_registration, defaults={"recent_days": 365}),
+         _sync_registration, defaults={"recent_days": 365}, checks={"recent_days": _int_between(1, 3650)}),
     Rule("CHANGE_DISSOLVE", "《意见》第八条",
          "所覆盖的“{org}”已于 {date} 注销：党组织应向上级报告，由上级党组织决定其调整或撤销，并转移党员组织关系",
          "covered org “{org}” deregistered on {date}: report to the superior, which decides on this party "
@@ -212,28 +230,42 @@ RULES: dict[str, Rule] = {r.id: r for r in [
 ]}
 
 
-def settings_for(rule: Rule) -> tuple[bool, dict[str, Any]]:
-    setting = RuleSetting.objects.filter(rule_id=rule.id).first()
-    enabled = setting.enabled if setting else not rule.local
-    return enabled, {**rule.defaults, **(setting.params if setting else {})}
+def _declare_all() -> None:
+    for rule in RULES.values():
+        declare(rule.id, defaults=rule.defaults, enabled=not rule.local, source=rule.source, checks=rule.checks)
+
+
+_declare_all()
+
+
+def settings_for(rule: Rule, region: str = "") -> tuple[bool, dict[str, Any]]:
+    """The rule's on/off and parameters for ``region`` ("" the whole country)."""
+    settings = current()
+    return settings.enabled(rule.id, region), settings.params(rule.id, region)
 
 
 def evaluate(orgs: QuerySet[SocialOrg], party_orgs: QuerySet[PartyOrg], *, rule_ids: list[str] | None = None,
              today: dt.date | None = None) -> Iterator[Finding]:
-    """Findings of the enabled rules (or of ``rule_ids``, even if switched off) over the given rows."""
+    """Findings of the enabled rules (or of ``rule_ids``, even if switched off) over the given rows,
+    each row judged with the settings of its region."""
     from shuniu.coverage.engine import today as engine_today
 
     day = today or engine_today()
+    settings = current()
+    due = Thresholds(settings)
     active_orgs = orgs.filter(status="active")
     live_party = party_orgs.filter(dissolved_on__isnull=True)
     for rule in RULES.values():
-        enabled, params = settings_for(rule)
-        if rule_ids is not None:
-            if rule.id not in rule_ids:
-                continue
-        elif not enabled:
+        if rule_ids is not None and rule.id not in rule_ids:
             continue
-        ctx = Context(orgs=active_orgs, party_orgs=live_party, today=day, params=params)
-        for subject, values in rule.evaluate(ctx):
-            region = subject.region_id
-            yield Finding(rule.id, rule.subject, subject.pk, subject.name, region, rule.message(**values), rule.source)
+        # One pass per part of the country with its own settings of this rule (usually one).
+        for part in settings.partitions(rule.id):
+            if rule_ids is None and not part.enabled:
+                continue
+            where = part.q()
+            ctx = Context(orgs=active_orgs.filter(where), party_orgs=live_party.filter(where), today=day,
+                          params=part.params, due=due)
+            for subject, values in rule.evaluate(ctx):
+                region = subject.region_id
+                yield Finding(rule.id, rule.subject, subject.pk, subject.name, region, rule.message(**values),
+                              rule.source)

@@ -17,12 +17,13 @@ from django.db.models import Count, Q, QuerySet
 from shuniu.accounts.scopes import Scope
 from shuniu.core.sql import unique_row
 from shuniu.coverage import engine
+from shuniu.coverage.due import due_q
 from shuniu.coverage.models import COUNT_FIELDS, Rollup
 from shuniu.regions.codes import LEVELS, PREFIX_FIELDS, parse
 from shuniu.regions.models import Region
-from shuniu.registry.models import SocialOrg
+from shuniu.registry.models import CoverageStatus, SocialOrg
 
-STATUSES = ("own", "joint", "instructor", "mass_org", "none")
+STATUSES = tuple(CoverageStatus.values)
 
 
 def population(qs: QuerySet[SocialOrg], as_of: dt.date) -> QuerySet[SocialOrg]:
@@ -37,7 +38,7 @@ def status_counts(qs: QuerySet[SocialOrg], as_of: dt.date) -> dict[str, Any]:
     rows = population(qs, as_of).alias(st=engine.status_expression(as_of))
     agg = rows.aggregate(population=Count("pk"), **{s: Count("pk", filter=Q(st=s)) for s in STATUSES})
     n = agg["population"]
-    agg["org_coverage_rate"] = (agg["own"] + agg["joint"]) / n if n else 0.0
+    agg["org_coverage_rate"] = (agg[CoverageStatus.OWN] + agg[CoverageStatus.JOINT]) / n if n else 0.0
     agg["work_coverage_rate"] = (n - agg["none"]) / n if n else 0.0
     return agg
 
@@ -194,7 +195,7 @@ def drilldown(scope: Scope, region_code: str | None = None, *, status: str | Non
         if status:
             qs = qs.filter(coverage_status=status)
         if due:
-            qs = qs.filter(full_members__gte=3).exclude(coverage_status="own")
+            qs = qs.filter(due_q())
         return qs
     qs = population(qs, as_of).annotate(status_as_of=engine.status_expression(as_of))
     if status:

@@ -19,9 +19,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Q, Sum
 
 from shuniu.coverage import engine
-from shuniu.registry.models import SocialOrg
+from shuniu.coverage.due import due_q
+from shuniu.registry.models import OrgStatus, SocialOrg
 
 _GROUP = [*engine.LEVEL_FIELDS, *engine.ORG_DIMENSIONS.values(), "coverage_status"]
 GROUP = _GROUP  # the attributes an org's rollup contribution depends on (``add_groups``)
@@ -29,8 +31,8 @@ Groups = dict[tuple[Any, ...], list[int]]
 _RUN = 50  # ids in a run at least this long are selected with BETWEEN, the others with IN
 
 
-def _where(ids: list[int]) -> Iterator[tuple[str, list[int]]]:
-    """WHERE clauses covering ``ids``: contiguous runs (an import's new ids are one) as ranges."""
+def _where(ids: list[int]) -> Iterator[Q]:
+    """Filters covering ``ids``: contiguous runs (an import's new ids are one) as ranges."""
     ids = sorted(set(ids))
     singles: list[int] = []
     start = 0
@@ -39,14 +41,13 @@ def _where(ids: list[int]) -> Iterator[tuple[str, list[int]]]:
         while end + 1 < len(ids) and ids[end + 1] == ids[end] + 1:
             end += 1
         if end - start + 1 >= _RUN:
-            yield "id BETWEEN %s AND %s", [ids[start], ids[end]]
+            yield Q(id__range=(ids[start], ids[end]))
         else:
             singles.extend(ids[start:end + 1])
         start = end + 1
     size = 20_000 if connection.vendor == "postgresql" else 900
     for i in range(0, len(singles), size):
-        chunk = singles[i:i + size]
-        yield f"id IN ({', '.join(['%s'] * len(chunk))})", chunk
+        yield Q(id__in=singles[i:i + size])
 
 
 class OrgRollupDelta:
@@ -57,16 +58,17 @@ class OrgRollupDelta:
         ids = list(ids)
         if not ids:
             return
-        q = connection.ops.quote_name
-        cols = ", ".join(q(c) for c in _GROUP)
-        table = q(SocialOrg._meta.db_table)
+        active = SocialOrg.objects.filter(status=OrgStatus.ACTIVE).order_by()
+        aggregates = {"n": Count("pk"), "staff": Sum("full_time_staff"), "staff_members": Sum("members_on_staff"),
+                      "due": Count("pk", filter=due_q())}
         groups: Groups = defaultdict(lambda: [0, 0, 0, 0])
         with connection.cursor() as cur:
-            for where, params in _where(ids):
-                cur.execute(
-                    f"SELECT {cols}, COUNT(*), SUM(full_time_staff), SUM(members_on_staff), "
-                    f"SUM(CASE WHEN full_members >= 3 AND coverage_status <> 'own' THEN 1 ELSE 0 END) "
-                    f"FROM {table} WHERE status = 'active' AND ({where}) GROUP BY {cols}", params)
+            for where in _where(ids):
+                # Compiled by the ORM (the "due" predicate is ``coverage.due``'s), fetched without
+                # its per-value converters.
+                sql, sql_params = active.filter(where).values_list(*_GROUP).annotate(**aggregates).values_list(
+                    *_GROUP, *aggregates).query.sql_with_params()
+                cur.execute(sql, sql_params)
                 for row in cur.fetchall():
                     sums = groups[row[:len(_GROUP)]]
                     for i, v in enumerate(row[len(_GROUP):]):
@@ -75,7 +77,8 @@ class OrgRollupDelta:
 
     def add_groups(self, groups: Groups, sign: int = +1) -> None:
         """Add contributions already grouped: ``GROUP`` values → [orgs, full-time staff, members
-        on staff, orgs due a party org of their own], of active orgs (as ``_contribute`` selects)."""
+        on staff, orgs due a party org of their own (``coverage.due``)], of active orgs (as
+        ``_contribute`` selects)."""
         n_levels = len(engine.LEVEL_FIELDS)
         dims = list(engine.ORG_DIMENSIONS)
         for key_values, (n, staff, staff_members, due) in groups.items():

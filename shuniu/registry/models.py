@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.core.models import Timestamped
@@ -26,6 +27,31 @@ class RegistrationLevel(models.TextChoices):
 class OrgStatus(models.TextChoices):
     ACTIVE = "active", _("正常")
     DEREGISTERED = "deregistered", _("注销")
+
+
+class CoverageStatus(models.TextChoices):
+    """DOMAIN.md §4: each org in the population has exactly one, the first that applies. The one
+    definition of the values, used by the stored field, the coverage engine, the API and the pages;
+    ``short_label`` is the label of charts and table heads."""
+
+    OWN = "own", _("单独建立党组织")
+    JOINT = "joint", _("联合（行业、区域）党组织覆盖")
+    INSTRUCTOR = "instructor", _("选派党建工作指导员（联络员）")
+    MASS_ORG = "mass_org", _("建立工会或共青团组织")
+    NONE = "none", _("未覆盖")
+
+    @property
+    def short_label(self) -> str | Promise:
+        return _COVERAGE_SHORT[self.value]
+
+
+_COVERAGE_SHORT: dict[str, str | Promise] = {
+    CoverageStatus.OWN.value: _("单独建立"),
+    CoverageStatus.JOINT.value: _("联合覆盖"),
+    CoverageStatus.INSTRUCTOR.value: _("指导员覆盖"),
+    CoverageStatus.MASS_ORG.value: _("群团组织覆盖"),
+    CoverageStatus.NONE.value: _("未覆盖"),
+}
 
 
 class InspectionResult(models.TextChoices):
@@ -142,9 +168,7 @@ class SocialOrg(InRegion, Timestamped):
     coverage_status = models.CharField(
         # Not indexed on its own: lists filter it together with an indexed region prefix, and an
         # index here would make every status change on PostgreSQL a non-HOT update.
-        _("覆盖状态"), max_length=10, default="none", editable=False,
-        choices=[("own", _("单独建立党组织")), ("joint", _("联合党组织覆盖")), ("instructor", _("指导员覆盖")),
-                 ("mass_org", _("群团组织覆盖")), ("none", _("未覆盖"))],
+        _("覆盖状态"), max_length=10, default=CoverageStatus.NONE, editable=False, choices=CoverageStatus.choices,
     )
     full_members = models.PositiveIntegerField(_("专职人员中的正式党员"), default=0, editable=False)
     members_on_staff = models.PositiveIntegerField(_("专职人员中的党员"), default=0, editable=False)

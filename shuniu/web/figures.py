@@ -15,28 +15,23 @@ from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.scopes import Scope
 from shuniu.coverage import engine
+from shuniu.coverage.due import due_q
 from shuniu.coverage.models import RollupSnapshot
 from shuniu.coverage.selectors import STATUSES, coverage_rows
 from shuniu.coverage.summary import summary
 from shuniu.party.models import MemberStatus, PartyOrgKind
 from shuniu.party.selectors import instructor_list
 from shuniu.regions.models import Region
-from shuniu.registry.models import Industry, OrgType, SocialOrg
+from shuniu.registry.models import CoverageStatus, Industry, OrgType, SocialOrg
 
 # Short labels for charts and table heads (the model's labels are the full statistical terms).
-STATUS_SHORT = {
-    "own": gettext_lazy("单独建立"),
-    "joint": gettext_lazy("联合覆盖"),
-    "instructor": gettext_lazy("指导员覆盖"),
-    "mass_org": gettext_lazy("群团组织覆盖"),
-    "none": gettext_lazy("未覆盖"),
-}
-STATUS_COLORS = {"own": "#b71c1c", "joint": "#ef6c57", "instructor": "#f2a93b", "mass_org": "#7fa7c9",
-                 "none": "#c9c9c9"}
+STATUS_SHORT = {s.value: s.short_label for s in CoverageStatus}
+STATUS_COLORS = {CoverageStatus.OWN.value: "#b71c1c", CoverageStatus.JOINT.value: "#ef6c57",
+                 CoverageStatus.INSTRUCTOR.value: "#f2a93b", CoverageStatus.MASS_ORG.value: "#7fa7c9",
+                 CoverageStatus.NONE.value: "#c9c9c9"}
 COVERED = "own,joint"
 WORKED = "own,joint,instructor,mass_org"
 
@@ -65,7 +60,8 @@ def _scope_rows(scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]], lis
     orgs = scope.filter(SocialOrg.objects.filter(status="active"))
     by_status = dict(orgs.order_by().values_list("coverage_status").annotate(n=Count("pk")))
     top = _row_from_counts(by_status, region="", name=_("我的管辖范围"), key="")
-    top["due_not_established"] = orgs.filter(full_members__gte=3).exclude(coverage_status="own").count()
+    due = due_q()
+    top["due_not_established"] = orgs.filter(due).count()
     data = summary(scope)
     top["party_orgs"] = data["party_orgs"]["by_kind"]
     top["members_full"] = data["members"]["by_status"].get("full", 0)
@@ -79,10 +75,9 @@ def _scope_rows(scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]], lis
             cells.setdefault(str(key), {})[status] = n
         names = ({k: str(OrgType(k).label) for k in cells if k in OrgType.values} if by == "type" else
                  dict(Industry.objects.filter(pk__in=list(cells)).values_list("pk", "name")))
-        due = {str(k): n for k, n in orgs.filter(full_members__gte=3).exclude(coverage_status="own")
-               .order_by().values_list(field).annotate(n=Count("pk"))}
-        rows = [_row_from_counts(c, region="", name=names.get(k, k), key=k) | {"due_not_established": due.get(k, 0)}
-                for k, c in cells.items()]
+        due_by_key = {str(k): n for k, n in orgs.filter(due).order_by().values_list(field).annotate(n=Count("pk"))}
+        rows = [_row_from_counts(c, region="", name=names.get(k, k), key=k)
+                | {"due_not_established": due_by_key.get(k, 0)} for k, c in cells.items()]
         return sorted(rows, key=lambda r: -r["population"])
 
     return top, grouped("type"), grouped("industry")

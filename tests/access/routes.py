@@ -431,6 +431,8 @@ ADMIN_OBJECTS: dict[str, str] = {
     "party.instructor": "instructor", "party.instructorassignment": "assignment",
     "imports.importbatch": "batch", "audit.auditentry": "audit", "accounts.user": "user", "auth.group": "group",
     "regions.region": "public",
+    # Local rule settings: read-only reference for every officer (the values their figures use).
+    "rulesettings.rulesetting": "public",
 }
 # Admins reserved to administrators (superusers), whatever the persona's scope.
 ADMIN_ONLY = {"accounts.user", "auth.group", "audit.auditentry", "imports.importbatch"}

@@ -510,7 +510,15 @@ RULES: dict[str, Rule] = {
     "accounts.token_revoke": Rule("self", lambda w, p: tokens_of(w, p, lambda who: {"token": Ref(f"token_{who}")})),
     # coverage
     "coverage.snapshot_take": Rule("admin", system({})),
-    "coverage.rule_configure": Rule("admin", system({"rule_id": "ESTABLISH", "enabled": True})),
+    # rule settings: a region's setting needs the region in the actor's scope; the country's, an administrator
+    "rulesettings.rule_setting_set": Rule("scoped", lambda w, p: [
+        *(Call(f"threshold in {s}", {"rule_id": "ESTABLISH", "region": s, "params": {"min_full_members": 4},
+                                     "source": "服务矩阵"}, (f"region:{s}",)) for s in streets(p)),
+        Call("country-wide", {"rule_id": "ESTABLISH", "region": "", "params": {"min_full_members": 4},
+                              "source": "服务矩阵"}, ("admin-only",))]),
+    "rulesettings.rule_setting_clear": Rule("scoped", lambda w, p: [
+        *(Call(f"cleared in {s}", {"rule_id": "ESTABLISH", "region": s}, (f"region:{s}",)) for s in streets(p)),
+        Call("country-wide", {"rule_id": "ESTABLISH", "region": ""}, ("admin-only",))]),
     # demo: an unknown scenario spares generating one; the check comes first
     "demo.scenario_generate": Rule("admin", lambda w, p: [Call("unknown scenario", {"name": "no-such-scenario"},
                                                                 ("admin-only",), _unknown_scenario())]),
@@ -532,6 +540,8 @@ RULES: dict[str, Rule] = {
     # helpers
     "audit.record": Rule("helper", why="writes the audit entry of the service that calls it, after that "
                                        "service's own checks; refuses anything but an actor"),
+    "audit.record_export": Rule("helper", why="records an export that its caller made through the actor's scope; "
+                                              "refuses anything but an actor"),
     "imports.batch_list": Rule("helper", why="a read: the actor's own batches, all of them for a scope over "
                                              "everything"),
     "imports.actor_scope": Rule("helper", why="a read: the scope an import is checked against (PermissionDenied "

@@ -292,7 +292,7 @@ def snapshot() -> dict[str, Any]:
     for label in ("registry.SocialOrg", "registry.Hub", "registry.HubLink", "registry.AnnualInspection",
                   "registry.Incubator", "party.PartyOrg", "party.PartyOrgCoverage", "party.PartyMember",
                   "party.Participation", "party.Instructor", "party.InstructorAssignment", "imports.ImportBatch",
-                  "imports.ImportChange", "audit.AuditEntry", "auth.Group", "coverage.RuleSetting",
+                  "imports.ImportChange", "audit.AuditEntry", "auth.Group", "rulesettings.RuleSetting",
                   "coverage.RollupSnapshot", "demo.ScenarioRun"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]

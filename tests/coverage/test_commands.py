@@ -117,16 +117,43 @@ def test_findings_establish_lists_exactly_the_orgs_due_with_their_citation(capsy
     assert [f["subject_name"] for f in only_zhonglou] == ["应建未建协会"]
 
 
-def test_local_rules_are_off_until_configured_and_take_parameters(capsys):
-    org = SocialOrgFactory(name="四A级未建协会", evaluation_grade="4A", evaluation_year=dt.date.today().year - 1)
-    assert not [f for f in run_json(capsys, "findings") if f["rule_id"] == "EVALUATION_VETO"]
-    call_command("rules", "--set", "EVALUATION_VETO", "--enable", "--param", 'min_grade="5A"')
-    assert not [f for f in run_json(capsys, "findings") if f["rule_id"] == "EVALUATION_VETO"]
-    call_command("rules", "--set", "EVALUATION_VETO", "--param", 'min_grade="3A"')
-    vetoed = [f for f in run_json(capsys, "findings") if f["rule_id"] == "EVALUATION_VETO"]
-    assert [f["subject_id"] for f in vetoed] == [org.pk]
+def test_local_rules_are_off_until_configured_and_take_parameters_for_a_region(capsys):
+    year = dt.date.today().year - 1
+    changzhou = SocialOrgFactory(name="四A级未建协会", evaluation_grade="4A", evaluation_year=year)  # 320404
+    beijing = SocialOrgFactory(name="北京四A级未建协会", region_code=JIANWAI, evaluation_grade="4A",
+                               evaluation_year=year)
+
+    def vetoed() -> set[int]:
+        return {f["subject_id"] for f in run_json(capsys, "findings") if f["rule_id"] == "EVALUATION_VETO"}
+
+    assert not vetoed()
+    source = "《常州市社会组织等级评估实施办法》"
+    call_command("rules", "--set", "EVALUATION_VETO", "--region", "3204", "--enable", "--param", "min_grade=5A",
+                 "--source", source)
+    assert not vetoed()
+    call_command("rules", "--set", "EVALUATION_VETO", "--region", "3204", "--param", 'min_grade="3A"',
+                 "--source", source)
+    assert vetoed() == {changzhou.pk}  # on in Changzhou only
+    call_command("rules", "--set", "EVALUATION_VETO", "--enable", "--param", "min_grade=5A", "--source", "试点")
+    assert vetoed() == {changzhou.pk}  # the country's 5A does not override Changzhou's 3A
+    call_command("rules", "--clear", "EVALUATION_VETO", "--region", "3204", "--param", "min_grade")
+    assert vetoed() == set()  # Changzhou follows the country's 5A again
+    call_command("rules", "--set", "EVALUATION_VETO", "--region", "11", "--param", "min_grade=4A",
+                 "--source", "北京市做法")
+    assert vetoed() == {beijing.pk}
+
+    capsys.readouterr()
+    call_command("rules", "--show", "--region", "320404")
+    shown = capsys.readouterr().out
+    assert "EVALUATION_VETO (local)" in shown and '"min_grade": "5A"' in shown and source in shown
     with pytest.raises(CommandError, match="没有参数"):
-        call_command("rules", "--set", "EVALUATION_VETO", "--param", "veto=1")
+        call_command("rules", "--set", "EVALUATION_VETO", "--param", "veto=1", "--source", source)
+    with pytest.raises(CommandError, match="依据不能为空"):
+        call_command("rules", "--set", "EVALUATION_VETO", "--region", "3204", "--enable")
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("rules", "--set", "EVALUATION_VETO", "--region", "9999", "--enable", "--source", source)
+    with pytest.raises(CommandError, match="评估等级"):
+        call_command("rules", "--set", "EVALUATION_VETO", "--param", "min_grade=6A", "--source", source)
 
 
 def test_term_findings_for_overdue_and_soon_due_party_orgs(capsys):

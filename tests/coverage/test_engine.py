@@ -17,6 +17,7 @@ from shuniu.party import services as party
 from shuniu.party.models import InstructorAssignment, PartyMember, PartyOrg, PartyOrgCoverage
 from shuniu.registry import services as registry
 from shuniu.registry.models import Hub, SocialOrg
+from shuniu.rulesettings.services import rule_setting_set
 from tests.factories import (
     HEHUACHI,
     JIANWAI,
@@ -35,6 +36,10 @@ DAY = dt.date(2020, 5, 1)
 def assert_incremental_equals_rebuild() -> None:
     live_rollup = engine.stored_rollup()
     live_orgs = set(SocialOrg.objects.values_list("id", "coverage_status", "full_members", "members_on_staff"))
+    # Both forms generated from the one status definition agree: the correlated CASE (figures as of
+    # a date) with the set-based statement that stored the statuses.
+    as_of_today = SocialOrg.objects.annotate(st=engine.status_expression(engine.today()))
+    assert set(as_of_today.values_list("id", "st")) == {(i, st) for i, st, _fm, _sm in live_orgs}
     engine.rebuild()
     assert set(SocialOrg.objects.values_list("id", "coverage_status", "full_members", "members_on_staff")) == live_orgs
     assert engine.stored_rollup() == live_rollup
@@ -111,7 +116,9 @@ def test_due_not_established_counts_full_members_on_staff_wherever_the_relation_
 PLACES = [HEHUACHI, XILIN, JIANWAI]
 _ID_SEQ = itertools.count(1_000)
 OPS = ["org", "org_update", "deregister", "own", "joint", "dissolve", "cover", "uncover", "member",
-       "member_update", "member_end", "instructor", "unassign", "hub"]
+       "member_update", "member_end", "instructor", "unassign", "hub", "threshold"]
+# Where a local due threshold may be set: the country, a province, a city, a district, a street.
+THRESHOLD_REGIONS = ["", "32", "3204", "320404", XILIN, "11", "110105"]
 
 
 def _pick(qs, n):  # type: ignore[no-untyped-def]
@@ -149,8 +156,10 @@ def _run(op: str, n: int, m: int) -> None:
         if link:
             party.coverage_end(actor=SYSTEM, coverage=link, ended_on=link.started_on + dt.timedelta(days=m % 90))
     elif op == "member":
-        PartyMemberFactory(workplace=_pick(orgs, n), status=["full", "probationary"][m % 2],
-                           relation_org=_pick(PartyOrg.objects.filter(dissolved_on__isnull=True), m),
+        # With no party org yet, the relation is held elsewhere (so that orgs gain members early).
+        relation = _pick(PartyOrg.objects.filter(dissolved_on__isnull=True), m)
+        PartyMemberFactory(workplace=_pick(orgs, n), status=["full", "probationary"][m % 2], relation_org=relation,
+                           relation_elsewhere="" if relation else "中共某人才服务中心支部",
                            id_number=make_id_number(next(_ID_SEQ)))
     elif op == "member_update":
         member = _pick(PartyMember.objects.filter(ended_on__isnull=True), n)
@@ -167,6 +176,9 @@ def _run(op: str, n: int, m: int) -> None:
         assignment = _pick(InstructorAssignment.objects.filter(ended_on__isnull=True), n)
         if assignment:
             party.assignment_end(actor=SYSTEM, assignment=assignment, ended_on=day + dt.timedelta(days=400))
+    elif op == "threshold":
+        rule_setting_set(actor=SYSTEM, rule_id="ESTABLISH", region=THRESHOLD_REGIONS[n % len(THRESHOLD_REGIONS)],
+                         params={"min_full_members": 1 + (n + m) % 3}, source="测试")
     elif op == "hub":
         hub = Hub.objects.first() or registry.hub_create(actor=SYSTEM, name="测试枢纽", level="street",
                                                          region_code=HEHUACHI)

@@ -2,6 +2,7 @@ from typing import Any
 
 from django import template
 
+from shuniu.coverage.due import org_is_due
 from shuniu.web.figures import STATUS_COLORS, STATUS_SHORT, drill_url
 
 register = template.Library()
@@ -28,6 +29,12 @@ def drill(**params: Any) -> str:
 @register.filter
 def status_short(code: str) -> str:
     return str(STATUS_SHORT.get(code, code))
+
+
+@register.filter
+def is_due(org: Any) -> bool:
+    """Whether an org is "due but not established" (``coverage.due``: its region's threshold)."""
+    return org_is_due(org)
 
 
 @register.filter
