@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
-import time
 from typing import Any, cast
 
 from django.core.cache import cache
@@ -18,11 +16,10 @@ from shuniu.accounts.actors import Actor, check_admin
 from shuniu.accounts.models import ApiToken, Role, User
 from shuniu.accounts.scopes import check_self
 from shuniu.audit.services import record
+from shuniu.core.cache import cache_call
 from shuniu.core.services import Errors, choice
 from shuniu.core.sql import unique_row
 from shuniu.regions.codes import InvalidRegionCode, parse
-
-log = logging.getLogger(__name__)
 
 # Which kind of jurisdiction each role takes.
 ROLE_SCOPE_KIND = {
@@ -189,26 +186,9 @@ def forget_tokens(key_hashes: list[str]) -> None:
         transaction.on_commit(lambda: _cached(cache.delete_many, keys, always=True))
 
 
-# After a cache error the token cache is left alone for this long (in this process): a stalled
-# Redis then costs one request its socket timeout (SHUNIU_REDIS_TIMEOUT), not every request, and
-# never twice in one request (the read, then the write).
-CACHE_RETRY_SECONDS = 10.0
-_cache_down_until = 0.0
-
-
 def _cached(operation: Any, *args: Any, always: bool = False) -> Any:
-    """A cache operation that, when the cache is unreachable (Redis down), logs and returns None
-    instead of failing the request: tokens are then looked up in the database, which is the source
-    of truth. (A revocation whose cache entry could not be dropped may pass until the entry expires,
-    if the cache comes back with it: hence the error in the log.) Any exception, as each cache
-    backend raises its own client's errors. Within CACHE_RETRY_SECONDS of an error the cache is not
-    asked at all, except for ``always`` (dropping revoked entries, which must be tried)."""
-    global _cache_down_until
-    if not always and time.monotonic() < _cache_down_until:
-        return None
-    try:
-        return operation(*args)
-    except Exception:
-        _cache_down_until = time.monotonic() + CACHE_RETRY_SECONDS
-        log.exception("API token cache unavailable (%s)", getattr(operation, "__name__", operation))
-        return None
+    """A token-cache operation through ``core.cache.cache_call``: when the cache is unreachable
+    (Redis down), tokens are looked up in the database, which is the source of truth. (A revocation
+    whose cache entry could not be dropped may pass until the entry expires, if the cache comes back
+    with it: hence the error in the log.)"""
+    return cache_call(operation, *args, always=always, what="API token cache")

@@ -13,9 +13,9 @@ from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from shuniu.accounts import services
 from shuniu.accounts.models import ApiToken, User
 from shuniu.accounts.services import forget_tokens
+from shuniu.core.cache import forget_failures
 
 
 @receiver([post_save, post_delete], sender=ApiToken, dispatch_uid="shuniu.accounts.token_changed")
@@ -36,4 +36,4 @@ def cache_changed(sender: Any, setting: str, **kwargs: Any) -> None:
     """Another cache configured (tests do it): its health is unknown, so it is asked again at once
     rather than after the pause that followed an error of the previous one."""
     if setting == "CACHES":
-        services._cache_down_until = 0.0
+        forget_failures()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from functools import lru_cache
 from typing import Any
@@ -20,6 +19,7 @@ from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
 from shuniu.api import coverage, errors, instructors, members, orgs, party_orgs, regions
 from shuniu.api.auth import BearerAuth, SessionAuth
+from shuniu.core.cache import cache_call
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -27,7 +27,6 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params: dict[str, Any] = {"ensure_ascii": False}
 
 
-log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
@@ -69,12 +68,9 @@ class TokenRateThrottle(BaseThrottle):
         else:
             ident = f"u{getattr(request.auth, 'pk', '')}"  # type: ignore[attr-defined]
         key = f"shuniu:api-rate:{ident}:{int(time.time() // period)}"
-        try:
-            count = _count(key, period + 5)
-        except Exception:  # an unreachable cache (Redis down) must not take the API down with it
-            log.exception("API rate limit not applied: the cache is unreachable")
-            return True
-        return count <= limit
+        # An unreachable cache (Redis down) must not take the API down with it: no limit then.
+        count = cache_call(_count, key, period + 5, what="API rate limit")
+        return count is None or count <= limit
 
     def wait(self) -> float:
         _limit, period = _rate(settings.SHUNIU_API_RATE)

@@ -15,7 +15,6 @@ up the allowance twice.
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
-logger = logging.getLogger(__name__)
+from shuniu.core.cache import cache_call
 
 
 class RateLimited(PermissionDenied):
@@ -47,43 +46,34 @@ class Limit:
     def retry_after(self, who: str) -> int:
         """Seconds until ``who`` may act again: 0 when not limited."""
         key = self._key(who)
-        try:
-            found = cache.get_many([key, key + ":until"])
-        except Exception:
-            return _unavailable()
+        found = cache_call(cache.get_many, [key, key + ":until"], default={}, what="rate limit")
         if int(found.get(key) or 0) < self.limit:
             return 0
         until = found.get(key + ":until")
         return max(1, math.ceil(until - time.time())) if until else self.window
 
     def hit(self, who: str, distinct: str = "") -> int:
-        """Count one event of ``who`` (once per window for a ``distinct`` value); returns the count."""
+        """Count one event of ``who`` (once per window for a ``distinct`` value); returns the count
+        (0 when the cache is down: the limits are a second line behind the audit log, which records
+        every event whatever the cache does)."""
+        return int(cache_call(self._hit, who, distinct, default=0, what="rate limit"))
+
+    def _hit(self, who: str, distinct: str) -> int:
         key = self._key(who)
-        try:
-            if distinct:
-                mark = hashlib.sha256(distinct.encode()).hexdigest()[:32]
-                if not cache.add(f"{key}:seen:{mark}", 1, self.window):
-                    return int(cache.get(key) or 0)
-            for _attempt in range(3):
-                if cache.add(key, 1, self.window):
-                    cache.set(key + ":until", time.time() + self.window, self.window)
-                    return 1
-                try:
-                    return int(cache.incr(key))
-                except ValueError:  # expired between add and incr: open a new window
-                    continue
-            return int(cache.get(key) or 0)
-        except Exception:
-            _unavailable()
-            return 0
+        if distinct:
+            mark = hashlib.sha256(distinct.encode()).hexdigest()[:32]
+            if not cache.add(f"{key}:seen:{mark}", 1, self.window):
+                return int(cache.get(key) or 0)
+        for _attempt in range(3):
+            if cache.add(key, 1, self.window):
+                cache.set(key + ":until", time.time() + self.window, self.window)
+                return 1
+            try:
+                return int(cache.incr(key))
+            except ValueError:  # expired between add and incr: open a new window
+                continue
+        return int(cache.get(key) or 0)
 
     def reset(self, who: str) -> None:
         """Forget ``who``'s window (the ``distinct`` marks expire by themselves)."""
-        cache.delete_many([self._key(who), self._key(who) + ":until"])
-
-
-def _unavailable() -> int:
-    # The cache (Redis) being down must not stop registrations: the limits are a second line behind
-    # the audit log, which records every event whatever the cache does. Said loudly in the log.
-    logger.exception("rate limit: the cache is unavailable; not limiting")
-    return 0
+        cache_call(cache.delete_many, [self._key(who), self._key(who) + ":until"], always=True, what="rate limit")

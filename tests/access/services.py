@@ -542,6 +542,9 @@ RULES: dict[str, Rule] = {
                                        "service's own checks; refuses anything but an actor"),
     "audit.record_export": Rule("helper", why="records an export that its caller made through the actor's scope; "
                                               "refuses anything but an actor"),
+    "party.clean_member_fields": Rule("helper", why="the member rules that member_create, member_update and the "
+                                                    "import apply after their own checks; the actor decides only how "
+                                                    "much a refused ID number reveals (shuniu.party.privacy)"),
     "imports.batch_list": Rule("helper", why="a read: the actor's own batches, all of them for a scope over "
                                              "everything"),
     "imports.actor_scope": Rule("helper", why="a read: the scope an import is checked against (PermissionDenied "

@@ -82,7 +82,7 @@ def test_a_redis_that_is_down_limits_nothing_and_says_so(settings: Any, caplog: 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": f"redis://127.0.0.1:{_closed_port()}/15"}}
     limit = Limit("test", 1, 60)
-    with caplog.at_level(logging.ERROR, logger="shuniu.core.ratelimit"):
+    with caplog.at_level(logging.ERROR, logger="shuniu.core.cache"):
         assert limit.hit("u") == 0 and limit.retry_after("u") == 0
     assert "cache is unavailable" in caplog.text
     # A refusal is still a refusal (and audited), not a server error.
