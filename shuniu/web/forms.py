@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
-from shuniu.party.models import Formation, Gender, MemberStatus, PartyMember, PartyOrgKind
+from shuniu.party.models import EndReason, Formation, Gender, MemberStatus, PartyMember, PartyOrgKind
 from shuniu.party.selectors import instructor_list, member_list, party_org_list
 from shuniu.registry.models import Grade, Industry, OrgType, RegistrationLevel
 from shuniu.registry.selectors import hub_list, org_list, region_list
@@ -278,6 +278,17 @@ class DatedChangeForm(ScopedForm):
         else:
             self.fields["reason"].label = reason_label
             self.fields["reason"].required = reason_required
+
+
+class MemberEndForm(ScopedForm):
+    """A member leaving the roster: the date, the reason as a category of the statistics, a note."""
+
+    on = _date(label=_("减少日期"))
+    reason = forms.ChoiceField(label=_("减少原因"), choices=[("", _("（请选择）")), *EndReason.choices])
+    note = forms.CharField(label=_("减少原因说明"), max_length=200, required=False,
+                           help_text=_("原因为“其他”时必填，如具体情形、文号"))
+
+    field_map = {"ended_on": "on", "end_reason": "reason", "end_note": "note"}
 
 
 class PartyOrgEditForm(ScopedForm):

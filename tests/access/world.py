@@ -25,7 +25,7 @@ from shuniu.accounts.scopes import can_see_personal_data
 from shuniu.accounts.services import token_create, user_create
 from shuniu.audit.models import AuditEntry
 from shuniu.imports.models import BatchStatus, ImportBatch
-from shuniu.party.models import PartyOrgCoverage
+from shuniu.party.models import PartyOrg, PartyOrgCoverage
 from shuniu.party.services import assignment_start
 from shuniu.registry.models import HubLink
 from shuniu.registry.services import inspection_record
@@ -204,8 +204,12 @@ def build_world() -> World:
     for org_key, zones in (("hub_org", HUBZ), ("branch_org", BRANCH)):
         w.add("coverage", f"hhc_joint_{org_key}_coverage",
               PartyOrgCoverage.objects.get(party_org=joint, org=w[org_key]), zones)
-    w.add("party_org", "sub_branch", PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch",
-                                                     superior=w["branch"]), BRANCH, ["荷花池青年志愿者党小组支部"])
+    # Below the branch: data from before rule NESTING (the services refuse a branch under a branch
+    # now), moved there directly; the scopes follow the tree whatever its kinds.
+    sub = PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch")
+    sub.superior, sub.path = w["branch"], f"{w['branch'].path}{sub.pk}/"
+    PartyOrg.objects.filter(pk=sub.pk).update(superior=sub.superior, path=sub.path)
+    w.add("party_org", "sub_branch", sub, BRANCH, ["荷花池青年志愿者党小组支部"])
     # Members: names that occur nowhere else; ID numbers and phones are personal data.
     for key, name, workplace, relation, zones, n, county in [
         ("branch_member", "甄友谅", "branch_org", "branch", BRANCH, 201, ZHONGLOU),

@@ -19,7 +19,7 @@ from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.members import _in_chunks
 from shuniu.imports.spec import Column
 from shuniu.party.models import PartyOrg, PartyOrgCoverage
-from shuniu.party.services import clean_coverage
+from shuniu.party.services import OwnLink, clean_coverage, own_links_of
 from shuniu.registry.models import SocialOrg
 
 COLUMNS: list[Column] = [
@@ -51,6 +51,7 @@ class CoverageLinkKind(Kind):
         orgs = {o.uscc: o for o in _in_chunks(SocialOrg.objects.all(), "uscc", usccs)}
         open_links = set(_in_chunks(PartyOrgCoverage.objects.filter(ended_on__isnull=True).values_list(
             "party_org_id", "org_id"), "org_id", {o.pk for o in orgs.values()}))
+        own_links = own_links_of(o.pk for o in orgs.values())
         seen: dict[tuple[int, int], int] = {}
         scope = ctx.scope
         for p in parsed:
@@ -90,13 +91,15 @@ class CoverageLinkKind(Kind):
             if key in open_links and not errors.by_field:
                 plan.unchanged += 1
                 continue
-            clean_coverage(errors, party_org, org, start, already_open=False)
+            clean_coverage(errors, party_org, org, start, already_open=False, own_links=own_links.get(org.pk, []))
             if scope is not None and scope.kind != "all" and not scope.contains_region(org.region_id):
                 errors.add("org", _("该组织不在您的管辖范围内（规则：只能修改本辖区的组织）"), "scope")
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
                 continue
             plan.creates.append(Change(p.row, None, PartyOrgCoverage(party_org=party_org, org=org, started_on=start)))
+            if party_org.is_own:
+                own_links.setdefault(org.pk, []).append(OwnLink(party_org.pk, party_org.name, start, None))
         return plan
 
     def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:
