@@ -189,7 +189,8 @@ def _date_problems(m: PartyMember, today: dt.date) -> list[tuple[str, str]]:
         if m.admitted_on < PARTY_FOUNDED:
             out.append((f"入党日期 {m.admitted_on} 早于建党（{PARTY_FOUNDED}）",
                         f"admitted on {m.admitted_on}, before the Party was founded ({PARTY_FOUNDED})"))
-        if m.birth_date is not None and m.admitted_on < add_years(m.birth_date, MIN_APPLICATION_AGE):
+        if m.birth_date is not None and m.birth_date <= today \
+                and m.admitted_on < add_years(m.birth_date, MIN_APPLICATION_AGE):
             out.append((f"入党时未满 {MIN_APPLICATION_AGE} 周岁（出生 {m.birth_date}，入党 {m.admitted_on}）",
                         f"admitted under {MIN_APPLICATION_AGE} (born {m.birth_date}, admitted {m.admitted_on})"))
         if m.status == MemberStatus.FULL and m.full_on is not None:

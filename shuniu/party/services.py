@@ -482,7 +482,8 @@ def clean_member_dates(errors: Errors, out: dict[str, Any], member: PartyMember 
     if admitted is None:
         return
     not_before(errors, "admitted_on", admitted, PARTY_FOUNDED, _("入党日期"), _("中国共产党成立于 1921 年 7 月"))
-    if birth is not None and admitted < add_years(birth, MIN_APPLICATION_AGE):
+    # (A birth date in the future is reported as such, not also as an age.)
+    if birth is not None and birth <= dt.date.today() and admitted < add_years(birth, MIN_APPLICATION_AGE):
         errors.add("admitted_on", _("入党时未满 %(age)s 周岁（出生日期 %(b)s）（规则：党章第一条，年满十八岁方可申请入党）")
                    % {"age": MIN_APPLICATION_AGE, "b": birth.isoformat()}, "age")
     longest = PROBATION_YEARS + PROBATION_MAX_EXTENSION_YEARS

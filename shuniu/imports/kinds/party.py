@@ -80,6 +80,10 @@ PARTY_COLUMNS: list[Column] = [
 ]
 
 
+# ``clean_coverage`` names the fields of ``coverage_add``; a row of this file has them in these columns.
+_COVER_COLUMNS = {"org": "covers", "started_on": "established_on", "party_org": "name"}
+
+
 class PartyOrgKindSpec(Kind):
     name = "party_orgs"
     label = _("党组织")
@@ -163,10 +167,13 @@ class PartyOrgKindSpec(Kind):
                     plan.unchanged += 1
                 continue
             candidate = PartyOrg(established_on=est, kind=d.get("kind", ""), formation=formation)
+            cover_errors = Errors()
             for org in covers:
                 assert est is not None
-                clean_coverage(errors, candidate, org, est, already_open=False,
+                clean_coverage(cover_errors, candidate, org, est, already_open=False,
                                own_links=own_links.get(org.pk, []))
+            for name, errs in cover_errors.by_field.items():  # reported under this file's columns
+                errors.by_field.setdefault(_COVER_COLUMNS.get(name, name), []).extend(errs)
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
                 continue
