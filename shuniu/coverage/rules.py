@@ -221,7 +221,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          integrity.own_unique),
     Rule("NESTING", NESTING_SOURCE,
          "{kind}设在{sup_kind}“{sup}”之下：{kind}的上级应为{allowed_zh}",
-         "a {kind} under the {sup_kind} “{sup}”: a {kind} sits under {allowed_en}",
+         "a {kind} under the {sup_kind} \"{sup}\": a {kind} sits under {allowed_en}",
          integrity.nesting, subject="party_org"),
     Rule("NO_MEMBERS", "党章第三十条（有正式党员三人以上的，应成立党的基层组织）；《中国共产党支部工作条例（试行）》第二章",
          "成立已 {days} 天（宽限 {grace} 天），尚无组织关系在本组织（含下级）的党员：应转入党员组织关系或撤销",
@@ -253,7 +253,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          integrity.bounds),
     Rule("USCC_TYPE", "GB 32100-2015 附录 A（登记管理部门码、机构类别码）",
          "统一社会信用代码 {uscc} 前两位 {prefix} 表示{meaning}，与类型“{type}”不符（应为 {allowed}）",
-         "USCC {uscc}: its first two characters {prefix} mean {meaning}, which does not fit the type “{type}” "
+         "USCC {uscc}: its first two characters {prefix} mean {meaning}, which does not fit the type \"{type}\" "
          "(expected {allowed})",
          integrity.uscc_type),
     Rule("DUPLICATE_NAME", "数据规则：同一县（区）内同名的组织多为重复登记，须核对",
