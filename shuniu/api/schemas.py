@@ -473,6 +473,16 @@ class MemberIn(InputSchema):
                                              examples=["320404006"])
 
 
+EndReasonIn = Literal["transferred_out", "died", "left_party", "stopped", "removed", "other"]
+
+
+class MemberEndIn(InputSchema):
+    ended_on: IsoDate = Field(..., description="减少日期", examples=["2024-03-01"])
+    reason: EndReasonIn = Field(..., description="减少原因分类：transferred_out 转出、died 死亡、left_party 出党、stopped 停止党籍、"
+                                                 "removed 除名、other 其他（须填 note）")
+    note: Text200 | None = Field(None, description="减少原因说明")
+
+
 # ---- instructors --------------------------------------------------------------------------------
 
 class InstructorFilters(Paging):

@@ -595,6 +595,19 @@ _END_REASON_NAMES = {"转出": EndReason.TRANSFERRED_OUT, "死亡": EndReason.DI
 _END_NOTE_MAX = PartyMember._meta.get_field("end_note").max_length or 200
 
 
+def clean_member_end(errors: Errors, on: Any, reason: Any, note: Any, *,
+                     already_ended: bool) -> tuple[dt.date | None, str, str]:
+    """The rules of a member leaving the roster (``member_end`` and the member import): the date
+    (required, not in the future), the reason as a category, its note."""
+    day = as_date(errors, "ended_on", on, _("减少日期"))
+    require(errors, "ended_on", day, _("减少日期"))
+    not_in_future(errors, "ended_on", day, _("减少日期"))
+    category, text = clean_end_reason(errors, reason, note)
+    if already_ended:
+        errors.add("ended_on", _("该党员已减少"), "state")
+    return day, category, text
+
+
 @transaction.atomic
 def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str, note: str = "") -> PartyMember:
     """Record that a member left this system's records, for a reason of the statistics' categories
@@ -602,12 +615,7 @@ def member_end(*, actor: Any, member: PartyMember, on: Any, reason: str, note: s
     row is kept."""
     check_write(actor, member)
     errors = Errors()
-    day = as_date(errors, "ended_on", on, _("减少日期"))
-    require(errors, "ended_on", day, _("减少日期"))
-    not_in_future(errors, "ended_on", day, _("减少日期"))
-    category, text = clean_end_reason(errors, reason, note)
-    if member.ended_on is not None:
-        errors.add("ended_on", _("该党员已减少"), "state")
+    day, category, text = clean_member_end(errors, on, reason, note, already_ended=member.ended_on is not None)
     errors.raise_if_any()
     before = snapshot(member)
     with track() as t:

@@ -17,7 +17,7 @@ from stdnum.cn import ric
 from shuniu.core.services import add_years
 from shuniu.coverage.rules import evaluate
 from shuniu.coverage.services import rule_configure
-from shuniu.imports.services import import_preview
+from shuniu.imports.services import import_file, import_preview
 from shuniu.party.models import (
     ALLOWED_SUPERIOR_KINDS,
     EndReason,
@@ -553,3 +553,51 @@ def test_the_migration_maps_free_text_to_categories_and_keeps_the_text():
     assert [migration.category_of(text) for text in (
         "组织关系转出", "调出本市", "病故", "开除党籍", "停止党籍", "自行脱党除名", "transferred_out", "出国")] == [
         "transferred_out", "transferred_out", "died", "left_party", "stopped", "removed", "transferred_out", "other"]
+
+
+def test_the_api_records_a_reduction_by_category(api, zhonglou_officer, chaoyang_officer):
+    member = PartyMemberFactory()
+    body = {"ended_on": "2024-03-01", "reason": "other"}
+    response = api(zhonglou_officer).post(f"/api/v1/members/{member.pk}/end", body, content_type="application/json")
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "end_note"
+    response = api(zhonglou_officer).post(f"/api/v1/members/{member.pk}/end", {**body, "reason": "调走"},
+                                          content_type="application/json")
+    assert response.status_code == 422 and response.json()["errors"][0]["rule"] == "choice"
+    assert api(chaoyang_officer).post(f"/api/v1/members/{member.pk}/end", {**body, "reason": "died"},
+                                      content_type="application/json").status_code == 404
+    response = api(zhonglou_officer).post(f"/api/v1/members/{member.pk}/end", {**body, "note": "出国定居"},
+                                          content_type="application/json")
+    assert response.status_code == 200
+    assert (response.json()["end_reason"], response.json()["end_note"]) == ("other", "出国定居")
+
+
+END_HEADERS = ["姓名", "性别", "公民身份号码", "党员状态", "入党日期", "减少日期", "减少原因", "减少原因说明"]
+
+
+def test_the_import_records_reductions_by_category(tmp_path, zhonglou_officer):
+    members = [PartyMemberFactory(name=f"减少{i}") for i in range(5)]
+    participating = members[4]
+    participation_add(actor=SYSTEM, member=participating, party_org=PartyOrgFactory(), started_on="2022-01-01")
+
+    def row(m: PartyMember, *ending: object) -> list[object]:
+        return [m.name, "女", m.id_number, "正式党员", "2015-06-01", *ending]
+
+    rows = [row(members[0], "2024-03-01", "死亡", ""),
+            row(members[1], "2024-03-01", "调走了", ""),
+            row(members[2], "2024-03-01", "其他", ""),
+            row(members[3], "2030-03-01", "转出", ""),
+            row(participating, "2024-03-01", "除名", ""),
+            ["新人", "男", id_born(dt.date(1990, 1, 1), 7), "正式党员", "2015-06-01", "2024-03-01", "转出", ""]]
+    assert import_errors(zhonglou_officer, "members", tmp_path, rows, END_HEADERS) == {
+        (3, "减少原因", "choice"), (4, "减少原因说明", "required"), (5, "减少日期", "future"),
+        (6, "减少日期", "state"), (7, "减少日期", "state"), (7, "工作单位统一社会信用代码", "place")}
+    preview = import_preview(actor=zhonglou_officer, kind="members",
+                             path=write_csv(tmp_path / "ok.csv", [row(members[0], "2024-03-01", "死亡", ""),
+                                                                  row(members[2], "2024-03-01", "其他", "出国定居")],
+                                            headers=END_HEADERS))
+    assert not preview.errors and preview.counts()["updated"] == 2
+    import_file(actor=zhonglou_officer, kind="members", path=write_csv(
+        tmp_path / "ok2.csv", [row(members[0], "2024-03-01", "死亡", ""),
+                               row(members[2], "2024-03-01", "其他", "出国定居")], headers=END_HEADERS))
+    ended = dict(PartyMember.objects.filter(ended_on__isnull=False).values_list("name", "end_reason"))
+    assert ended == {"减少0": "died", "减少2": "other"}
