@@ -236,11 +236,12 @@ def future_dates(ctx: Context) -> Found:
             value = getattr(org, f)
             if value is not None and value > today:
                 seen.setdefault(org.pk, []).append((f"{zh} {value}", f"{en} {value}"))
-    links = [(PartyOrgCoverage, "党组织覆盖起始日期", "coverage link starting"),
-             (InstructorAssignment, "指导员派驻起始日期", "instructor assignment starting"),
-             (HubLink, "枢纽联系起始日期", "hub link starting")]
-    for model, zh, en in links:
-        rows = (model._default_manager.filter(org__in=ctx.orgs.values("pk"), started_on__gt=today)
+    links: list[tuple[QuerySet[Any], str, str]] = [
+        (PartyOrgCoverage.objects.all(), "党组织覆盖起始日期", "coverage link starting"),
+        (InstructorAssignment.objects.all(), "指导员派驻起始日期", "instructor assignment starting"),
+        (HubLink.objects.all(), "枢纽联系起始日期", "hub link starting")]
+    for links_qs, zh, en in links:
+        rows = (links_qs.filter(org__in=ctx.orgs.values("pk"), started_on__gt=today)
                 .values_list("org_id", "started_on"))
         for org_id, day in rows:
             seen.setdefault(org_id, []).append((f"{zh} {day}", f"{en} {day}"))

@@ -445,6 +445,11 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
     return out
 
 
+def _stored_id_number(member: Any) -> str:
+    """The encrypted ID number of the member being changed, if any (an import passes a namespace)."""
+    return str(getattr(member, "id_number_encrypted", None) or "")
+
+
 # The fields the date rules read: a change to any of them (or a new member) checks them all; a
 # change to anything else leaves an old record's dates alone.
 _DATED = {"status", "admitted_on", "full_on", "birth_date", "id_number"}
@@ -474,8 +479,8 @@ def clean_member_dates(errors: Errors, out: dict[str, Any], member: PartyMember 
         if given is not None and given != id_birth:
             errors.add("birth_date", _("出生日期 %(b)s 与公民身份号码中的 %(d)s 不一致（规则：出生日期以身份号码为准）")
                        % {"b": given.isoformat(), "d": id_birth.isoformat()}, "mismatch")
-    elif "birth_date" in out and out["birth_date"] is not None and getattr(member, "id_number_encrypted", ""):
-        stored = ric.get_birth_date(crypto.decrypt(member.id_number_encrypted))  # type: ignore[union-attr]
+    elif "birth_date" in out and out["birth_date"] is not None and (encrypted := _stored_id_number(member)):
+        stored = ric.get_birth_date(crypto.decrypt(encrypted))
         if stored != out["birth_date"]:
             errors.add("birth_date", _("出生日期 %(b)s 与公民身份号码中的 %(d)s 不一致（规则：出生日期以身份号码为准）")
                        % {"b": out["birth_date"].isoformat(), "d": stored.isoformat()}, "mismatch")

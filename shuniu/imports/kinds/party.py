@@ -166,12 +166,12 @@ class PartyOrgKindSpec(Kind):
                 else:
                     plan.unchanged += 1
                 continue
-            candidate = PartyOrg(established_on=est, kind=d.get("kind", ""), formation=formation)
             cover_errors = Errors()
-            for org in covers:
-                assert est is not None
-                clean_coverage(cover_errors, candidate, org, est, already_open=False,
-                               own_links=own_links.get(org.pk, []))
+            if covers and est is not None:
+                candidate = PartyOrg(established_on=est, kind=d.get("kind", ""), formation=formation)
+                for org in covers:
+                    clean_coverage(cover_errors, candidate, org, est, already_open=False,
+                                   own_links=own_links.get(org.pk, []))
             for name, errs in cover_errors.by_field.items():  # reported under this file's columns
                 errors.by_field.setdefault(_COVER_COLUMNS.get(name, name), []).extend(errs)
             if errors.by_field:
