@@ -73,7 +73,9 @@ def own_unique(ctx: Context) -> Found:
 
     open_own = PartyOrgCoverage.objects.filter(OWN_PARTY, ended_on__isnull=True,
                                                party_org__dissolved_on__isnull=True)
-    doubled = open_own.values("org_id").annotate(n=Count("id")).filter(n__gt=1).values("org_id")
+    # Grouped over the context's orgs only: an org's page asks about one org, not the country.
+    doubled = (open_own.filter(org__in=ctx.orgs.values("pk")).values("org_id").annotate(n=Count("id"))
+               .filter(n__gt=1).values("org_id"))
     for org in ctx.orgs.filter(pk__in=doubled).order_by("county_code", "name"):
         names = list(open_own.filter(org=org).order_by("started_on", "id").values_list("party_org__name", flat=True))
         yield org, {"n": len(names), **_names(names)}
@@ -299,8 +301,9 @@ _PLACE = ("province_code", "city_code", "county_code")
 def duplicate_name(ctx: Context) -> Found:
     """Active orgs sharing a name with another active org of the same county (the same city when
     placed above county level)."""
-    doubled = (SocialOrg.objects.filter(status="active").values("name", *_PLACE).annotate(n=Count("id"))
-               .filter(n__gt=1).order_by())
+    # Only the names of the context's orgs are grouped (one name on an org's page).
+    doubled = (SocialOrg.objects.filter(status="active", name__in=ctx.orgs.values("name"))
+               .values("name", *_PLACE).annotate(n=Count("id")).filter(n__gt=1).order_by())
     keys = {(row["name"], *(row[f] for f in _PLACE)): row["n"] for row in doubled.iterator(chunk_size=2000)}
     names = sorted({k[0] for k in keys})
     for start in range(0, len(names), 900):

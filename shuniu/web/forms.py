@@ -203,8 +203,9 @@ class MemberForm(ScopedForm):
     id_number = forms.CharField(label=_("公民身份号码"), max_length=30, required=False, widget=NoEchoInput,
                                 help_text=_("加密保存，页面上只显示掩码；表单有错时须重新填写"))
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
-    admitted_on = _date(label=_("入党日期"), required=False)
-    full_on = _date(label=_("转正日期"), required=False)
+    admitted_on = _date(label=_("入党日期"), required=False, help_text=_("必填：预备期和党龄自此起算"))
+    full_on = _date(label=_("转正日期"), required=False,
+                    help_text=_("正式党员填写（可空）：入党满 1 年之日，延长预备期的不晚于满 2 年；预备党员不填"))
     workplace = PickerField(org_list(Scope.nothing()), "org", label=_("工作单位（社会组织）"), required=False)
     relation_org = PickerField(party_org_list(Scope.nothing()), "party_org", label=_("组织关系所在党组织"),
                                required=False)

@@ -601,3 +601,15 @@ def test_the_import_records_reductions_by_category(tmp_path, zhonglou_officer):
                                row(members[2], "2024-03-01", "其他", "出国定居")], headers=END_HEADERS))
     ended = dict(PartyMember.objects.filter(ended_on__isnull=False).values_list("name", "end_reason"))
     assert ended == {"减少0": "died", "减少2": "other"}
+
+
+def test_an_instructor_capacity_out_of_bounds_is_refused(tmp_path, zhonglou_officer):
+    from shuniu.party.services import MAX_INSTRUCTOR_CAPACITY, instructor_create
+
+    for capacity in (0, MAX_INSTRUCTOR_CAPACITY + 1, True):
+        with pytest.raises(ValidationError) as info:
+            instructor_create(actor=SYSTEM, name="周指导", kind="instructor", region_code=HEHUACHI, capacity=capacity)
+        assert codes(info) == {("capacity", "range")}
+    headers = ["姓名", "类别", "可联系组织数", "所在地区代码"]
+    assert import_errors(zhonglou_officer, "instructors", tmp_path, [["周指导", "指导员", 500, HEHUACHI]], headers) == {
+        (2, "可联系组织数", "range")}
