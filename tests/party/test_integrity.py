@@ -613,3 +613,9 @@ def test_an_instructor_capacity_out_of_bounds_is_refused(tmp_path, zhonglou_offi
     headers = ["姓名", "类别", "可联系组织数", "所在地区代码"]
     assert import_errors(zhonglou_officer, "instructors", tmp_path, [["周指导", "指导员", 500, HEHUACHI]], headers) == {
         (2, "可联系组织数", "range")}
+
+
+def test_the_import_checks_a_new_admission_date_against_the_stored_birth_date(tmp_path, zhonglou_officer):
+    member = PartyMemberFactory(id_number=id_born(dt.date(1995, 1, 1), 9))
+    rows = [[member.name, "女", member.id_number, "正式党员", "2005-06-01", "2006-06-01", ""]]
+    assert import_errors(zhonglou_officer, "members", tmp_path, rows, MEMBER_HEADERS) == {(2, "入党日期", "age")}

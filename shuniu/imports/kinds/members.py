@@ -147,7 +147,8 @@ class MemberKind(Kind):
             if old is not None:
                 d.pop("id_number", None)  # the key itself: unchanged, and re-encrypting it would look like a change
                 instance = SimpleNamespace(pk=pk, status=old["status"], full_on=old["full_on"],
-                                           admitted_on=old["admitted_on"], relation_elsewhere=old["relation_elsewhere"],
+                                           admitted_on=old["admitted_on"], birth_date=old["birth_date"],
+                                           relation_elsewhere=old["relation_elsewhere"],
                                            relation_org=relation_orgs.get(old["relation_org_id"]) or (
                                                PartyOrg.objects.filter(pk=old["relation_org_id"]).first()
                                                if old["relation_org_id"] else None))
