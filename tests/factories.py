@@ -31,12 +31,14 @@ CHAOYANG = "110105"  # 北京市朝阳区
 JIANWAI = "110105001"  # 建外街道
 
 # GB 32100-2015, position 2: the organization category within civil affairs (registration authority "5").
-_USCC_CATEGORY = {OrgType.SOCIAL_GROUP: "1", OrgType.SERVICE_INSTITUTION: "2", OrgType.FOUNDATION: "3"}
+# A social intermediary here is a firm registered by market regulation ("91", rule USCC_TYPE).
+_USCC_CATEGORY = {OrgType.SOCIAL_GROUP: "51", OrgType.SERVICE_INSTITUTION: "52", OrgType.FOUNDATION: "53",
+                  OrgType.SOCIAL_INTERMEDIARY: "91"}
 
 
 def make_uscc(n: int, county: str = ZHONGLOU, org_type: str = OrgType.SOCIAL_GROUP) -> str:
     """A valid 18-character USCC: 17 characters, then the GB 32100-2015 check character."""
-    body = f"5{_USCC_CATEGORY.get(org_type, '9')}{county}MJ{n % 10_000_000:07d}"
+    body = f"{_USCC_CATEGORY.get(org_type, '59')}{county}MJ{n % 10_000_000:07d}"
     assert len(body) == 17
     return body + uscc.calc_check_digit(body)
 
@@ -45,9 +47,10 @@ def make_id_number(n: int, county: str = ZHONGLOU) -> str:
     """A valid 18-digit citizen ID number: county of issue, a plausible birth date, sequence, check digit.
 
     Birth dates start in 1985 because 钟楼区 (320404) exists since 1983 and python-stdnum checks
-    that the county existed in the birth year.
+    that the county existed in the birth year; they end in 1994, so that a member admitted in 2015
+    (the factory's default) was at least 18 (rule MEMBER_DATES).
     """
-    born = dt.date(1985, 1, 1) + dt.timedelta(days=n % 5000)
+    born = dt.date(1985, 1, 1) + dt.timedelta(days=n % 3650)
     body = f"{county}{born:%Y%m%d}{n % 1000:03d}"
     assert len(body) == 17
     # calc_check_digit expects the number with a (placeholder) check digit in place.
@@ -130,8 +133,11 @@ class PartyMemberFactory(_ServiceFactory):
     status = "full"
     id_number = factory.Sequence(make_id_number)
     phone = factory.Sequence(make_phone)
-    admitted_on = dt.date(2015, 6, 1)
-    full_on = dt.date(2016, 6, 1)
+    # A full member was admitted in 2015 and became full a year later; a probationary one was
+    # admitted 100 days ago (rule PROBATION: probation lasts 1 year, at most 2).
+    admitted_on = factory.LazyAttribute(
+        lambda o: dt.date(2015, 6, 1) if o.status == "full" else dt.date.today() - dt.timedelta(days=100))
+    full_on = factory.LazyAttribute(lambda o: dt.date(2016, 6, 1) if o.status == "full" else None)
     workplace = factory.SubFactory(SocialOrgFactory)
 
     @classmethod

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from stdnum.cn import ric, uscc
 
+from shuniu.coverage.rules import evaluate
 from shuniu.coverage.selectors import full_members_on_staff, status_counts
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.services import scenario_generate
@@ -54,6 +55,14 @@ def test_beijing_2016_reproduces_seed_000_and_001(capsys):
     assert rate(status_counts(SocialOrg.objects.filter(industry="legal"), END_2016)) == 68.6
     assert rate(status_counts(SocialOrg.objects.filter(industry="accounting"), END_2016)) == 61.3
     assert status_counts(SocialOrg.objects.filter(hub__level="city"), END_2016)["org_coverage_rate"] >= 0.85
+    # Law and CPA firms are social intermediaries, registered by the justice bureau (USCC 31) and by
+    # market regulation (91); the law firms by Beijing's municipal justice bureau.
+    law, cpa = SocialOrg.objects.filter(industry="legal"), SocialOrg.objects.filter(industry="accounting")
+    assert set(law.values_list("type", flat=True)) == set(cpa.values_list("type", flat=True)) == {"social_intermediary"}
+    assert {o.registration_authority for o in law.only("uscc")} == {"justice"}
+    assert {o.registration_authority for o in cpa.only("uscc")} == {"market_regulation"}
+    assert set(law.values_list("registration_level", "registration_region")) == {("province", "11")}
+    assert not SocialOrg.objects.exclude(industry__in=["legal", "accounting"]).filter(type="social_intermediary").exists()
 
     # The 3,547 party orgs cover exactly the 7,171 orgs; joint branches cover at most 5 units.
     covered = PartyOrgCoverage.objects.filter(ended_on__isnull=True).values("org").distinct().count()
@@ -77,6 +86,14 @@ def test_beijing_cpa_reproduces_seed_000(capsys):
     counts = status_counts(SocialOrg.objects.filter(industry="accounting"), END_2016)
     assert counts["org_coverage_rate"] == pytest.approx(0.70)
     assert counts["work_coverage_rate"] == pytest.approx(1.0)
+    firms = SocialOrg.objects.filter(industry="accounting")
+    assert set(firms.values_list("type", flat=True)) == {"social_intermediary"}
+    assert {o.registration_authority for o in firms.only("uscc")} == {"market_regulation"}
+    # No integrity finding: committees whose members sit in their branches have members and a secretary.
+    integrity = ["OWN_UNIQUE", "NESTING", "NO_MEMBERS", "NO_SECRETARY", "NO_RELATION", "PROBATION", "MEMBER_DATES",
+                 "FUTURE_DATE", "BOUNDS", "USCC_TYPE", "DUPLICATE_NAME"]
+    assert not list(evaluate(SocialOrg.objects.all(), PartyOrg.objects.all(), rule_ids=integrity,
+                             members=PartyMember.objects.all()))
 
 
 def test_zhonglou_reproduces_seeds_002_and_003(capsys):

@@ -14,7 +14,7 @@ from shuniu.api.common import in_region, page_of_iterable, region_code, scope_of
 from shuniu.api.schemas import ERRORS, CoverageQuery, CoverageRow, FindingOut, FindingQuery, Page
 from shuniu.coverage.rules import evaluate
 from shuniu.coverage.selectors import coverage_rows
-from shuniu.party.selectors import party_org_list
+from shuniu.party.selectors import member_list, party_org_list
 from shuniu.regions.models import Region
 from shuniu.registry.selectors import org_list
 
@@ -50,5 +50,6 @@ def findings(request: HttpRequest, query: Query[FindingQuery]) -> Any:
             raise PermissionDenied(_("地区 %(code)s 不在您的管辖范围内") % {"code": query.region})
     orgs = in_region(org_list(scope), "region", query.region)
     party_orgs = in_region(party_org_list(scope), "region", query.region)
-    found = evaluate(orgs, party_orgs, rule_ids=list(query.rule) if query.rule else None)
+    members = in_region(member_list(scope), "region", query.region)
+    found = evaluate(orgs, party_orgs, rule_ids=list(query.rule) if query.rule else None, members=members)
     return page_of_iterable((asdict(f) for f in found), query)

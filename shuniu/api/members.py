@@ -26,6 +26,7 @@ from shuniu.api.schemas import (
     WRITE_ERRORS,
     ErrorsOut,
     MemberDetail,
+    MemberEndIn,
     MemberFilters,
     MemberIn,
     MemberOut,
@@ -35,7 +36,7 @@ from shuniu.core import crypto
 from shuniu.core.validators import normalize_code
 from shuniu.party import privacy, selectors
 from shuniu.party.models import PartyMember
-from shuniu.party.services import member_create
+from shuniu.party.services import member_create, member_end
 from shuniu.registry.selectors import org_get
 
 router = Router(tags=["members"])
@@ -102,3 +103,12 @@ def create_member(request: HttpRequest, response: HttpResponse, payload: MemberI
                                           _("组织关系所在党组织"), data["relation_org"])
     member = member_create(actor=request.auth, **data)  # type: ignore[attr-defined]
     return Status(201, member_get(scope, member.pk) or member)
+
+
+@router.post("/members/{id}/end", response={200: MemberDetail, **WRITE_ERRORS}, summary="党员减少（按统计分类登记原因）")
+def end_member(request: HttpRequest, id: MemberId, payload: MemberEndIn) -> Any:
+    scope = scope_of(request)
+    member = found(member_get(scope, id))
+    member_end(actor=request.auth, member=member, on=payload.ended_on, reason=payload.reason,  # type: ignore[attr-defined]
+               note=payload.note or "")
+    return member_get(scope, member.pk) or member

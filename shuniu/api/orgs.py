@@ -91,7 +91,7 @@ def create_org(request: HttpRequest, payload: OrgIn) -> Any:
     if "hub" in data:
         data["hub"] = _hub(request, data["hub"])
     org = org_create(actor=request.auth, **data)  # type: ignore[attr-defined]
-    return Status(201, _detail(request, org.pk) or org)
+    return Status(201, _with_warnings(_detail(request, org.pk) or org, org))
 
 
 @router.patch("/orgs/{id}", response={200: OrgDetail, **WRITE_ERRORS}, summary="修改社会组织")
@@ -101,4 +101,10 @@ def update_org(request: HttpRequest, id: OrgId, payload: OrgPatch) -> Any:
     if "hub" in data:
         data["hub"] = _hub(request, data["hub"])
     org = org_update(actor=request.auth, org=org, **data)  # type: ignore[attr-defined]
-    return _detail(request, org.pk) or org
+    return _with_warnings(_detail(request, org.pk) or org, org)
+
+
+def _with_warnings(detail: Any, saved: Any) -> Any:
+    """The service's warnings (rule DUPLICATE_NAME) on the org read back for the response."""
+    detail.warnings = getattr(saved, "warnings", [])
+    return detail

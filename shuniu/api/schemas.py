@@ -18,7 +18,8 @@ from pydantic_core import PydanticCustomError
 
 from shuniu.accounts.scopes import can_see_personal_data
 from shuniu.coverage.rules import RULES
-from shuniu.registry.models import CoverageStatus
+from shuniu.party.models import MAX_TERM_YEARS
+from shuniu.registry.models import MAX_FULL_TIME_STAFF, CoverageStatus
 
 T = TypeVar("T")
 
@@ -77,7 +78,7 @@ def _region_code(value: str) -> str:
 RegionCodeIn = Annotated[Text, AfterValidator(_region_code), Field(json_schema_extra={"pattern": REGION_CODE_PATTERN})]
 Name200 = Text200
 
-OrgTypeIn = Literal["social_group", "service_institution", "foundation", "community_org"]
+OrgTypeIn = Literal["social_group", "service_institution", "foundation", "community_org", "social_intermediary"]
 RegistrationLevelIn = Literal["national", "province", "city", "county"]
 GradeIn = Literal["", "1A", "2A", "3A", "4A", "5A"]
 if TYPE_CHECKING:
@@ -220,6 +221,8 @@ def _scope(context: Any) -> Any:
 
 
 class OrgDetail(OrgOut):
+    registration_authority: str = Field(
+        ..., description="登记管理部门（由统一社会信用代码第 1 位得出）：civil_affairs / justice / market_regulation / other")
     registration_region_code: str
     supervisory_unit: str | None
     hub_name: str | None
@@ -230,8 +233,14 @@ class OrgDetail(OrgOut):
     youth_league_on: dt.date | None
     members_on_staff: int = Field(..., description="专职人员中的党员（含预备党员）")
     coverages: list[CoverageLinkOut] = Field(..., description="当前覆盖本组织的党组织")
+    warnings: list[str] = Field(default_factory=list,
+                                description="保存成功但须核对的提示（如同一县区内重名，规则 DUPLICATE_NAME）；仅登记和修改的响应中有")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_warnings(obj: Any) -> list[str]:
+        return list(getattr(obj, "warnings", None) or [])
 
     @staticmethod
     def resolve_registration_region_code(obj: Any) -> str:
@@ -269,7 +278,7 @@ class OrgIn(InputSchema):
     supervisory_unit: Text120 | None = Field(None, description="业务主管单位名称")
     industry: Text60 | None = Field(None, description="行业代码或名称")
     hub: IdIn | None = Field(None, description="所属枢纽编号")
-    full_time_staff: IntIn | None = Field(None, ge=0, le=2_000_000_000)
+    full_time_staff: IntIn | None = Field(None, ge=0, le=MAX_FULL_TIME_STAFF)
     established_on: IsoDate | None = None
     has_trade_union: BoolIn | None = None
     trade_union_on: IsoDate | None = None
@@ -290,7 +299,7 @@ class OrgPatch(InputSchema):
     supervisory_unit: Text120 | None = None
     industry: Text60 | None = None
     hub: IdIn | None = Field(None, description="所属枢纽编号；null 解除联系")
-    full_time_staff: IntIn | None = Field(None, ge=0, le=2_000_000_000)
+    full_time_staff: IntIn | None = Field(None, ge=0, le=MAX_FULL_TIME_STAFF)
     established_on: IsoDate | None = None
     has_trade_union: BoolIn | None = None
     trade_union_on: IsoDate | None = None
@@ -363,7 +372,7 @@ class PartyOrgIn(InputSchema):
     formation: FormationIn | None = Field(None, description="缺省时按类别推定")
     superior: IdIn | None = Field(None, description="上级党组织编号")
     term_started_on: IsoDate | None = None
-    term_years: IntIn | None = Field(None, ge=1, le=99)
+    term_years: IntIn | None = Field(None, ge=1, le=MAX_TERM_YEARS, description="任期年数（规则 TERM：1 至 5 年）")
     covers: list[IdIn] = Field(default_factory=list, max_length=1000, description="自成立之日起覆盖的社会组织编号")
 
 
@@ -430,7 +439,9 @@ class MemberDetail(MemberOut):
     phone: str | None = Field(..., description="完整电话号码；无权查看时为 null")
     birth_date: dt.date | None = Field(..., description="出生日期；无权查看时为 null")
     ended_on: dt.date | None
-    end_reason: str
+    end_reason: str = Field(..., description="减少原因分类：transferred_out 转出、died 死亡、left_party 出党、stopped 停止党籍、"
+                                             "removed 除名、other 其他；未减少时为空")
+    end_note: str = Field(..., description="减少原因说明")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -463,6 +474,16 @@ class MemberIn(InputSchema):
     is_mobile: BoolIn | None = None
     region_code: RegionCodeIn | None = Field(None, description="所在地区；缺省时取工作单位或党组织的地区",
                                              examples=["320404006"])
+
+
+EndReasonIn = Literal["transferred_out", "died", "left_party", "stopped", "removed", "other"]
+
+
+class MemberEndIn(InputSchema):
+    ended_on: IsoDate = Field(..., description="减少日期", examples=["2024-03-01"])
+    reason: EndReasonIn = Field(..., description="减少原因分类：transferred_out 转出、died 死亡、left_party 出党、stopped 停止党籍、"
+                                                 "removed 除名、other 其他（须填 note）")
+    note: Text200 | None = Field(None, description="减少原因说明")
 
 
 # ---- instructors --------------------------------------------------------------------------------
@@ -569,7 +590,7 @@ class FindingQuery(Paging):
 
 class FindingOut(Schema):
     rule_id: str
-    subject_type: str = Field(..., description="org 或 party_org")
+    subject_type: str = Field(..., description="org、party_org 或 member（既无工作单位也无组织关系所在党组织的党员）")
     subject_id: int
     subject_name: str
     region: str

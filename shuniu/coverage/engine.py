@@ -29,7 +29,14 @@ from django.utils import timezone
 from shuniu.coverage import due as due_module
 from shuniu.coverage.due import Thresholds, due_q, thresholds
 from shuniu.coverage.models import COUNT_FIELDS, Rollup
-from shuniu.party.models import InstructorAssignment, MemberStatus, PartyMember, PartyOrg, PartyOrgCoverage
+from shuniu.party.models import (
+    InstructorAssignment,
+    MemberStatus,
+    PartyMember,
+    PartyOrg,
+    PartyOrgCoverage,
+    own_party_q,
+)
 from shuniu.registry.models import CoverageStatus, SocialOrg
 
 LEVEL_FIELDS = ["province_code", "city_code", "county_code", "street_code", "community_code"]
@@ -43,7 +50,7 @@ ORG_DIMENSIONS = {
 }
 PARTY_KINDS = ["committee", "general_branch", "branch", "joint_branch", "temporary_branch", "industry_committee",
                "comprehensive_committee"]
-OWN_PARTY = Q(party_org__formation="standalone") & ~Q(party_org__kind="joint_branch")
+OWN_PARTY = own_party_q("party_org__")
 
 Key = tuple[str, str, str]  # (dimension, key, region)
 

@@ -19,8 +19,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from shuniu.coverage import integrity
 from shuniu.coverage.due import Thresholds, due_q
-from shuniu.party.models import PartyOrg
+from shuniu.party.models import NESTING_SOURCE, PartyMember, PartyOrg
 from shuniu.registry.models import CoverageStatus, SocialOrg
 from shuniu.rulesettings.declarations import Check, declare
 from shuniu.rulesettings.selectors import current
@@ -44,6 +45,9 @@ class Context:
     today: dt.date
     params: dict[str, Any]  # the rule's parameters where these rows are (one partition of its settings)
     due: Thresholds  # "due but not established" of every region (``coverage.due``)
+    # Members to check beyond those reached through the orgs and party orgs (the members who have
+    # neither a workplace nor a relation org); None for none.
+    members: QuerySet[PartyMember] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,53 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "{year} 年度年检合格但应建未建：年检应同步检查党建工作",
          "passed the {year} annual inspection while it should have a party organization: inspection should check party building",
          _inspection, local=True),
+    # Data integrity (issue 11): the services refuse these states; these rules find them in the data.
+    Rule("OWN_UNIQUE", "《意见》第八条（单独建立党组织）；DOMAIN §4（覆盖状态唯一）",
+         "同时由 {n} 个单独组建的党组织覆盖（{names_zh}）：一个社会组织同一时间只能有一个单独组建的党组织，应撤销或结束多余的覆盖",
+         "covered by {n} party organizations of its own at once ({names_en}): an org has at most one at a time; "
+         "dissolve one or end its coverage",
+         integrity.own_unique),
+    Rule("NESTING", NESTING_SOURCE,
+         "{kind}设在{sup_kind}“{sup}”之下：{kind}的上级应为{allowed_zh}",
+         "a {kind} under the {sup_kind} \"{sup}\": a {kind} sits under {allowed_en}",
+         integrity.nesting, subject="party_org"),
+    Rule("NO_MEMBERS", "党章第三十条（有正式党员三人以上的，应成立党的基层组织）；《中国共产党支部工作条例（试行）》第二章",
+         "成立已 {days} 天（宽限 {grace} 天），尚无组织关系在本组织（含下级）的党员：应转入党员组织关系或撤销",
+         "established {days} days ago (grace period {grace} days) and no member's relation is held here or below: "
+         "transfer the members' relations in, or dissolve it",
+         integrity.no_members, defaults={"grace_days": 90}, subject="party_org"),
+    Rule("NO_SECRETARY", "《中国共产党支部工作条例（试行）》（党支部设书记）；《意见》第十七条（党组织书记人选）",
+         "成立已 {days} 天（宽限 {grace} 天），{state_zh}",
+         "established {days} days ago (grace period {grace} days): {state_en}",
+         integrity.no_secretary, defaults={"grace_days": 90}, subject="party_org"),
+    Rule("NO_RELATION", "党章第八条（每个党员都必须编入党的一个支部、小组或其他特定组织）",
+         "{n} 名党员既无组织关系所在党组织，也未登记组织关系在外：{names_zh}",
+         "{n} member(s) with neither a relation org here nor a relation recorded elsewhere: {names_en}",
+         integrity.no_relation),
+    Rule("PROBATION", "党章第七条（预备期一年，延长不超过一年）",
+         "预备党员{name}于 {date} 入党，预备期已超过 {years} 年：应讨论转正、延长预备期或取消预备党员资格",
+         "probationary member {name}, admitted on {date}: probation has lasted more than {years} years; decide on "
+         "full membership, an extension or cancellation",
+         integrity.probation, defaults={"years": 1, "max_extension_years": 1}, subject="party_org"),
+    Rule("MEMBER_DATES", "党章第一条（年满十八岁）、第七条（预备期一年，延长不超过一年）；1921 年 7 月建党",
+         "党员{name}的日期不合规则：{zh}",
+         "member {name}: dates break the rules: {en}",
+         integrity.member_dates, subject="party_org"),
+    Rule("FUTURE_DATE", "数据规则：已发生的事项日期不在未来",
+         "日期在未来：{zh}", "dates in the future: {en}",
+         integrity.future_dates),
+    Rule("BOUNDS", "数据规则：数量须在合理范围内",
+         "数值超出范围：{zh}", "values out of bounds: {en}",
+         integrity.bounds),
+    Rule("USCC_TYPE", "GB 32100-2015 附录 A（登记管理部门码、机构类别码）",
+         "统一社会信用代码 {uscc} 前两位 {prefix} 表示{meaning}，与类型“{type}”不符（应为 {allowed}）",
+         "USCC {uscc}: its first two characters {prefix} mean {meaning}, which does not fit the type \"{type}\" "
+         "(expected {allowed})",
+         integrity.uscc_type),
+    Rule("DUPLICATE_NAME", "数据规则：同一县（区）内同名的组织多为重复登记，须核对",
+         "同一县（区）内另有 {n} 个正常状态的组织与本组织同名：请核对是否重复登记",
+         "{n} other active org(s) in the same county share this name: check for a duplicate registration",
+         integrity.duplicate_name),
 ]}
 
 
@@ -244,10 +295,15 @@ def settings_for(rule: Rule, region: str = "") -> tuple[bool, dict[str, Any]]:
     return settings.enabled(rule.id, region), settings.params(rule.id, region)
 
 
+_SUBJECT_TYPES = {SocialOrg: "org", PartyOrg: "party_org", PartyMember: "member"}
+
+
 def evaluate(orgs: QuerySet[SocialOrg], party_orgs: QuerySet[PartyOrg], *, rule_ids: list[str] | None = None,
-             today: dt.date | None = None) -> Iterator[Finding]:
+             today: dt.date | None = None, members: QuerySet[PartyMember] | None = None) -> Iterator[Finding]:
     """Findings of the enabled rules (or of ``rule_ids``, even if switched off) over the given rows,
-    each row judged with the settings of its region."""
+    each row judged with the settings of its region.
+
+    ``members`` adds the members that no org or party org reaches (no workplace, no relation org)."""
     from shuniu.coverage.engine import today as engine_today
 
     day = today or engine_today()
@@ -264,8 +320,8 @@ def evaluate(orgs: QuerySet[SocialOrg], party_orgs: QuerySet[PartyOrg], *, rule_
                 continue
             where = part.q()
             ctx = Context(orgs=active_orgs.filter(where), party_orgs=live_party.filter(where), today=day,
-                          params=part.params, due=due)
+                          params=part.params, due=due, members=members.filter(where) if members is not None else None)
             for subject, values in rule.evaluate(ctx):
                 region = subject.region_id
-                yield Finding(rule.id, rule.subject, subject.pk, subject.name, region, rule.message(**values),
-                              rule.source)
+                yield Finding(rule.id, _SUBJECT_TYPES.get(type(subject), rule.subject), subject.pk, subject.name,
+                              region, rule.message(**values), rule.source)

@@ -26,8 +26,11 @@ from shuniu.registry.models import AnnualInspection, Hub, HubLink, Incubator, So
 
 # USCC registration-authority + type prefixes (GB 32100-2015 appendix): civil affairs 51/52/53/59,
 # justice 31 (law firms), market regulation 91 (firms such as CPA partnerships).
-USCC_PREFIX = {"social_group": "51", "service_institution": "52", "foundation": "53", "legal": "31",
-               "accounting": "91"}
+USCC_PREFIX = {"social_group": "51", "service_institution": "52", "foundation": "53",
+               "social_intermediary": "91", "legal": "31", "accounting": "91"}
+# Two-character words that tell apart two orgs a scenario would otherwise name alike in one county
+# (drawn in order, not at random, so that the scenario's random stream is not disturbed).
+_DISTINCT = [a + b for a, b in zip("华信德恒正泰中和安诚明达盛金天元嘉瑞博汇", "通立新同远鼎泽君合睿永康大成致远鸿宇景行", strict=True)]
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -57,6 +60,7 @@ class Gen:
         self.secretaries: dict[int, int] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self.today = dt.date.today()
+        self.names: set[tuple[str, str]] = set()
 
     # ---- places ---------------------------------------------------------------------------
     def load_places(self, prefix: str) -> None:
@@ -98,6 +102,16 @@ class Gen:
     @staticmethod
     def placed(code: str) -> dict[str, Any]:
         return {"region_id": code, **parse(code).prefixes()}
+
+    def unique_name(self, county: str, stem: str, suffix: str) -> str:
+        """``stem + suffix``, or, if an org of the county already has that name, the same with a
+        distinguishing word before the suffix: two orgs of one county are not named alike."""
+        name, k = stem + suffix, 0
+        while (county, name) in self.names:
+            word = _DISTINCT[k % len(_DISTINCT)] + (str(k // len(_DISTINCT)) if k >= len(_DISTINCT) else "")
+            name, k = f"{stem}{word}{suffix}", k + 1
+        self.names.add((county, name))
+        return name
 
     # ---- rows -------------------------------------------------------------------------------
     def hub(self, *, name: str, level: str, region: str, field: str = "") -> int:
@@ -156,12 +170,14 @@ class Gen:
         number = self.fakes.id_number(region[:6], birth, gender)
         phone = self.fakes.phone()
         if status == "probationary":
-            admitted = self.fakes.date_between(as_of - dt.timedelta(days=360), as_of - dt.timedelta(days=10))
+            # Admitted within the last year before today, whatever the scenario's date: a member
+            # admitted in 2016 would be full by now (rule PROBATION: 1 year, at most 1 more).
+            admitted = self.fakes.date_between(self.today - dt.timedelta(days=360), self.today - dt.timedelta(days=10))
             full_on = None
         else:
             earliest = max(birth.replace(year=birth.year + 20), dt.date(1975, 1, 1))
             admitted = self.fakes.date_between(earliest, as_of - dt.timedelta(days=400))
-            full_on = admitted + dt.timedelta(days=365)
+            full_on = add_years(admitted, 1)  # the day the one-year probation ended (党章第七条)
         self.counts["members"] += 1
         return self.w[PartyMember].add(
             name=self.fakes.person_name(gender), gender=gender, birth_date=birth,

@@ -73,14 +73,19 @@ def even_groups(items: Sequence[Any], groups: int) -> list[list[Any]]:
     return out
 
 
-def org_name(g: Gen, place: str, type_: str, field: str) -> str:
+def org_name(g: Gen, place: str, type_: str, field: str, county: str) -> str:
     r = g.rng
-    return f"{place}{r.choice(MODIFIERS)}{field}{r.choice(SUFFIX[type_])}"
+    modifier = r.choice(MODIFIERS)
+    return g.unique_name(county, f"{place}{modifier}{field}", r.choice(SUFFIX[type_]))
 
 
 def trade_name(g: Gen) -> str:
     a, b = g.rng.sample(TRADE_NAMES, 2)
     return a + b
+
+
+def firm_name(g: Gen, county: str, suffix: str) -> str:
+    return g.unique_name(county, f"北京{trade_name(g)}", suffix)
 
 
 def assign_members(g: Gen, *, org_id: int, region: str, n_full: int, n_prob: int, relation_org_id: int | None,
@@ -138,10 +143,12 @@ def beijing_2016(g: Gen, scale: float) -> None:
     orgs: list[dict[str, Any]] = []
     for kind, covered in zip(kinds, covered_flags, strict=True):
         county = r.choices(counties, weights)[0]
+        # Law and CPA firms are social intermediaries (seed 001 社会中介类社会组织), registered by the
+        # justice bureau (USCC 31) and by market regulation (91), not by civil affairs.
         if kind == "legal":
-            type_, field, industry = "service_institution", "法律服务", "legal"
+            type_, field, industry = "social_intermediary", "法律服务", "legal"
         elif kind == "accounting":
-            type_, field, industry = "service_institution", "会计", "accounting"
+            type_, field, industry = "social_intermediary", "会计", "accounting"
         else:
             type_ = r.choices(["social_group", "service_institution", "foundation"], [50, 45, 5])[0]
             field = r.choice(FIELDS)
@@ -211,12 +218,14 @@ def beijing_2016(g: Gen, scale: float) -> None:
             hub_id = r.choice(street_hubs[o["county"]])
         place = g.name_of(o["county"])
         if o["kind"] == "legal":
-            name = f"北京{trade_name(g)}律师事务所"
+            name = firm_name(g, o["county"], "律师事务所")
         elif o["kind"] == "accounting":
-            name = f"北京{trade_name(g)}会计师事务所（普通合伙）"
+            name = firm_name(g, o["county"], "会计师事务所（普通合伙）")
         else:
-            name = org_name(g, place if r.random() < 0.7 else "北京市", o["type"], o["field"])
+            name = org_name(g, place if r.random() < 0.7 else "北京市", o["type"], o["field"], o["county"])
         city_level = r.random() < 0.25
+        # Law firms are licensed by the municipal justice bureau (北京市司法局, province level).
+        city_level = city_level or o["kind"] == "legal"
         staff = r.randint(2, 40)
         o["id"] = g.org(
             name=name, type=o["type"], region=o["street"], registration_level="province" if city_level else "county",
@@ -224,7 +233,8 @@ def beijing_2016(g: Gen, scale: float) -> None:
             established_on=o["established_on"], full_time_staff=staff,
             uscc_prefix="31" if o["kind"] == "legal" else "91" if o["kind"] == "accounting" else None,
             hub_id=hub_id, hub_from=max(o["established_on"], D(2012, 1, 1)),
-            supervisory_unit_id=units[o["field"]] if o["type"] != "service_institution" or r.random() < 0.5 else None,
+            supervisory_unit_id=units[o["field"]] if o["type"] not in ("service_institution", "social_intermediary")
+            or r.random() < 0.5 else None,
             has_trade_union=r.random() < 0.12, has_youth_league=r.random() < 0.05,
             evaluation_grade=r.choice(["1A", "2A", "3A", "3A", "4A", "5A"]) if r.random() < 0.15 else "",
         )
@@ -318,8 +328,8 @@ def beijing_cpa(g: Gen, scale: float) -> None:
         county = r.choices(counties, weights)[0]
         street = g.place_in(county)
         est = g.fakes.date_between(D(1995, 1, 1), D(2012, 12, 31))
-        name = f"北京{trade_name(g)}会计师事务所（特殊普通合伙）"
-        firm_id = g.org(name=name, type="service_institution",
+        name = firm_name(g, county, "会计师事务所（特殊普通合伙）")
+        firm_id = g.org(name=name, type="social_intermediary",
                         region=street, registration_level="province", registration_region="11",
                         industry="accounting", established_on=est, full_time_staff=r.randint(5, 60),
                         uscc_prefix="91", hub_id=hub, supervisory_unit_id=unit)
@@ -413,7 +423,7 @@ def zhonglou(g: Gen, scale: float) -> None:
         n = member_counts[i]
         staff = max(n * r.randint(10, 16), r.randint(2, 12)) if type_ != "community_org" else max(n * 11, r.randint(1, 8))
         est = g.fakes.date_between(D(2005, 1, 1), D(2016, 6, 30))
-        org_id = g.org(name=org_name(g, g.name_of(street), type_, field), type=type_, region=region,
+        org_id = g.org(name=org_name(g, g.name_of(street), type_, field, "320404"), type=type_, region=region,
                        registration_level="county", registration_region="320404",
                        industry=INDUSTRY_OF_FIELD.get(field, "other"), established_on=est, full_time_staff=staff,
                        hub_id=street_hubs[street] if r.random() < 0.6 else (district_hub if r.random() < 0.2 else None),
@@ -491,7 +501,7 @@ def national(g: Gen, scale: float) -> None:
         else:
             n = r.choice([0, 0, 0, 0, 1, 2, 3])
         level = "county" if r.random() < 0.8 else "city"
-        org_id = g.org(name=org_name(g, g.name_of(county), type_, field), type=type_, region=region,
+        org_id = g.org(name=org_name(g, g.name_of(county), type_, field, county), type=type_, region=region,
                        registration_level=level, registration_region=county if level == "county" else county[:4],
                        industry=INDUSTRY_OF_FIELD[field], established_on=est, full_time_staff=n + r.randint(1, 30),
                        has_trade_union=r.random() < 0.1, has_youth_league=r.random() < 0.04)

@@ -62,7 +62,8 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
 
 
 def _fill_secretaries() -> None:
-    """Each generated party org's secretary: its longest-standing full member."""
+    """Each generated party org's secretary: its longest-standing full member; for a committee or
+    general branch whose members are all in the branches under it, the longest-standing of those."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # Fresh statistics first: without them the planner scans all members once per party org.
@@ -74,6 +75,15 @@ def _fill_secretaries() -> None:
                 WHERE m.relation_org_id = party_partyorg.id AND m.status = 'full'
                 ORDER BY m.full_on, m.id LIMIT 1)
             WHERE is_demo AND secretary_id IS NULL
+            """
+        )
+        cur.execute(
+            """
+            UPDATE party_partyorg SET secretary_id = (
+                SELECT m.id FROM party_partymember m JOIN party_partyorg c ON c.id = m.relation_org_id
+                WHERE c.path LIKE party_partyorg.path || '%' AND m.status = 'full'
+                ORDER BY m.full_on, m.id LIMIT 1)
+            WHERE is_demo AND secretary_id IS NULL AND kind IN ('committee', 'general_branch')
             """
         )
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,36 @@ class Formation(models.TextChoices):
     JOINT = "joint", _("联合组建")
     INDUSTRY = "industry", _("按行业组建")
     REGIONAL = "regional", _("按区域组建")
+
+
+_BRANCH_SUPERIORS = frozenset({PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.INDUSTRY_COMMITTEE,
+                               PartyOrgKind.COMPREHENSIVE_COMMITTEE})
+_COMMITTEES = frozenset({PartyOrgKind.COMMITTEE, PartyOrgKind.INDUSTRY_COMMITTEE, PartyOrgKind.COMPREHENSIVE_COMMITTEE})
+# Which kinds may sit directly under which (rule NESTING). A branch of any kind is set up under a
+# committee or a general branch, never under another branch; a general branch under a committee;
+# a grassroots committee under a committee (a second-level committee of a large org) or an industry
+# or comprehensive committee; an industry committee under an industry or comprehensive committee;
+# a comprehensive committee under a comprehensive committee (a district's under the city's). Any
+# kind may have no superior recorded: its superior (a street working committee, a city's social
+# work department) may lie outside the registry.
+ALLOWED_SUPERIOR_KINDS: dict[str, frozenset[str]] = {
+    PartyOrgKind.BRANCH: _BRANCH_SUPERIORS,
+    PartyOrgKind.JOINT_BRANCH: _BRANCH_SUPERIORS,
+    PartyOrgKind.TEMPORARY_BRANCH: _BRANCH_SUPERIORS,
+    PartyOrgKind.GENERAL_BRANCH: _COMMITTEES,
+    PartyOrgKind.COMMITTEE: _COMMITTEES,
+    PartyOrgKind.INDUSTRY_COMMITTEE: frozenset({PartyOrgKind.INDUSTRY_COMMITTEE, PartyOrgKind.COMPREHENSIVE_COMMITTEE}),
+    PartyOrgKind.COMPREHENSIVE_COMMITTEE: frozenset({PartyOrgKind.COMPREHENSIVE_COMMITTEE}),
+}
+NESTING_SOURCE = "党章第三十条；《中国共产党支部工作条例（试行）》第二章（第五条）"
+
+
+# The dates and numbers of the member and term rules, each with its source.
+PARTY_FOUNDED = dt.date(1921, 7, 1)  # the founding of the Communist Party of China (as commemorated)
+MIN_APPLICATION_AGE = 18  # 党章第一条: 年满十八岁 may apply; admission comes after the application
+PROBATION_YEARS = 1  # 党章第七条: 预备期为一年
+PROBATION_MAX_EXTENSION_YEARS = 1  # 党章第七条: 延长预备期不能超过一年
+MAX_TERM_YEARS = 5  # 党章第三十一条: 基层委员会每届任期三年至五年; 总支、支部 3 年
 
 
 # Default term length in years by kind (DOMAIN.md rule TERM: committee 5, general branch and branch 3).
@@ -80,6 +112,19 @@ class PartyOrg(InRegion, Timestamped):
     def is_active(self) -> bool:
         return self.dissolved_on is None
 
+    @property
+    def is_own(self) -> bool:
+        """Whether an org covered by this party org has its own party org (coverage status "own"):
+        the form for one object of ``own_party_q`` (a test keeps them equal)."""
+        return self.formation == Formation.STANDALONE and self.kind != PartyOrgKind.JOINT_BRANCH
+
+
+def own_party_q(prefix: str = "") -> Q:
+    """The party orgs that give the orgs they cover a party org of their own (DOMAIN.md §4 status
+    "own": set up standalone, any kind but a joint branch); ``prefix`` reaches them from another
+    model ("party_org__" from a coverage link). The coverage engine and the rule OWN_UNIQUE read it."""
+    return Q(**{f"{prefix}formation": Formation.STANDALONE}) & ~Q(**{f"{prefix}kind": PartyOrgKind.JOINT_BRANCH})
+
 
 class PartyOrgCoverage(Timestamped):
     """A social org covered by a party org, with dates: "own" for standalone, "joint" otherwise."""
@@ -124,6 +169,17 @@ class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("预备党员")
 
 
+class EndReason(models.TextChoices):
+    """Why a member left the roster: the decrease categories of the annual statistics (DOMAIN §6 J)."""
+
+    TRANSFERRED_OUT = "transferred_out", _("转出")
+    DIED = "died", _("死亡")
+    LEFT_PARTY = "left_party", _("出党")
+    STOPPED = "stopped", _("停止党籍")
+    REMOVED = "removed", _("除名")
+    OTHER = "other", _("其他")
+
+
 class PartyMember(InRegion, Timestamped):
     """A party member. The region is that of the workplace, else that of the relation-holding org."""
 
@@ -150,7 +206,8 @@ class PartyMember(InRegion, Timestamped):
     relation_elsewhere = models.CharField(_("组织关系在外（党组织名称）"), max_length=200, blank=True)
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     ended_on = models.DateField(_("减少日期"), null=True, blank=True)
-    end_reason = models.CharField(_("减少原因"), max_length=200, blank=True)
+    end_reason = models.CharField(_("减少原因"), max_length=16, choices=EndReason.choices, blank=True)
+    end_note = models.CharField(_("减少原因说明"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     # A party scope holds the members whose relation is in its subtree; hub and instructor scopes
@@ -168,6 +225,11 @@ class PartyMember(InRegion, Timestamped):
             models.CheckConstraint(
                 condition=Q(relation_org__isnull=True) | Q(relation_elsewhere=""),
                 name="member_relation_here_or_elsewhere",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True, end_reason="")
+                | Q(ended_on__isnull=False, end_reason__in=EndReason.values),
+                name="member_end_reason_is_a_category",
             ),
         ]
 

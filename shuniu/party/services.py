@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,11 +16,26 @@ from shuniu.accounts.scopes import check_write, placed_code
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.core import crypto
 from shuniu.core.derived import track
-from shuniu.core.services import Errors, as_date, choice, not_in_future, require
+from shuniu.core.services import (
+    Errors,
+    add_years,
+    as_date,
+    choice,
+    not_before,
+    not_in_future,
+    require,
+)
 from shuniu.core.validators import validate_id_number, validate_phone
 from shuniu.party import privacy
 from shuniu.party.models import (
+    ALLOWED_SUPERIOR_KINDS,
     DEFAULT_TERM_YEARS,
+    MAX_TERM_YEARS,
+    MIN_APPLICATION_AGE,
+    PARTY_FOUNDED,
+    PROBATION_MAX_EXTENSION_YEARS,
+    PROBATION_YEARS,
+    EndReason,
     Formation,
     Gender,
     Instructor,
@@ -32,9 +47,14 @@ from shuniu.party.models import (
     PartyOrg,
     PartyOrgCoverage,
     PartyOrgKind,
+    own_party_q,
 )
 from shuniu.registry.models import OrgStatus, SocialOrg
 from shuniu.registry.services import OrgLookups, region_get
+
+# An instructor or liaison works with a handful of orgs (the seeds: 1 to 6 each); 100 is a bound
+# against typing errors, not a policy number.
+MAX_INSTRUCTOR_CAPACITY = 100
 
 _DEFAULT_FORMATION = {
     PartyOrgKind.JOINT_BRANCH: Formation.JOINT,
@@ -70,14 +90,15 @@ def party_org_create(
     formation, est, region = clean_party_org(errors, name=name, kind=kind, formation=formation,
                                              established_on=established_on, superior=superior,
                                              region_code=region_code, covers=covers)
+    term_start, years = clean_term(errors, term_started_on, term_years, established_on=est)
     errors.raise_if_any()
     assert region is not None and est is not None
     if superior is None:
         check_write(actor, region_code=region.code)
     party_org = PartyOrg(
         name=name.strip(), kind=kind, formation=formation, superior=superior, established_on=est,
-        term_started_on=as_date(errors, "term_started_on", term_started_on, _("本届任期开始")) or est,
-        term_years=term_years or DEFAULT_TERM_YEARS[PartyOrgKind(kind)], is_demo=is_demo,
+        term_started_on=term_start or est, term_years=years or DEFAULT_TERM_YEARS[PartyOrgKind(kind)],
+        is_demo=is_demo,
     )
     party_org.set_region(region)
     with track() as t:
@@ -105,6 +126,7 @@ def clean_party_org(errors: Errors, *, name: str, kind: str, formation: str | No
     est = as_date(errors, "established_on", established_on, _("成立日期"))
     require(errors, "established_on", est, _("成立日期"))
     not_in_future(errors, "established_on", est, _("成立日期"))
+    not_before(errors, "established_on", est, PARTY_FOUNDED, _("成立日期"), _("中国共产党成立于 1921 年 7 月"))
     more = [lookups] if lookups else []
     if region_code:
         region = region_get(errors, "region_code", region_code, *more)
@@ -118,7 +140,43 @@ def clean_party_org(errors: Errors, *, name: str, kind: str, formation: str | No
         errors.add("superior", _("上级党组织已撤销（规则：须隶属现有党组织）"), "superior")
     if kind == PartyOrgKind.JOINT_BRANCH and formation == Formation.STANDALONE:
         errors.add("formation", _("联合党支部不能为单独组建（规则：Opinions art. 10）"), "formation")
+    if superior is not None:
+        clean_nesting(errors, kind, superior)
     return str(formation), est, region
+
+
+def _kind_label(kind: str) -> str:
+    return str(PartyOrgKind(kind).label) if kind in PartyOrgKind.values else kind
+
+
+def clean_nesting(errors: Errors, kind: str, superior: PartyOrg) -> None:
+    """Rule NESTING: a party org of ``kind`` may sit directly under ``superior`` only as the
+    table ``ALLOWED_SUPERIOR_KINDS`` allows (no branch under a branch)."""
+    allowed = ALLOWED_SUPERIOR_KINDS.get(kind)
+    if allowed is None or superior.kind in allowed:
+        return
+    errors.add("superior", _("%(kind)s不能设在%(sup)s“%(name)s”之下（规则 NESTING：%(kind)s的上级应为%(allowed)s；"
+                             "依据：党章第三十条、《中国共产党支部工作条例（试行）》第二章）")
+               % {"kind": _kind_label(kind), "sup": _kind_label(superior.kind), "name": superior.name,
+                  "allowed": _("、").join(_kind_label(k) for k in PartyOrgKind.values if k in allowed)}, "nesting")
+
+
+def clean_term(errors: Errors, term_started_on: Any, term_years: Any, *,
+               established_on: dt.date | None) -> tuple[dt.date | None, int | None]:
+    """Rule TERM: the current term's start (not in the future, not before the establishment) and
+    its length in years (1 to ``MAX_TERM_YEARS``); shared by the services and the import."""
+    start = as_date(errors, "term_started_on", term_started_on, _("本届任期开始"))
+    not_in_future(errors, "term_started_on", start, _("本届任期开始"))
+    if start is not None and established_on is not None and start < established_on:
+        errors.add("term_started_on", _("本届任期开始不能早于成立日期（规则：任期自成立或换届之日起算）"), "date_order")
+    years = None
+    if term_years not in (None, ""):
+        if isinstance(term_years, int) and not isinstance(term_years, bool) and 1 <= term_years <= MAX_TERM_YEARS:
+            years = term_years
+        else:
+            errors.add("term_years", _("任期“%(v)s”无效（规则 TERM：1 至 %(max)s 年的整数；党章第三十一条，基层党委每届"
+                                       " 3 至 5 年，总支、支部 3 年）") % {"v": term_years, "max": MAX_TERM_YEARS}, "range")
+    return start, years
 
 
 @transaction.atomic
@@ -138,10 +196,15 @@ def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> Party
     if "name" in data:
         require(errors, "name", (data["name"] or "").strip(), _("名称"))
         party_org.name = (data["name"] or "").strip()
-    if "term_started_on" in data:
-        party_org.term_started_on = as_date(errors, "term_started_on", data["term_started_on"], _("本届任期开始"))
-    if "term_years" in data:
-        party_org.term_years = int(data["term_years"])
+    if "term_started_on" in data or "term_years" in data:
+        start, years = clean_term(errors, data.get("term_started_on"), data.get("term_years"),
+                                  established_on=party_org.established_on)
+        if "term_started_on" in data:
+            party_org.term_started_on = start
+        if "term_years" in data:
+            require(errors, "term_years", data["term_years"], _("任期（年）"))
+            if years is not None:
+                party_org.term_years = years
     if "secretary" in data:
         secretary = data["secretary"]
         if secretary is not None and secretary.status != MemberStatus.FULL:
@@ -152,6 +215,10 @@ def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> Party
         sup = data["superior"]
         if sup is not None and sup.path.startswith(party_org.path):
             errors.add("superior", _("上级党组织不能是本组织或其下级（规则：组织树无环）"), "cycle")
+        elif sup is not None:
+            if sup.dissolved_on is not None:
+                errors.add("superior", _("上级党组织已撤销（规则：须隶属现有党组织）"), "superior")
+            clean_nesting(errors, party_org.kind, sup)
         party_org.superior = sup
     errors.raise_if_any()
     party_org.save()
@@ -176,6 +243,7 @@ def party_org_dissolve(*, actor: Actor, party_org: PartyOrg, on: Any, reason: st
     errors = Errors()
     day = as_date(errors, "dissolved_on", on, _("撤销日期"))
     require(errors, "dissolved_on", day, _("撤销日期"))
+    not_in_future(errors, "dissolved_on", day, _("撤销日期"))
     require(errors, "dissolved_reason", (reason or "").strip(), _("撤销原因"))
     if party_org.dissolved_on is not None:
         errors.add("dissolved_on", _("该党组织已撤销"), "state")
@@ -201,8 +269,18 @@ def party_org_dissolve(*, actor: Actor, party_org: PartyOrg, on: Any, reason: st
 
 
 def clean_coverage(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt.date, *,
-                   already_open: bool) -> None:
-    """The rules for a party org starting to cover an org (``coverage_add`` and the import)."""
+                   already_open: bool, own_links: Iterable[OwnLink] = ()) -> None:
+    """The rules for a party org starting to cover an org (``coverage_add`` and the import).
+
+    ``own_links`` are the org's links to party orgs of its own (``own_links_of``), to which the
+    caller adds those it is about to write: an org has at most one such party org at a time."""
+    not_in_future(errors, "started_on", start, _("覆盖起始日期"))
+    if party_org.is_own:
+        other = own_conflict(own_links, start, party_org)
+        if other is not None:
+            errors.add("org", _("“%(o)s”已有单独组建的党组织“%(p)s”（规则 OWN_UNIQUE：一个社会组织同一时间只能有一个"
+                                "单独组建的党组织，另一个应先撤销或结束覆盖；依据：《意见》第八条）")
+                       % {"o": org, "p": other}, "own_unique")
     if org.status != OrgStatus.ACTIVE:
         errors.add("org", _("“%(o)s”已注销，不能纳入党组织覆盖") % {"o": org}, "state")
     if party_org.dissolved_on is not None:
@@ -213,9 +291,42 @@ def clean_coverage(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: d
         errors.add("org", _("“%(o)s”已由该党组织覆盖") % {"o": org}, "unique")
 
 
+class OwnLink(NamedTuple):
+    """A link of an org to a party org of its own (standalone, not joint): who, from when, until when."""
+
+    party_org_id: int | None
+    party_org_name: str
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+def own_links_of(org_ids: Iterable[int]) -> dict[int, list[OwnLink]]:
+    """Each org's links to party orgs of its own (``own_party_q``), ended or not."""
+    out: dict[int, list[OwnLink]] = {}
+    ids = sorted(set(org_ids))
+    for start in range(0, len(ids), 900):
+        rows = (PartyOrgCoverage.objects.filter(own_party_q("party_org__"), org_id__in=ids[start:start + 900])
+                .values_list("org_id", "party_org_id", "party_org__name", "started_on", "ended_on"))
+        for org_id, pid, name, started, ended in rows:
+            out.setdefault(org_id, []).append(OwnLink(pid, name, started, ended))
+    return out
+
+
+def own_conflict(links: Iterable[OwnLink], start: dt.date, party_org: PartyOrg) -> str | None:
+    """The name of another party org of the org's own whose link is still running on or after
+    ``start`` (a new link is open-ended, so any such link overlaps it), else None."""
+    for link in links:
+        if party_org.pk is not None and link.party_org_id == party_org.pk:
+            continue
+        if link.ended_on is None or link.ended_on > start:
+            return link.party_org_name
+    return None
+
+
 def _coverage_add(errors: Errors, party_org: PartyOrg, org: SocialOrg, start: dt.date) -> PartyOrgCoverage | None:
     clean_coverage(errors, party_org, org, start, already_open=PartyOrgCoverage.objects.filter(
-        party_org=party_org, org=org, ended_on__isnull=True).exists())
+        party_org=party_org, org=org, ended_on__isnull=True).exists(),
+        own_links=own_links_of([org.pk]).get(org.pk, []) if party_org.is_own else [])
     if errors.by_field:
         return None
     return PartyOrgCoverage.objects.create(party_org=party_org, org=org, started_on=start)
@@ -245,6 +356,7 @@ def coverage_end(*, actor: Actor, coverage: PartyOrgCoverage, ended_on: Any, rea
     errors = Errors()
     end = as_date(errors, "ended_on", ended_on, _("结束日期"))
     require(errors, "ended_on", end, _("结束日期"))
+    not_in_future(errors, "ended_on", end, _("结束日期"))
     if coverage.ended_on is not None:
         errors.add("ended_on", _("该覆盖关系已结束"), "state")
     if end and end < coverage.started_on:
@@ -276,6 +388,7 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
     and ``relation_elsewhere``. An ID number held by another member is refused as
     ``shuniu.party.privacy`` says (what ``actor`` is told, audit, limit)."""
     out: dict[str, Any] = {}
+    id_birth: dt.date | None = None
     if "name" in data:
         require(errors, "name", (data["name"] or "").strip(), _("姓名"))
         out["name"] = (data["name"] or "").strip()
@@ -297,8 +410,9 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
                     errors.add("id_number", privacy.refuse(actor, number, owner), privacy.REFUSED_CODE)
                 out.update(id_number_encrypted=crypto.encrypt(number), id_number_hash=digest,
                            id_number_masked=crypto.mask_id_number(number))
+                id_birth = ric.get_birth_date(number)
                 if "birth_date" not in data:
-                    out["birth_date"] = ric.get_birth_date(number)
+                    out["birth_date"] = id_birth
         else:
             out.update(id_number_encrypted="", id_number_hash="", id_number_masked="")
     if "phone" in data:
@@ -325,11 +439,8 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
         out["is_mobile"] = bool(data["is_mobile"])
     if "is_demo" in data:
         out["is_demo"] = bool(data["is_demo"])
-    status = out.get("status", member.status if member else None)
-    full_on = out.get("full_on", member.full_on if member else None)
-    admitted = out.get("admitted_on", member.admitted_on if member else None)
-    if status == MemberStatus.FULL and admitted and full_on and full_on < admitted:
-        errors.add("full_on", _("转正日期不能早于入党日期（规则：预备期一年，党章第七条）"), "date_order")
+    if member is None or _DATED.intersection(data):
+        clean_member_dates(errors, out, member, id_birth)
     relation_org = out.get("relation_org", member.relation_org if member else None)
     elsewhere = out.get("relation_elsewhere", member.relation_elsewhere if member else "")
     if relation_org is not None and elsewhere:
@@ -340,6 +451,67 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
     for field in sorted(unknown):
         errors.add(field, _("未知字段“%(f)s”") % {"f": field}, "unknown")
     return out
+
+
+def _stored_id_number(member: Any) -> str:
+    """The encrypted ID number of the member being changed, if any (an import passes a namespace)."""
+    return str(getattr(member, "id_number_encrypted", None) or "")
+
+
+# The fields the date rules read: a change to any of them (or a new member) checks them all; a
+# change to anything else leaves an old record's dates alone.
+_DATED = {"status", "admitted_on", "full_on", "birth_date", "id_number"}
+
+
+def clean_member_dates(errors: Errors, out: dict[str, Any], member: PartyMember | Any | None,
+                       id_birth: dt.date | None) -> None:
+    """The date rules of a member (rule MEMBER_DATES, and PROBATION for what is refused at once).
+
+    A member needs a date of admission (入党日期: every roster has it; probation and Party standing
+    count from it); the date of becoming full (转正日期) is optional, since older records often lack
+    it, but a probationary member has none."""
+    def current(field: str) -> Any:
+        return out[field] if field in out else getattr(member, field, None)
+
+    status, admitted, full_on = current("status"), current("admitted_on"), current("full_on")
+    birth = current("birth_date")
+    if status in MemberStatus.values and admitted is None and "admitted_on" not in errors.by_field:
+        errors.add("admitted_on", _("入党日期不能为空（规则：党员须有入党日期，预备期和党龄自此起算；党章第七条）"), "required")
+    if status == MemberStatus.PROBATIONARY and full_on is not None:
+        errors.add("full_on", _("预备党员不能有转正日期（规则 PROBATION：转正后为正式党员；党章第七条）"), "state")
+    if id_birth is not None:
+        if id_birth > dt.date.today():
+            errors.add("id_number", _("公民身份号码中的出生日期 %(d)s 在未来（规则：GB 11643-1999，出生日期码）")
+                       % {"d": id_birth.isoformat()}, "future")
+        given = out.get("birth_date")
+        if given is not None and given != id_birth:
+            errors.add("birth_date", _("出生日期 %(b)s 与公民身份号码中的 %(d)s 不一致（规则：出生日期以身份号码为准）")
+                       % {"b": given.isoformat(), "d": id_birth.isoformat()}, "mismatch")
+    elif "birth_date" in out and out["birth_date"] is not None and (encrypted := _stored_id_number(member)):
+        stored = ric.get_birth_date(crypto.decrypt(encrypted))
+        if stored != out["birth_date"]:
+            errors.add("birth_date", _("出生日期 %(b)s 与公民身份号码中的 %(d)s 不一致（规则：出生日期以身份号码为准）")
+                       % {"b": out["birth_date"].isoformat(), "d": stored.isoformat()}, "mismatch")
+    if admitted is None:
+        return
+    not_before(errors, "admitted_on", admitted, PARTY_FOUNDED, _("入党日期"), _("中国共产党成立于 1921 年 7 月"))
+    # (A birth date in the future is reported as such, not also as an age.)
+    if birth is not None and birth <= dt.date.today() and admitted < add_years(birth, MIN_APPLICATION_AGE):
+        errors.add("admitted_on", _("入党时未满 %(age)s 周岁（出生日期 %(b)s）（规则：党章第一条，年满十八岁方可申请入党）")
+                   % {"age": MIN_APPLICATION_AGE, "b": birth.isoformat()}, "age")
+    longest = PROBATION_YEARS + PROBATION_MAX_EXTENSION_YEARS
+    if status == MemberStatus.FULL and full_on is not None:
+        earliest, latest = add_years(admitted, PROBATION_YEARS), add_years(admitted, longest)
+        if full_on < earliest:
+            errors.add("full_on", _("转正日期不能早于入党满 1 年之日 %(d)s（规则 PROBATION：预备期一年；党章第七条）")
+                       % {"d": earliest.isoformat()}, "probation")
+        elif full_on > latest:
+            errors.add("full_on", _("转正日期不能晚于入党满 2 年之日 %(d)s（规则 PROBATION：预备期一年，延长不超过一年；"
+                                    "党章第七条）") % {"d": latest.isoformat()}, "probation")
+    if status == MemberStatus.PROBATIONARY and add_years(admitted, longest) < dt.date.today():
+        errors.add("status", _("%(d)s 入党的预备党员，预备期已超过 %(n)s 年（规则 PROBATION：预备期一年，延长不超过一年；"
+                               "党章第七条）：应登记为正式党员并填写转正日期，或按规定办理") % {"d": admitted.isoformat(),
+                                                                          "n": longest}, "probation")
 
 
 _MEMBER_FIELDS = {
@@ -415,23 +587,57 @@ def member_update(*, actor: Actor, member: PartyMember, **data: Any) -> PartyMem
     return member
 
 
-@transaction.atomic
-def member_end(*, actor: Actor, member: PartyMember, on: Any, reason: str) -> PartyMember:
-    """Record that a member left this system's records (transferred out, died...); the row is kept."""
-    check_write(actor, member)
-    errors = Errors()
+def clean_end_reason(errors: Errors, reason: Any, note: Any) -> tuple[str, str]:
+    """A member's reduction reason: one of the statistics' categories (``EndReason``, by value or by
+    its Chinese name), with a note that ``other`` requires (shared by ``member_end`` and the forms)."""
+    value = (reason or "").strip() if isinstance(reason, str) else reason
+    value = _END_REASON_NAMES.get(value, value) if isinstance(value, str) else value
+    if value in (None, ""):
+        require(errors, "end_reason", None, _("减少原因"))
+    else:
+        choice(errors, "end_reason", value, EndReason, _("减少原因"))
+    text = (note or "").strip() if isinstance(note, str) else ""
+    if value == EndReason.OTHER and not text:
+        errors.add("end_note", _("减少原因为“其他”时须说明具体原因（规则：减少原因按统计分类，其他须注明）"), "required")
+    if len(text) > _END_NOTE_MAX:
+        errors.add("end_note", _("减少原因说明过长（规则：不超过 %(n)s 个字符）") % {"n": _END_NOTE_MAX}, "max_length")
+    return str(value or ""), text
+
+
+_END_REASON_NAMES = {"转出": EndReason.TRANSFERRED_OUT, "死亡": EndReason.DIED, "出党": EndReason.LEFT_PARTY,
+                     "停止党籍": EndReason.STOPPED, "除名": EndReason.REMOVED, "其他": EndReason.OTHER}
+_END_NOTE_MAX = PartyMember._meta.get_field("end_note").max_length or 200
+
+
+def clean_member_end(errors: Errors, on: Any, reason: Any, note: Any, *,
+                     already_ended: bool) -> tuple[dt.date | None, str, str]:
+    """The rules of a member leaving the roster (``member_end`` and the member import): the date
+    (required, not in the future), the reason as a category, its note."""
     day = as_date(errors, "ended_on", on, _("减少日期"))
     require(errors, "ended_on", day, _("减少日期"))
-    require(errors, "end_reason", (reason or "").strip(), _("减少原因"))
-    if member.ended_on is not None:
+    not_in_future(errors, "ended_on", day, _("减少日期"))
+    category, text = clean_end_reason(errors, reason, note)
+    if already_ended:
         errors.add("ended_on", _("该党员已减少"), "state")
+    return day, category, text
+
+
+@transaction.atomic
+def member_end(*, actor: Actor, member: PartyMember, on: Any, reason: str, note: str = "") -> PartyMember:
+    """Record that a member left this system's records, for a reason of the statistics' categories
+    (``EndReason``: transferred out, died, left the Party, stopped, removed, other with a note); the
+    row is kept."""
+    check_write(actor, member)
+    errors = Errors()
+    day, category, text = clean_member_end(errors, on, reason, note, already_ended=member.ended_on is not None)
     errors.raise_if_any()
     before = snapshot(member)
     with track() as t:
         t.touch(orgs=[member.workplace_id], members=[member.pk])
         member.ended_on = day
-        member.end_reason = reason.strip()
-        member.save(update_fields=["ended_on", "end_reason", "updated_at"])
+        member.end_reason = category
+        member.end_note = text
+        member.save(update_fields=["ended_on", "end_reason", "end_note", "updated_at"])
     Participation.objects.filter(member=member, ended_on__isnull=True).update(ended_on=day)
     record(actor=actor, action="member.end", target=member, changes=diff(before, snapshot(member)))
     return member
@@ -443,6 +649,7 @@ def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg,
     errors = Errors()
     start = as_date(errors, "started_on", started_on, _("起始日期"))
     require(errors, "started_on", start, _("起始日期"))
+    not_in_future(errors, "started_on", start, _("起始日期"))
     if member.relation_org_id == party_org.pk:
         errors.add("party_org", _("组织关系已在该党组织，无需另行参加（规则：一方隶属、参加多重组织生活）"), "relation")
     errors.raise_if_any()
@@ -479,8 +686,9 @@ def clean_instructor(errors: Errors, *, name: str, kind: str, region_code: Any, 
     require(errors, "name", (name or "").strip(), _("姓名"))
     choice(errors, "kind", kind, InstructorKind, _("类别"))
     region = region_get(errors, "region_code", region_code, *([lookups] if lookups else []))
-    if not isinstance(capacity, int) or capacity < 1:
-        errors.add("capacity", _("可联系组织数至少为 1"), "min")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= MAX_INSTRUCTOR_CAPACITY:
+        errors.add("capacity", _("可联系组织数“%(v)s”无效（规则：1 至 %(max)s 之间的整数）")
+                   % {"v": capacity, "max": MAX_INSTRUCTOR_CAPACITY}, "range")
     values: dict[str, Any] = {}
     if phone:
         try:
@@ -497,6 +705,7 @@ def assignment_start(*, actor: Actor, instructor: Instructor, org: SocialOrg, st
     errors = Errors()
     start = as_date(errors, "started_on", started_on, _("起始日期"))
     require(errors, "started_on", start, _("起始日期"))
+    not_in_future(errors, "started_on", start, _("起始日期"))
     if instructor.ended_on is not None:
         errors.add("instructor", _("该指导员已离任"), "state")
     if org.status != OrgStatus.ACTIVE:
@@ -517,6 +726,7 @@ def assignment_end(*, actor: Actor, assignment: InstructorAssignment, ended_on: 
     errors = Errors()
     end = as_date(errors, "ended_on", ended_on, _("结束日期"))
     require(errors, "ended_on", end, _("结束日期"))
+    not_in_future(errors, "ended_on", end, _("结束日期"))
     if assignment.ended_on is not None:
         errors.add("ended_on", _("该派驻已结束"), "state")
     if end and end < assignment.started_on:

@@ -15,6 +15,48 @@ class OrgType(models.TextChoices):
     SERVICE_INSTITUTION = "service_institution", _("社会服务机构（民办非企业单位）")
     FOUNDATION = "foundation", _("基金会")
     COMMUNITY_ORG = "community_org", _("社区社会组织")
+    # 社会中介类社会组织 (seed 001): law, accounting and tax-agent firms. Registered outside civil
+    # affairs: law firms by the justice bureau (USCC 31), CPA and tax-agent firms by market
+    # regulation as partnerships or companies (USCC 91).
+    SOCIAL_INTERMEDIARY = "social_intermediary", _("社会中介组织（律师、会计师、税务师事务所）")
+
+
+class RegistrationAuthority(models.TextChoices):
+    """The kind of authority that registered an org: the first character of its USCC (GB 32100-2015)."""
+
+    CIVIL_AFFAIRS = "civil_affairs", _("民政部门")
+    JUSTICE = "justice", _("司法行政机关")
+    MARKET_REGULATION = "market_regulation", _("市场监督管理部门")
+    OTHER = "other", _("其他登记管理部门")
+
+
+# GB 32100-2015 appendix A: the USCC's 1st character is the registration authority, the 2nd the
+# institution type within it. Only the codes that a social org can carry are named here.
+USCC_AUTHORITY = {"5": RegistrationAuthority.CIVIL_AFFAIRS, "3": RegistrationAuthority.JUSTICE,
+                  "9": RegistrationAuthority.MARKET_REGULATION}
+USCC_CATEGORY_LABELS = {
+    "51": _("民政部门登记的社会团体"), "52": _("民政部门登记的民办非企业单位（社会服务机构）"),
+    "53": _("民政部门登记的基金会"), "59": _("民政部门登记的其他组织"),
+    "31": _("司法行政机关登记的律师执业机构"), "32": _("司法行政机关登记的公证处"),
+    "33": _("司法行政机关登记的基层法律服务所"), "34": _("司法行政机关登记的司法鉴定机构"),
+    "35": _("司法行政机关登记的仲裁委员会"), "39": _("司法行政机关登记的其他机构"),
+    "91": _("市场监督管理部门登记的企业"), "92": _("市场监督管理部门登记的个体工商户"),
+    "93": _("市场监督管理部门登记的农民专业合作社"),
+}
+# The first two USCC characters each org type may carry. A community org filed with its street has
+# none; one registered by civil affairs carries a civil-affairs code.
+USCC_PREFIXES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    OrgType.SOCIAL_GROUP: ("51",),
+    OrgType.SERVICE_INSTITUTION: ("52",),
+    OrgType.FOUNDATION: ("53",),
+    OrgType.COMMUNITY_ORG: ("51", "52", "59"),
+    OrgType.SOCIAL_INTERMEDIARY: ("31", "91"),
+}
+
+
+# A bound against typing errors, not a policy number: the largest social orgs (private universities
+# and hospitals registered as 民办非企业单位) have a few thousand full-time staff.
+MAX_FULL_TIME_STAFF = 100_000
 
 
 class RegistrationLevel(models.TextChoices):
@@ -216,6 +258,18 @@ class SocialOrg(InRegion, Timestamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def registration_authority(self) -> str:
+        """Who registered the org, read from its USCC (GB 32100-2015, 1st character): stored
+        nowhere else, so it cannot disagree with the code. A community org filed without a code
+        is filed under civil affairs' rules for community social orgs."""
+        if not self.uscc:
+            return RegistrationAuthority.CIVIL_AFFAIRS
+        return USCC_AUTHORITY.get(self.uscc[0], RegistrationAuthority.OTHER)
+
+    def get_registration_authority_display(self) -> str:
+        return str(RegistrationAuthority(self.registration_authority).label)
 
 
 class HubLink(Timestamped):

@@ -21,6 +21,9 @@ from shuniu.core.validators import validate_uscc
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.regions.models import Region
 from shuniu.registry.models import (
+    MAX_FULL_TIME_STAFF,
+    USCC_CATEGORY_LABELS,
+    USCC_PREFIXES_BY_TYPE,
     AnnualInspection,
     Grade,
     Hub,
@@ -240,12 +243,46 @@ def clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg |
                     errors.add("uscc", _("统一社会信用代码“%(v)s”已被其他组织使用（规则：代码唯一）") % {"v": raw}, "unique")
     elif instance is None and org_type and org_type != OrgType.COMMUNITY_ORG:
         errors.add("uscc", _("统一社会信用代码不能为空（规则：仅社区社会组织可无代码）"), "required")
+    code = out["uscc"] if "uscc" in out else getattr(instance, "uscc", None)
+    if ("uscc" in data or "type" in data) and code and "uscc" not in errors.by_field \
+            and "type" not in errors.by_field and org_type:
+        clean_uscc_type(errors, code, org_type)
     if out.get("evaluation_grade") and not out.get("evaluation_year", getattr(instance, "evaluation_year", None)):
         errors.add("evaluation_year", _("填写评估等级时须填写评估年度（规则：等级有效期 5 年，自评估年度起算）"), "required")
     if not _ORG_FIELDS.issuperset(data):
         for field in sorted(set(data) - _ORG_FIELDS):
             errors.add(field, _("未知字段“%(f)s”") % {"f": field}, "unknown")
     return out
+
+
+def clean_uscc_type(errors: Errors, code: str, org_type: str) -> None:
+    """Rule USCC_TYPE: the USCC's registration-authority and institution-type codes (its first two
+    characters, GB 32100-2015 appendix A) must fit the org's type: 51 social group, 52 private
+    non-enterprise unit, 53 foundation (civil affairs); a social intermediary is a law firm (31,
+    justice) or a firm registered by market regulation (91)."""
+    allowed = USCC_PREFIXES_BY_TYPE.get(org_type)
+    if allowed is None or code[:2] in allowed:
+        return
+    label = OrgType(org_type).label if org_type in OrgType.values else org_type
+    meaning = USCC_CATEGORY_LABELS.get(code[:2])
+    errors.add("uscc", _("统一社会信用代码“%(v)s”的前两位 %(p)s 表示%(m)s，与类型“%(t)s”不符（规则 USCC_TYPE：%(t)s的代码"
+                         "应以 %(a)s 开头；GB 32100-2015 附录 A 登记管理部门码和机构类别码）")
+               % {"v": code, "p": code[:2], "m": meaning if meaning is not None else _("其他登记管理部门的机构"),
+                  "t": label, "a": " / ".join(allowed)}, "uscc_type")
+
+
+def org_warnings(org: SocialOrg) -> list[str]:
+    """What is allowed but worth a second look after saving an org (rule DUPLICATE_NAME): another
+    active org of the same name in the same county. Only the count is told: the other org may lie
+    outside the actor's scope."""
+    if org.status != OrgStatus.ACTIVE:
+        return []
+    same = (SocialOrg.objects.filter(status=OrgStatus.ACTIVE, name=org.name, province_code=org.province_code,
+                                     city_code=org.city_code, county_code=org.county_code).exclude(pk=org.pk).count())
+    if not same:
+        return []
+    return [_("同一县（区）内已有 %(n)s 个同名的组织“%(name)s”：请核对是否重复登记（规则 DUPLICATE_NAME，仅提示，已保存）")
+            % {"n": same, "name": org.name}]
 
 
 # Fields whose rules depend on their own value only → the attribute ``clean_org_fields`` returns.
@@ -294,11 +331,12 @@ def _clean_org_value(field: str, value: Any, lookups: OrgLookups) -> tuple[Any, 
     elif field == "full_time_staff":
         try:
             result = int(value or 0)
-            if result < 0 or (result != value and isinstance(value, float)):
+            if result < 0 or (result != value and isinstance(value, float)) or result > MAX_FULL_TIME_STAFF:
                 raise ValueError
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             result = None
-            errors.add("full_time_staff", _("专职人员数“%(v)s”无效（规则：非负整数）") % {"v": value}, "integer")
+            errors.add("full_time_staff", _("专职人员数“%(v)s”无效（规则：0 至 %(max)s 之间的整数）")
+                       % {"v": value, "max": MAX_FULL_TIME_STAFF}, "integer")
     elif field in ("established_on", "trade_union_on", "youth_league_on"):
         result = as_date(errors, field, value, _LABELS[field])
         if result is not None:
@@ -367,6 +405,7 @@ def org_create(*, actor: Actor, **data: Any) -> SocialOrg:
         if hub is not None:
             _hub_link(org, hub, org.established_on or dt.date.today())
     record(actor=actor, action="org.create", target=org, changes=diff({}, snapshot(org)))
+    org.warnings = org_warnings(org)  # type: ignore[attr-defined]
     return org
 
 
@@ -396,6 +435,7 @@ def org_update(*, actor: Actor, org: SocialOrg, **data: Any) -> SocialOrg:
     changes = diff(before, snapshot(org))
     if changes:
         record(actor=actor, action="org.update", target=org, changes=changes)
+    org.warnings = org_warnings(org) if {"name", "region_code"} & set(data) else []  # type: ignore[attr-defined]
     return org
 
 
@@ -466,6 +506,9 @@ def hub_link_set(*, actor: Actor, org: SocialOrg, hub: Hub | None, on: dt.date, 
     check_write(actor, org, hub, org.hub if old != (hub.pk if hub else None) else None)
     if old == (hub.pk if hub else None):
         return org
+    errors = Errors()
+    not_in_future(errors, "on", on, _("枢纽联系起始日期"))
+    errors.raise_if_any()
     if HubLink.objects.filter(org=org, ended_on__isnull=True, started_on__gt=on).exists():
         raise ValidationError({"on": ValidationError(
             _("日期不能早于当前枢纽联系的起始日期（规则：联系历史按日期先后）"), code="date_order")})

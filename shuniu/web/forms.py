@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
-from shuniu.party.models import Formation, Gender, MemberStatus, PartyMember, PartyOrgKind
+from shuniu.party.models import EndReason, Formation, Gender, MemberStatus, PartyMember, PartyOrgKind
 from shuniu.party.selectors import instructor_list, member_list, party_org_list
 from shuniu.registry.models import Grade, Industry, OrgType, RegistrationLevel
 from shuniu.registry.selectors import hub_list, org_list, region_list
@@ -203,8 +203,9 @@ class MemberForm(ScopedForm):
     id_number = forms.CharField(label=_("公民身份号码"), max_length=30, required=False, widget=NoEchoInput,
                                 help_text=_("加密保存，页面上只显示掩码；表单有错时须重新填写"))
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
-    admitted_on = _date(label=_("入党日期"), required=False)
-    full_on = _date(label=_("转正日期"), required=False)
+    admitted_on = _date(label=_("入党日期"), required=False, help_text=_("必填：预备期和党龄自此起算"))
+    full_on = _date(label=_("转正日期"), required=False,
+                    help_text=_("正式党员填写（可空）：入党满 1 年之日，延长预备期的不晚于满 2 年；预备党员不填"))
     workplace = PickerField(org_list(Scope.nothing()), "org", label=_("工作单位（社会组织）"), required=False)
     relation_org = PickerField(party_org_list(Scope.nothing()), "party_org", label=_("组织关系所在党组织"),
                                required=False)
@@ -278,6 +279,17 @@ class DatedChangeForm(ScopedForm):
         else:
             self.fields["reason"].label = reason_label
             self.fields["reason"].required = reason_required
+
+
+class MemberEndForm(ScopedForm):
+    """A member leaving the roster: the date, the reason as a category of the statistics, a note."""
+
+    on = _date(label=_("减少日期"))
+    reason = forms.ChoiceField(label=_("减少原因"), choices=[("", _("（请选择）")), *EndReason.choices])
+    note = forms.CharField(label=_("减少原因说明"), max_length=200, required=False,
+                           help_text=_("原因为“其他”时必填，如具体情形、文号"))
+
+    field_map = {"ended_on": "on", "end_reason": "reason", "end_note": "note"}
 
 
 class PartyOrgEditForm(ScopedForm):

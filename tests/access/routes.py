@@ -395,6 +395,9 @@ RULES: dict[str, Rule] = {
     "api:list_members": Rule("list", api=True, finds="member"),
     "api:create_member": Rule("create", api=True, method="POST", payloads=api_create_member),
     "api:get_member": Rule("object", obj="member", api=True),
+    # Ending a member outside the scope is refused; inside, the world's members are left as they are.
+    "api:end_member": Rule("object", obj="member", api=True, method="POST", ok=nobody,
+                           payloads=lambda w, p: [{"ended_on": "2024-01-01", "reason": "died"}]),
     "api:list_instructors": Rule("list", api=True, finds="instructor"),
     "api:get_instructor": Rule("object", obj="instructor", api=True),
     "api:coverage": Rule("list", api=True, queries=({}, {"by": "hub"}, {"by": "industry"}), ok=regional),

@@ -26,7 +26,7 @@ from shuniu.accounts.services import token_create, user_create
 from shuniu.audit.models import AuditEntry
 from shuniu.audit.services import NON_WRITE_ACTIONS
 from shuniu.imports.models import BatchStatus, ImportBatch
-from shuniu.party.models import PartyOrgCoverage
+from shuniu.party.models import PartyOrg, PartyOrgCoverage
 from shuniu.party.services import assignment_start
 from shuniu.registry.models import HubLink
 from shuniu.registry.services import inspection_record
@@ -205,8 +205,12 @@ def build_world() -> World:
     for org_key, zones in (("hub_org", HUBZ), ("branch_org", BRANCH)):
         w.add("coverage", f"hhc_joint_{org_key}_coverage",
               PartyOrgCoverage.objects.get(party_org=joint, org=w[org_key]), zones)
-    w.add("party_org", "sub_branch", PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch",
-                                                     superior=w["branch"]), BRANCH, ["荷花池青年志愿者党小组支部"])
+    # Below the branch: data from before rule NESTING (the services refuse a branch under a branch
+    # now), moved there directly; the scopes follow the tree whatever its kinds.
+    sub = PartyOrgFactory(name="荷花池青年志愿者党小组支部", kind="branch")
+    sub.superior, sub.path = w["branch"], f"{w['branch'].path}{sub.pk}/"
+    PartyOrg.objects.filter(pk=sub.pk).update(superior=sub.superior, path=sub.path)
+    w.add("party_org", "sub_branch", sub, BRANCH, ["荷花池青年志愿者党小组支部"])
     # In 朝阳区 a second org, covered only by a joint branch of the street: what the service matrix
     # links and unlinks inside that district (a second coverage, a participation, an assignment).
     spare = w.add("org", "cy_spare_org", SocialOrgFactory(name="建外乐龄公益服务社", region_code=JIANWAI,

@@ -47,10 +47,13 @@ def world(branch, branch_org, hub):
     w.hehuachi_org = SocialOrgFactory(name="荷花池养老服务中心", region_code=HEHUACHI, hub=hub)
     w.xilin_org = SocialOrgFactory(name="西林街道志愿者协会", region_code=XILIN)
     w.chaoyang_org = SocialOrgFactory(name="朝阳区律师协会", region_code=JIANWAI)
-    # A temporary branch under the secretary's branch: inside its subtree.
+    # A temporary branch under the secretary's branch: inside its subtree. The services now refuse
+    # anything under a branch (rule NESTING), so it is moved there as data from before the rule:
+    # the scope follows the tree, whatever its kinds.
     w.project_org = SocialOrgFactory(name="荷花池公益项目中心", region_code=HEHUACHI)
-    w.temporary = PartyOrgFactory(name="公益项目临时党支部", kind="temporary_branch", superior=branch,
-                                  covers=[w.project_org])
+    w.temporary = PartyOrgFactory(name="公益项目临时党支部", kind="temporary_branch", covers=[w.project_org])
+    w.temporary.path = f"{branch.path}{w.temporary.pk}/"
+    PartyOrg.objects.filter(pk=w.temporary.pk).update(superior=branch, path=w.temporary.path)
     w.xilin_branch = PartyOrgFactory(name="西林志愿者协会党支部", covers=[w.xilin_org])
     w.chaoyang_branch = PartyOrgFactory(name="朝阳区律师协会党支部", covers=[w.chaoyang_org])
     w.branch_member = PartyMemberFactory(workplace=branch_org, relation_org=branch)
@@ -209,7 +212,7 @@ def test_members_and_party_orgs_of_another_district_cannot_be_changed(world, cha
         coverage_add(actor=chaoyang_officer, party_org=world.xilin_branch, org=world.chaoyang_org,
                      started_on="2023-01-01")
     with pytest.raises(PermissionDenied):
-        member_create(actor=chaoyang_officer, name="张三", gender="male", status="full",
+        member_create(actor=chaoyang_officer, name="张三", gender="male", status="full", admitted_on="2015-06-01",
                       workplace=world.xilin_org)
     with pytest.raises(PermissionDenied):
         instructor_create(actor=chaoyang_officer, name="李四", kind="liaison", region_code=XILIN)
@@ -222,7 +225,7 @@ def test_a_member_cannot_be_placed_in_another_district_by_region_code(chaoyang_o
     before = PartyMember.objects.count()
     with pytest.raises(PermissionDenied):
         member_create(actor=chaoyang_officer, name="王五", gender="male", status="full", region_code=XILIN,
-                      id_number=make_id_number(700))
+                      admitted_on="2015-06-01", id_number=make_id_number(700))
     assert PartyMember.objects.count() == before
 
 
@@ -302,16 +305,19 @@ def test_a_member_cannot_be_moved_to_another_district_by_region_code(world, chao
     assert world.chaoyang_member.county_code == CHAOYANG
 
 
-def test_the_secretary_adds_a_party_org_under_their_own_branch_only(world, secretary):
-    group = party_org_create(actor=secretary, name="项目临时党支部", kind="temporary_branch",
-                             established_on="2024-01-01", superior=world.branch, covers=[world.branch_org])
-    assert group.path.startswith(world.branch.path)
+def test_the_secretary_adds_no_party_org_beside_or_under_their_branch(world, secretary):
+    # Under their own branch the scope would allow it, but nothing sits under a branch (NESTING).
+    with pytest.raises(ValidationError) as info:
+        party_org_create(actor=secretary, name="项目临时党支部", kind="temporary_branch",
+                         established_on="2024-01-01", superior=world.branch, covers=[world.branch_org])
+    assert "superior" in info.value.message_dict
     with pytest.raises(PermissionDenied):
         party_org_create(actor=secretary, name="另立党支部", kind="branch", established_on="2024-01-01",
                          region_code=HEHUACHI)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises((PermissionDenied, ValidationError)):
         party_org_create(actor=secretary, name="西林临时党支部", kind="temporary_branch",
                          established_on="2024-01-01", superior=world.xilin_branch)
+    assert not PartyOrg.objects.filter(name__in=["项目临时党支部", "西林临时党支部"]).exists()
 
 
 def test_hub_staff_cannot_register_orgs_anywhere(hub_staff):

@@ -3,6 +3,8 @@ roles that ``can_see_personal_data`` allows."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from shuniu.accounts.scopes import can_see_personal_data
@@ -68,7 +70,8 @@ def test_a_member_is_recorded_through_the_service(api, zhonglou_officer):
     number = make_id_number(77)
     response = api(zhonglou_officer).post("/api/v1/members", {
         "name": "李新", "gender": "male", "status": "probationary", "id_number": number,
-        "phone": "+86 139-0000-7777", "admitted_on": "2024-07-01", "workplace": org.pk,
+        "phone": "+86 139-0000-7777", "admitted_on": (dt.date.today() - dt.timedelta(days=100)).isoformat(),
+        "workplace": org.pk,
     }, content_type="application/json")
     assert response.status_code == 201, response.content
     body = response.json()
@@ -85,7 +88,8 @@ def test_a_wrong_id_number_is_named_without_echoing_it(api, zhonglou_officer):
     if bad == make_id_number(78):
         bad = bad[:-1] + "1"
     response = api(zhonglou_officer).post("/api/v1/members", {
-        "name": "错号", "gender": "female", "status": "full", "id_number": bad, "workplace": org.pk,
+        "name": "错号", "gender": "female", "status": "full", "id_number": bad, "admitted_on": "2015-06-01",
+        "workplace": org.pk,
     }, content_type="application/json")
     assert response.status_code == 422
     [error] = response.json()["errors"]

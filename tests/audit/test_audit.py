@@ -77,7 +77,8 @@ WRITES = [
      "coverage.end", "registry.socialorg", lambda o: o.org),
     ("member_create", lambda a, o: party.member_create(
         actor=a, name="审计党员", gender="male", status="probationary", workplace=o.org,
-        id_number=make_id_number(8081)), "member.create", "party.partymember", None),
+        admitted_on=dt.date.today() - dt.timedelta(days=100), id_number=make_id_number(8081)),
+     "member.create", "party.partymember", None),
     ("member_update", lambda a, o: party.member_update(actor=a, member=o.member, is_mobile=True),
      "member.update", "party.partymember", lambda o: o.member),
     ("member_end", lambda a, o: party.member_end(actor=a, member=o.member, on="2024-01-01", reason="转出"),
@@ -156,7 +157,7 @@ def test_a_write_without_a_typed_actor_is_refused_and_recorded_nowhere(db, actor
 def test_personal_data_never_reaches_the_audit_log(objs, zhonglou_officer):
     number, phone = make_id_number(8082), make_phone(8082)
     member = party.member_create(actor=zhonglou_officer, name="隐私党员", gender="female", status="full",
-                                 workplace=objs.org, id_number=number, phone=phone)
+                                 admitted_on="2015-06-01", workplace=objs.org, id_number=number, phone=phone)
     party.member_update(actor=zhonglou_officer, member=member, id_number=make_id_number(8083),
                         phone=make_phone(8083))
     dump = json.dumps(list(AuditEntry.objects.values()), default=str, ensure_ascii=False)

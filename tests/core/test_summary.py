@@ -52,7 +52,7 @@ def test_summary_of_zhonglou_counts_its_streets_and_the_orgs_created_here(zhongl
     assert data["regions"]["county"] == 0
     assert data["social_orgs"]["total"] == 4
     assert data["social_orgs"]["by_type"] == {"social_group": 1, "service_institution": 2, "foundation": 0,
-                                              "community_org": 1}
+                                              "community_org": 1, "social_intermediary": 0}
     assert data["social_orgs"]["by_status"] == {"active": 4, "deregistered": 0}
     assert data["party_orgs"]["total"] == 1
     assert data["members"] == {"total": 2, "by_status": {"full": 1, "probationary": 1}}

@@ -104,7 +104,8 @@ def test_due_not_established_counts_full_members_on_staff_wherever_the_relation_
                                   id_number=make_id_number(700 + n)) for n in range(3)]
     org.refresh_from_db()
     assert org.full_members == 3 and row("320404").due == 1
-    party.member_update(actor=SYSTEM, member=members[0], status="probationary")
+    party.member_update(actor=SYSTEM, member=members[0], status="probationary", full_on=None,
+                        admitted_on=dt.date.today() - dt.timedelta(days=100))
     org.refresh_from_db()
     assert org.full_members == 2 and org.members_on_staff == 3
     assert row("320404").due == 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from shuniu.core import crypto
+from shuniu.core.services import add_years
 from shuniu.imports.models import ImportBatch
 from shuniu.imports.services import batch_rollback, import_preview
 from shuniu.party.models import PartyMember
@@ -39,10 +41,14 @@ def run(path, *extra):  # type: ignore[no-untyped-def]
 
 
 def test_members_import_upsert_by_id_number_and_keep_the_org_status_true(tmp_path, org):
-    path = write_csv(tmp_path / "m.csv", member_rows(org), headers=HEADERS)
+    # One probationary member, admitted 400 days ago (within the two years of rule PROBATION).
+    admitted = dt.date.today() - dt.timedelta(days=400)
+    rows = member_rows(org)
+    rows[2][4], rows[2][5], rows[2][6] = "预备党员", admitted, ""
+    path = write_csv(tmp_path / "m.csv", rows, headers=HEADERS)
     assert "3 created, 0 updated, 0 unchanged" in run(path)
     org.refresh_from_db()
-    assert (org.full_members, org.members_on_staff) == (3, 3)
+    assert (org.full_members, org.members_on_staff) == (2, 3)
     member = PartyMember.objects.get(name="党员1")
     assert member.id_number == make_id_number(501) and member.id_number_hash == crypto.keyed_hash(make_id_number(501))
     assert make_id_number(501) not in member.id_number_encrypted and member.region_id == org.region_id
@@ -50,12 +56,11 @@ def test_members_import_upsert_by_id_number_and_keep_the_org_status_true(tmp_pat
     assert_coverage_true()
     assert "0 created, 0 updated, 3 unchanged" in run(path)
 
-    rows = member_rows(org)
-    rows[2][4], rows[2][6] = "预备党员", ""
+    rows[2][4], rows[2][6] = "正式党员", add_years(admitted, 1)  # becomes full a year after admission
     rows[0][3] = "13911112222"
     assert "0 created, 2 updated, 1 unchanged" in run(write_csv(tmp_path / "m2.csv", rows, headers=HEADERS))
     org.refresh_from_db()
-    assert (org.full_members, org.members_on_staff) == (2, 3)
+    assert (org.full_members, org.members_on_staff) == (3, 3)
     assert PartyMember.objects.get(name="党员0").phone == "13911112222"
     assert_coverage_true()
 
@@ -63,7 +68,7 @@ def test_members_import_upsert_by_id_number_and_keep_the_org_status_true(tmp_pat
     batch_rollback(actor=SYSTEM, batch=changed)
     assert PartyMember.objects.get(name="党员0").phone == "13900000000"
     org.refresh_from_db()
-    assert org.full_members == 3
+    assert org.full_members == 2
     batch_rollback(actor=SYSTEM, batch=first)
     assert PartyMember.objects.count() == 0
     assert_coverage_true()

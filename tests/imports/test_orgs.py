@@ -91,7 +91,7 @@ def test_dry_run_exits_zero_only_for_a_clean_file_and_writes_nothing(tmp_path):
     rows[1][2] = "合作社"
     exc, err = run_failing("orgs", str(write_csv(tmp_path / "bad.csv", rows)), "--dry-run")
     assert exc.returncode == 1
-    assert "row 3, column 类型, rule choice: 类型“合作社”无效（规则：取值为 社会团体 / 社会服务机构 / 民办非企业单位 / 基金会 / 社区社会组织 之一）" in err
+    assert "row 3, column 类型, rule choice: 类型“合作社”无效（规则：取值为 社会团体 / 社会服务机构 / 民办非企业单位 / 基金会 / 社区社会组织 / 社会中介组织 之一）" in err
 
 
 def test_every_bad_cell_is_reported_with_its_row_column_and_rule(tmp_path):
@@ -102,7 +102,7 @@ def test_every_bad_cell_is_reported_with_its_row_column_and_rule(tmp_path):
     rows[2][8] = "2016-13-45"  # not a date
     rows[3][8] = dt.date.today() + dt.timedelta(days=3)  # in the future
     rows[4][7] = "三个"  # not a number
-    rows[5][1] = rows[6][1]  # duplicate within the file
+    rows[5][1], rows[5][2] = rows[6][1], rows[6][2]  # duplicate within the file (and of the code's type)
     rows[7][4] = "乡"  # not a registration level
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     preview = import_preview(actor=SYSTEM, kind="orgs", path=path)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from shuniu.audit.models import AuditEntry
 from shuniu.core import crypto
+from shuniu.core.services import add_years
 from shuniu.party.models import InstructorAssignment, PartyMember, PartyOrg, PartyOrgCoverage
 from shuniu.party.services import (
     assignment_end,
@@ -287,14 +288,16 @@ def test_full_membership_cannot_precede_admission():
 
 
 def test_member_update_status_change_is_audited_without_the_id_number():
-    member = PartyMemberFactory(status="probationary", admitted_on=dt.date(2023, 5, 1), full_on=None,
+    admitted = dt.date.today() - dt.timedelta(days=400)
+    member = PartyMemberFactory(status="probationary", admitted_on=admitted, full_on=None,
                                 id_number=ID_NUMBER, phone=PHONE)
-    member_update(actor=SYSTEM, member=member, status="full", full_on="2024-05-01")
+    full_on = add_years(admitted, 1)
+    member_update(actor=SYSTEM, member=member, status="full", full_on=full_on.isoformat())
     member.refresh_from_db()
     assert member.status == "full"
     entry = _audit_for(member).get(action="member.update")
     assert entry.changes["status"] == ["probationary", "full"]
-    assert entry.changes["full_on"] == [None, "2024-05-01"]
+    assert entry.changes["full_on"] == [None, full_on.isoformat()]
     everything = json.dumps(list(AuditEntry.objects.values("changes", "target_repr")), ensure_ascii=False)
     assert ID_NUMBER not in everything
     assert PHONE not in everything
@@ -331,10 +334,11 @@ def test_member_end_keeps_the_row_and_ends_participations():
     member = PartyMemberFactory()
     other = PartyOrgFactory()
     part = participation_add(actor=SYSTEM, member=member, party_org=other, started_on="2022-01-01")
-    member_end(actor=SYSTEM, member=member, on="2024-02-01", reason="组织关系转出")
+    member_end(actor=SYSTEM, member=member, on="2024-02-01", reason="transferred_out", note="组织关系转往外省")
     member.refresh_from_db()
     part.refresh_from_db()
-    assert (member.ended_on, member.end_reason) == (dt.date(2024, 2, 1), "组织关系转出")
+    assert (member.ended_on, member.end_reason, member.end_note) == (dt.date(2024, 2, 1), "transferred_out",
+                                                                     "组织关系转往外省")
     assert part.ended_on == dt.date(2024, 2, 1)
 
 

@@ -119,13 +119,18 @@ def test_editing_a_member_keeps_the_id_number_when_left_blank_and_ending_them(cl
     assert member.id_number_masked in page
     response = client.post(f"/members/{member.pk}/edit/", {
         "name": member.name, "gender": member.gender, "status": "probationary", "id_number": "", "phone": "",
+        # Probationary: admitted within the last two years and not yet full (rule PROBATION).
+        "admitted_on": (dt.date.today() - dt.timedelta(days=100)).isoformat(), "full_on": "",
         "workplace": member.workplace_id, "relation_org": member.relation_org_id})
     assert response.status_code == 302
     member = PartyMember.objects.get(pk=member.pk)
     assert member.status == "probationary" and member.id_number_hash == hash_before
     response = client.post(f"/members/{member.pk}/end/", {"on": dt.date.today().isoformat(), "reason": ""})
     assert "reason" in response.context["form"].errors
-    response = client.post(f"/members/{member.pk}/end/", {"on": dt.date.today().isoformat(), "reason": "组织关系转出"})
+    response = client.post(f"/members/{member.pk}/end/", {"on": dt.date.today().isoformat(), "reason": "other"})
+    assert "note" in response.context["form"].errors  # "other" needs a note
+    response = client.post(f"/members/{member.pk}/end/", {"on": dt.date.today().isoformat(),
+                                                           "reason": "transferred_out", "note": "组织关系转出"})
     assert response.status_code == 302
     assert PartyMember.objects.get(pk=member.pk).ended_on == dt.date.today()
 

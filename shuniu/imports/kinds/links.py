@@ -19,7 +19,7 @@ from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.members import _in_chunks
 from shuniu.imports.spec import Column
 from shuniu.party.models import PartyOrg, PartyOrgCoverage
-from shuniu.party.services import clean_coverage
+from shuniu.party.services import OwnLink, clean_coverage, own_links_of
 from shuniu.registry.models import SocialOrg
 
 COLUMNS: list[Column] = [
@@ -54,6 +54,7 @@ class CoverageLinkKind(Kind):
         # ``coverage_add`` checks both: the party org and the org must lie in the actor's scope.
         party_ok = ctx.allowed(PartyOrg, (po.pk for pos in by_name.values() for po in pos))
         orgs_ok = ctx.allowed(SocialOrg, (o.pk for o in orgs.values()))
+        own_links = own_links_of(o.pk for o in orgs.values())
         seen: dict[tuple[int, int], int] = {}
         for p in parsed:
             plan.rows += 1
@@ -96,11 +97,13 @@ class CoverageLinkKind(Kind):
             if key in open_links and not errors.by_field:
                 plan.unchanged += 1
                 continue
-            clean_coverage(errors, party_org, org, start, already_open=False)
+            clean_coverage(errors, party_org, org, start, already_open=False, own_links=own_links.get(org.pk, []))
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
                 continue
             plan.creates.append(Change(p.row, None, PartyOrgCoverage(party_org=party_org, org=org, started_on=start)))
+            if party_org.is_own:
+                own_links.setdefault(org.pk, []).append(OwnLink(party_org.pk, party_org.name, start, None))
         return plan
 
     def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:

@@ -27,11 +27,17 @@ from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.orgs import YES_NO
 from shuniu.imports.spec import Column, choice_column
 from shuniu.party import privacy
-from shuniu.party.models import Gender, MemberStatus, PartyMember, PartyOrg
-from shuniu.party.services import clean_member_fields, place_member
+from shuniu.party.models import EndReason, Gender, MemberStatus, Participation, PartyMember, PartyOrg
+from shuniu.party.services import clean_member_end, clean_member_fields, place_member
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.services import CachedOrgLookups
+
+END_REASON_OPTIONS = {str(label): value for value, label in EndReason.choices} | {
+    "组织关系转出": EndReason.TRANSFERRED_OUT, "转出本系统": EndReason.TRANSFERRED_OUT, "去世": EndReason.DIED,
+    "病故": EndReason.DIED, "逝世": EndReason.DIED, "开除党籍": EndReason.LEFT_PARTY, "退党": EndReason.LEFT_PARTY,
+    "停止": EndReason.STOPPED}
+_ENDING = ("ended_on", "end_reason", "end_note")
 
 COLUMNS: list[Column] = [
     Column("name", "姓名", "Name", cells.text, required=True, aliases=("党员姓名",), example="张三"),
@@ -55,9 +61,16 @@ COLUMNS: list[Column] = [
     Column("is_mobile", "流动党员", "Mobile", cells.boolean, aliases=("是否流动党员",), labels=YES_NO, example="否"),
     Column("region_code", "所在地区代码", "Region code", cells.code, aliases=("地区代码",),
            note="不填则取工作单位或党组织所在地区"),
+    # A member leaving the roster (党员减少): the reason is a category of the statistics.
+    Column("ended_on", "减少日期", "Left on", cells.date, aliases=("减少时间",), note="党员减少时填写，并填写减少原因"),
+    choice_column("end_reason", "减少原因", "Reason for leaving", END_REASON_OPTIONS,
+                  tuple(str(label) for _v, label in EndReason.choices), aliases=("减少类别",),
+                  note="转出、死亡、出党、停止党籍、除名、其他"),
+    Column("end_note", "减少原因说明", "Note on the reason", cells.text, note="减少原因为“其他”时必填", width=24),
 ]
 
 _COMPARED = ["name", "gender", "status", "admitted_on", "full_on", "birth_date", "workplace_id", "relation_org_id",
+             "ended_on", "end_reason", "end_note",
              "relation_elsewhere", "is_mobile", "region_id", "province_code", "city_code", "county_code",
              "street_code", "community_code"]
 
@@ -98,6 +111,9 @@ class MemberKind(Kind):
         existing = {m["id"]: m for m in _in_chunks(PartyMember.objects.values("id", "phone_encrypted", *_COMPARED),
                                                   "id", set(owners.values()))}
         lookups = CachedOrgLookups().load(region_codes=region_shorts)
+        # Members with org life elsewhere: member_end ends those records too, so they leave through it.
+        open_parts = set(_in_chunks(Participation.objects.filter(ended_on__isnull=True).values_list(
+            "member_id", flat=True), "member_id", set(owners.values())))
         relation_orgs = {po.pk: po for pos in by_name.values() for po in pos}
         # What the actor may write, as ``member_create`` and ``member_update`` check it: the members
         # to update, the workplaces and relation orgs named, and those the members would leave.
@@ -121,6 +137,7 @@ class MemberKind(Kind):
                 else:
                     seen[digest] = p.row
             region_code = d.pop("region_code", None)
+            ending = {k: d.pop(k) for k in _ENDING if k in d}
             if "workplace" in d:
                 org = orgs.get(d["workplace"])
                 if org is None:
@@ -150,11 +167,14 @@ class MemberKind(Kind):
             if old is not None:
                 d.pop("id_number", None)  # the key itself: unchanged, and re-encrypting it would look like a change
                 instance = SimpleNamespace(pk=pk, status=old["status"], full_on=old["full_on"],
-                                           admitted_on=old["admitted_on"], relation_elsewhere=old["relation_elsewhere"],
+                                           admitted_on=old["admitted_on"], birth_date=old["birth_date"],
+                                           relation_elsewhere=old["relation_elsewhere"],
                                            relation_org=relation_orgs.get(old["relation_org_id"]) or (
                                                PartyOrg.objects.filter(pk=old["relation_org_id"]).first()
                                                if old["relation_org_id"] else None))
             out = clean_member_fields(errors, d, instance, _no_owner if refused else owners.get, actor=ctx.actor)
+            if ending or any(k in p.bad for k in _ENDING):
+                self._ending(errors, ending, old, out, open_parts)
             for field_name, (code, message) in p.bad.items():
                 kept = [e for e in errors.by_field.pop(field_name, []) if e.code != "required"]
                 errors.by_field[field_name] = [*kept, ValidationError(message, code=code)]
@@ -224,6 +244,22 @@ class MemberKind(Kind):
         if wait:
             plan.add_error(ctx, ctx.header.row + 1, "", "rate_limit", privacy.limited_message(wait))
         return bool(wait)
+
+    @staticmethod
+    def _ending(errors: Errors, ending: dict[str, Any], old: dict[str, Any] | None, out: dict[str, Any],
+                open_parts: set[int]) -> None:
+        """A member leaving the roster in this row: ``member_end``'s rules; the values go to ``out``."""
+        if old is None:
+            errors.add("ended_on", _("减少只能登记已有的党员（规则：先登记，后减少）"), "state")
+            return
+        same = all(ending.get(k, old[k]) == old[k] for k in _ENDING)
+        if old["ended_on"] is not None and same:
+            return  # recorded as it is: unchanged
+        day, category, text = clean_member_end(errors, ending.get("ended_on"), ending.get("end_reason"),
+                                               ending.get("end_note", ""), already_ended=old["ended_on"] is not None)
+        if old["id"] in open_parts:
+            errors.add("ended_on", _("该党员尚有参加组织生活的记录，请在页面或接口上登记减少，以便同时结束这些记录"), "state")
+        out.update(ended_on=day, end_reason=category, end_note=text)
 
     def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:
         label = PartyMember._meta.label_lower

@@ -41,6 +41,10 @@ TYPE_OPTIONS = {
     "基金会": OrgType.FOUNDATION, "foundation": OrgType.FOUNDATION,
     "社区社会组织": OrgType.COMMUNITY_ORG, "社区社会组织（备案）": OrgType.COMMUNITY_ORG,
     "community org": OrgType.COMMUNITY_ORG,
+    "社会中介组织": OrgType.SOCIAL_INTERMEDIARY, "社会中介类社会组织": OrgType.SOCIAL_INTERMEDIARY,
+    "社会中介组织（律师、会计师、税务师事务所）": OrgType.SOCIAL_INTERMEDIARY, "律师事务所": OrgType.SOCIAL_INTERMEDIARY,
+    "会计师事务所": OrgType.SOCIAL_INTERMEDIARY, "税务师事务所": OrgType.SOCIAL_INTERMEDIARY,
+    "social intermediary": OrgType.SOCIAL_INTERMEDIARY,
 }
 LEVEL_OPTIONS = {
     "国家": "national", "国家级": "national", "全国": "national", "民政部": "national",
@@ -60,8 +64,10 @@ COLUMNS: list[Column] = [
            example="钟楼区社会工作者协会", note="登记证书上的全称", width=32),
     Column("uscc", "统一社会信用代码", "USCC", cells.code, aliases=("社会信用代码", "信用代码", "统一代码"),
            example="51320404MJ0000001W", note="18 位（GB 32100-2015）；社区社会组织可空", width=22),
-    choice_column("type", "类型", "Type", TYPE_OPTIONS, ("社会团体", "社会服务机构", "民办非企业单位", "基金会", "社区社会组织"),
-                  required=True, aliases=("组织类型", "社会组织类型", "类别"), example="社会团体"),
+    choice_column("type", "类型", "Type", TYPE_OPTIONS,
+                  ("社会团体", "社会服务机构", "民办非企业单位", "基金会", "社区社会组织", "社会中介组织"),
+                  required=True, aliases=("组织类型", "社会组织类型", "类别"), example="社会团体",
+                  note="律师、会计师、税务师事务所为社会中介组织（代码 31 或 91 开头）"),
     Column("region_code", "所在地区代码", "Region code", cells.code, required=True,
            aliases=("地区代码", "区划代码", "行政区划代码", "所在地代码"),
            example="320404006", note="6 位（区县）、9 位（街道）或 12 位（社区）行政区划代码", width=16),
@@ -185,7 +191,8 @@ class OrgKind(Kind):
             old = existing.get(pk) if pk is not None else None
             status = d.pop("status", None)
             dereg_on = d.pop("deregistered_on", None)
-            instance = SimpleNamespace(pk=pk, type=old["type"], evaluation_year=old["evaluation_year"]) if old else None
+            instance = SimpleNamespace(pk=pk, type=old["type"], uscc=old["uscc"],
+                                       evaluation_year=old["evaluation_year"]) if old else None
             out = clean_org_fields(errors, d, instance, lookups, memo)
             established = out.get("established_on", old["established_on"] if old else None)
             was_deregistered = old is not None and old["status"] == OrgStatus.DEREGISTERED

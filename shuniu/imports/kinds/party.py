@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.core import crypto
-from shuniu.core.services import Errors, as_date, not_in_future
+from shuniu.core.services import Errors, not_in_future
 from shuniu.coverage import engine
 from shuniu.imports import bulk, cells
 from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
@@ -36,7 +36,14 @@ from shuniu.party.models import (
     PartyOrgCoverage,
     PartyOrgKind,
 )
-from shuniu.party.services import clean_coverage, clean_instructor, clean_party_org
+from shuniu.party.services import (
+    OwnLink,
+    clean_coverage,
+    clean_instructor,
+    clean_party_org,
+    clean_term,
+    own_links_of,
+)
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.registry.models import OrgStatus, SocialOrg
 from shuniu.registry.services import CachedOrgLookups
@@ -73,6 +80,10 @@ PARTY_COLUMNS: list[Column] = [
 ]
 
 
+# ``clean_coverage`` names the fields of ``coverage_add``; a row of this file has them in these columns.
+_COVER_COLUMNS = {"org": "covers", "started_on": "established_on", "party_org": "name"}
+
+
 class PartyOrgKindSpec(Kind):
     name = "party_orgs"
     label = _("党组织")
@@ -89,6 +100,8 @@ class PartyOrgKindSpec(Kind):
             existing.setdefault(po.name, []).append(po)
         usccs = {c for p in parsed for c in p.data.get("covers", [])}
         orgs = {o.uscc: o for o in _in_chunks(SocialOrg.objects.select_related("region"), "uscc", usccs)}
+        # Each covered org's party orgs of its own, with those this file adds (rule OWN_UNIQUE).
+        own_links = own_links_of(o.pk for o in orgs.values())
         shorts = set()
         for p in parsed:
             if "region_code" in p.data:
@@ -137,10 +150,8 @@ class PartyOrgKindSpec(Kind):
             for field_name, (code, message) in p.bad.items():
                 kept = [e for e in errors.by_field.pop(field_name, []) if e.code not in ("required", "choice")]
                 errors.by_field[field_name] = [*kept, ValidationError(message, code=code)]
-            term_start = as_date(errors, "term_started_on", d.get("term_started_on"), ctx.column("term_started_on"))
-            term_years = d.get("term_years")
-            if term_years is not None and (not isinstance(term_years, int) or not 1 <= term_years <= 10):
-                errors.add("term_years", _("任期“%(v)s”无效（规则：1–10 年）") % {"v": term_years}, "integer")
+            term_start, term_years = clean_term(errors, d.get("term_started_on"), d.get("term_years"),
+                                                established_on=est)
             key = (d.get("name", ""), superior.pk if superior else None)
             if key in seen:
                 errors.add("name", _("与第 %(row)s 行的名称和上级党组织相同（规则：同一上级下名称不能重复）")
@@ -166,9 +177,14 @@ class PartyOrgKindSpec(Kind):
                 else:
                     plan.unchanged += 1
                 continue
-            for org in covers:
-                assert est is not None
-                clean_coverage(errors, PartyOrg(established_on=est), org, est, already_open=False)
+            cover_errors = Errors()
+            if covers and est is not None:
+                candidate = PartyOrg(established_on=est, kind=d.get("kind", ""), formation=formation)
+                for org in covers:
+                    clean_coverage(cover_errors, candidate, org, est, already_open=False,
+                                   own_links=own_links.get(org.pk, []))
+            for name, errs in cover_errors.by_field.items():  # reported under this file's columns
+                errors.by_field.setdefault(_COVER_COLUMNS.get(name, name), []).extend(errs)
             if errors.by_field:
                 plan.add_errors(ctx, p.row, errors.by_field)
                 continue
@@ -178,6 +194,9 @@ class PartyOrgKindSpec(Kind):
                                  term_years=term_years or DEFAULT_TERM_YEARS[PartyOrgKind(d["kind"])])
             party_org.set_region(region)
             in_file[party_org.name] = party_org
+            if party_org.is_own:
+                for org in covers:
+                    own_links.setdefault(org.pk, []).append(OwnLink(None, party_org.name, est, None))
             plan.creates.append(Change(p.row, None, (party_org, covers)))
         return plan
 

@@ -32,7 +32,7 @@ from shuniu.party.services import (
 from shuniu.registry.models import OrgStatus
 from shuniu.registry.selectors import org_get
 from shuniu.registry.services import org_deregister
-from shuniu.web.forms import DatedChangeForm, MemberEditForm, PartyOrgEditForm, model_initial, submit
+from shuniu.web.forms import DatedChangeForm, MemberEditForm, MemberEndForm, PartyOrgEditForm, model_initial, submit
 from shuniu.web.views.common import scope_of
 
 
@@ -173,10 +173,16 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     member = _member_or_404(request, pk)
-    return _dated_change(
-        request, title=_("党员减少"), subject=f"{member.name}（{member.id_number_masked}）", back=_member_back(member),
-        intro=_("组织关系转出本系统范围、去世等情形。记录保留可查，不再计入统计。"),
-        on_label=gettext_lazy("减少日期"), reason_label=gettext_lazy("减少原因"), reason_required=True,
-        field_map={"ended_on": "on", "end_reason": "reason"},
-        call=lambda on, reason: member_end(actor=request.user, member=member, on=on, reason=reason),
-        done=_("已登记“%(name)s”减少") % {"name": member.name})
+    back = _member_back(member)
+    form = MemberEndForm(request.POST or None, scope=scope_of(request), initial={"on": engine.today()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if submit(form, lambda: member_end(actor=request.user, member=member, on=d["on"], reason=d["reason"],
+                                           note=d["note"])) is not None:
+            messages.success(request, _("已登记“%(name)s”减少") % {"name": member.name})
+            return redirect(back)
+    return render(request, "web/form.html", {
+        "form": form, "title": _("党员减少"), "subject": f"{member.name}（{member.id_number_masked}）",
+        "cancel_url": back,
+        "intro": _("组织关系转出本系统范围、去世、出党、停止党籍、除名等情形，按统计分类登记。记录保留可查，不再计入统计。"),
+    })

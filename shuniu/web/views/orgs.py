@@ -183,6 +183,8 @@ def org_new(request: HttpRequest) -> HttpResponse:
         org = submit(form, lambda: org_create(actor=request.user, **form.service_data()))
         if org is not None:
             messages.success(request, _("已登记“%(name)s”") % {"name": org.name})
+            for warning in getattr(org, "warnings", []):
+                messages.warning(request, warning)
             return redirect("org_detail", org.pk)
     return render(request, "web/form.html", {
         "form": form, "title": _("登记社会组织"), "cancel": "org_list",
@@ -202,6 +204,8 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
         saved = submit(form, lambda: org_update(actor=request.user, org=org, **form.service_data(only_changed=True)))
         if saved is not None:
             messages.success(request, _("已保存修改"))
+            for warning in getattr(saved, "warnings", []):
+                messages.warning(request, warning)
             return redirect("org_detail", org.pk)
     return render(request, "web/form.html", {
         "form": form, "title": _("修改社会组织信息"), "subject": org, "cancel_url": reverse("org_detail", args=[org.pk]),

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from shuniu.accounts.scopes import Scope
 from shuniu.core import output
 from shuniu.coverage.rules import RULES, evaluate
-from shuniu.party.models import PartyOrg
+from shuniu.party.models import PartyMember, PartyOrg
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.registry.models import SocialOrg
 
@@ -37,5 +37,6 @@ class Command(BaseCommand):
         if fmt == "xlsx" and not opts["output"]:
             raise CommandError("xlsx 格式须用 -o 指定输出文件")
         findings = evaluate(scope.filter(SocialOrg.objects.all()),
-                            scope.filter(PartyOrg.objects.all()), rule_ids=opts["rule"])
+                            scope.filter(PartyOrg.objects.all()), rule_ids=opts["rule"],
+                            members=scope.filter(PartyMember.objects.all()))
         output.write([asdict(f) for f in findings], COLUMNS, fmt, opts["output"], self.stdout, sheet="发现")
