@@ -16,7 +16,6 @@ from stdnum.cn import ric
 
 from shuniu.core.services import add_years
 from shuniu.coverage.rules import evaluate
-from shuniu.coverage.services import rule_configure
 from shuniu.imports.services import import_file, import_preview
 from shuniu.party.models import (
     ALLOWED_SUPERIOR_KINDS,
@@ -40,6 +39,7 @@ from shuniu.party.services import (
     party_org_update,
 )
 from shuniu.registry.models import SocialOrg
+from shuniu.rulesettings.services import rule_setting_clear, rule_setting_set
 from tests.factories import (
     HEHUACHI,
     SYSTEM,
@@ -264,10 +264,11 @@ def test_a_party_org_without_members_or_secretary_after_the_grace_period_is_a_fi
     client.force_login(zhonglou_officer)
     page = client.get(f"/party/{old.pk}/").content.decode()
     assert "NO_MEMBERS" in page and "NO_SECRETARY" in page
-    # The grace period is a setting of the rule.
-    rule_configure(actor=SYSTEM, rule_id="NO_MEMBERS", params={"grace_days": 200})
+    # The grace period is a setting of the rule, here Changzhou's.
+    rule_setting_set(actor=SYSTEM, rule_id="NO_MEMBERS", region="3204", params={"grace_days": 200},
+                     source="常州市（测试）")
     assert not findings("NO_MEMBERS")
-    rule_configure(actor=SYSTEM, rule_id="NO_MEMBERS", params={"grace_days": 90})
+    rule_setting_clear(actor=SYSTEM, rule_id="NO_MEMBERS", region="3204")
     member = PartyMemberFactory(relation_org=old)
     assert not findings("NO_MEMBERS")
     party_org_update(actor=SYSTEM, party_org=old, secretary=member)
