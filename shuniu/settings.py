@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shuniu.web.middleware.QueryStringMiddleware",
 ]
 
 ROOT_URLCONF = "shuniu.urls"

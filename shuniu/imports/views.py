@@ -13,7 +13,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,8 @@ from shuniu.imports.services import (
 from shuniu.imports.spreadsheets import write_annotated, write_export, write_template
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
+from shuniu.web.forms import ExportQuery
+from shuniu.web.views.common import bad_query, query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -144,10 +146,13 @@ def template(request: HttpRequest, kind: str) -> FileResponse:
 
 
 @login_required
-def export(request: HttpRequest, kind: str, fmt: str) -> FileResponse:
+@query(ExportQuery)
+def export(request: HttpRequest, kind: str, fmt: str, query: ExportQuery) -> HttpResponseBase:
     if kind not in EXPORT_KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
-    region = request.GET.get("region") or None
+    if not query.is_valid():
+        return bad_query(request, query)
+    region = query.cleaned_data["region"] or None
     try:
         rows, columns, title = export_table(kind, Scope.for_user(request.user), region)
     except (Region.DoesNotExist, InvalidRegionCode) as exc:
