@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from shuniu.api import coverage, errors, instructors, members, orgs, party_orgs, regions
 from shuniu.api.auth import BearerAuth, SessionAuth
+from shuniu.api.common import QueryParser
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -27,6 +28,7 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     auth=[BearerAuth(), SessionAuth()],
     renderer=Utf8JSONRenderer(),
+    parser=QueryParser(),
 )
 errors.install(api)
 
