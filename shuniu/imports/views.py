@@ -39,7 +39,7 @@ from shuniu.imports.spreadsheets import write_annotated, write_export, write_tem
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.web.forms import ExportQuery
-from shuniu.web.views.common import bad_query, query
+from shuniu.web.views.common import bad_query, takes_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -146,7 +146,7 @@ def template(request: HttpRequest, kind: str) -> FileResponse:
 
 
 @login_required
-@query(ExportQuery)
+@takes_query(ExportQuery)
 def export(request: HttpRequest, kind: str, fmt: str, query: ExportQuery) -> HttpResponseBase:
     if kind not in EXPORT_KINDS or fmt not in ("xlsx", "csv"):
         raise Http404

@@ -48,7 +48,7 @@ def render_page(request: HttpRequest, template: str, partial: str, context: dict
     return response
 
 
-def query(form_class: type[FilterForm]) -> Callable[[V], V]:
+def takes_query(form_class: type[FilterForm]) -> Callable[[V], V]:
     """Declare the query parameters a view reads: it is called with ``query=`` the bound
     ``form_class`` (valid or not: the view answers each its own way). The form stays on the view
     as ``query_form``, where tests find every page's parameters."""

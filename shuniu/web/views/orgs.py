@@ -24,7 +24,7 @@ from shuniu.registry.selectors import hub_list, org_get, org_history, org_search
 from shuniu.registry.services import org_create, org_update
 from shuniu.web.figures import COVERED, STATUS_SHORT, WORKED
 from shuniu.web.forms import OrgFilters, OrgForm, model_initial, submit
-from shuniu.web.views.common import export, history, paginate, query, render_page, scope_of
+from shuniu.web.views.common import export, history, paginate, render_page, scope_of, takes_query
 
 SORT_LABELS = {
     "name": gettext_lazy("名称"), "-established_on": gettext_lazy("成立日期（新→旧）"),
@@ -79,7 +79,7 @@ def _describe(f: dict[str, Any], region_name: str) -> list[str]:
 
 
 @login_required
-@query(OrgFilters)
+@takes_query(OrgFilters)
 def org_list(request: HttpRequest, query: OrgFilters) -> HttpResponseBase:
     scope = scope_of(request)
     hubs = list(hub_list(scope).values_list("pk", "name")[:1000])

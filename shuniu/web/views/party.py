@@ -26,7 +26,7 @@ from shuniu.party.services import party_org_create
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import org_list
 from shuniu.web.forms import FilterForm, PartyOrgFilters, PartyOrgForm, prefill_form, submit
-from shuniu.web.views.common import history, paginate, query, region_in_scope, render_form, render_page, scope_of
+from shuniu.web.views.common import history, paginate, region_in_scope, render_form, render_page, scope_of, takes_query
 
 
 def term_end(party_org: PartyOrg) -> dt.date:
@@ -38,7 +38,7 @@ def term_end(party_org: PartyOrg) -> dt.date:
 
 
 @login_required
-@query(PartyOrgFilters)
+@takes_query(PartyOrgFilters)
 def party_tree(request: HttpRequest, query: PartyOrgFilters) -> HttpResponse:
     context: dict[str, Any] = {"form": query, "kinds": PartyOrgKind.choices, "f": query.values()}
     if query.is_valid():
@@ -90,7 +90,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@query(prefill_form(PartyOrgForm, ["superior", "covers", "kind"]))
+@takes_query(prefill_form(PartyOrgForm, ["superior", "covers", "kind"]))
 def party_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     form = PartyOrgForm(request.POST or None, scope=scope, initial=query.given())

@@ -25,24 +25,24 @@ from shuniu.web.forms import (
     prefill_form,
     submit,
 )
-from shuniu.web.views.common import paginate, query, region_in_scope, render_form, render_page, scope_of
+from shuniu.web.views.common import paginate, region_in_scope, render_form, render_page, scope_of, takes_query
 
 
 @login_required
-@query(MemberFilters)
+@takes_query(MemberFilters)
 def member_list(request: HttpRequest, query: MemberFilters) -> HttpResponse:
     context: dict[str, Any] = {"form": query, "statuses": MemberStatus.choices, "f": query.values()}
     if query.is_valid():
-        f = query.cleaned_data
-        region_in_scope(scope_of(request), f["region"])
-        qs = member_search(scope_of(request), q=f["q"], status=f["status"], region=f["region"],
+        f, scope = query.cleaned_data, scope_of(request)
+        region_in_scope(scope, f["region"])
+        qs = member_search(scope, q=f["q"], status=f["status"], region=f["region"],
                            party_org=f["party_org"], workplace=f["workplace"], mobile=f["mobile"])
         context["page"] = paginate(qs, f["page"])
     return render_page(request, "web/member_list.html", "web/_member_results.html", context)
 
 
 @login_required
-@query(prefill_form(MemberForm, ["workplace", "relation_org"]))
+@takes_query(prefill_form(MemberForm, ["workplace", "relation_org"]))
 def member_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     form = MemberForm(request.POST or None, scope=scope, initial=query.given())
@@ -62,20 +62,20 @@ def member_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
 
 
 @login_required
-@query(InstructorFilters)
+@takes_query(InstructorFilters)
 def instructor_list(request: HttpRequest, query: InstructorFilters) -> HttpResponse:
     context: dict[str, Any] = {"form": query, "kinds": InstructorKind.choices, "f": query.values()}
     if query.is_valid():
-        f = query.cleaned_data
-        region_in_scope(scope_of(request), f["region"])
-        qs = instructor_search(scope_of(request), q=f["q"], kind=f["kind"], region=f["region"],
+        f, scope = query.cleaned_data, scope_of(request)
+        region_in_scope(scope, f["region"])
+        qs = instructor_search(scope, q=f["q"], kind=f["kind"], region=f["region"],
                                overloaded=f["overloaded"])
         context["page"] = paginate(qs, f["page"])
     return render_page(request, "web/instructor_list.html", "web/_instructor_results.html", context)
 
 
 @login_required
-@query(prefill_form(CoverageForm, ["org", "party_org"]))
+@takes_query(prefill_form(CoverageForm, ["org", "party_org"]))
 def coverage_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     initial = {"started_on": engine.today(), **query.given()}
@@ -94,7 +94,7 @@ def coverage_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
 
 
 @login_required
-@query(prefill_form(AssignmentForm, ["org", "instructor"]))
+@takes_query(prefill_form(AssignmentForm, ["org", "instructor"]))
 def assignment_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     initial = {"started_on": engine.today(), **query.given()}

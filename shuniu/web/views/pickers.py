@@ -14,7 +14,7 @@ from shuniu.core.validators import normalize_code
 from shuniu.party.selectors import instructor_search, party_org_list
 from shuniu.registry.selectors import hub_list, org_list, region_list
 from shuniu.web.forms import PickerQuery, picker_label
-from shuniu.web.views.common import form_errors, query, scope_of
+from shuniu.web.views.common import form_errors, scope_of, takes_query
 
 LIMIT = 20
 KINDS = ("org", "party_org", "instructor", "region", "hub")
@@ -40,7 +40,7 @@ def _options(kind: str, scope: Scope, q: str) -> QuerySet[Any]:
 
 
 @login_required
-@query(PickerQuery)
+@takes_query(PickerQuery)
 def pick(request: HttpRequest, kind: str, query: PickerQuery) -> HttpResponse:
     if kind not in KINDS:
         raise Http404
