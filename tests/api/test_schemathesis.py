@@ -91,7 +91,7 @@ def persona_token(request) -> str:  # type: ignore[no-untyped-def]
 
 
 @schema.include(method="GET").parametrize()
-@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 def test_no_query_gives_a_server_error_and_refusals_are_in_our_format(  # type: ignore[no-untyped-def]
         case, persona_token, some_rows, one_connection):
     case.call_and_validate(headers={"Authorization": f"Bearer {persona_token}"},

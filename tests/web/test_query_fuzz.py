@@ -508,7 +508,7 @@ def _examples(route: Route, found: list[Target]) -> int:
     view = re.match(r"admin:(\w+?)_(changelist|add|history|delete|change)$", route.key)
     if view and view[1] != ADMIN_MODEL:
         return 8 if view[2] == "changelist" else 3
-    return 25 if rule.api or rule.admin else 30
+    return 20 if rule.api or rule.admin else 25
 
 
 # One value of each shape, on each parameter alone, as the administrator (who reaches the most
