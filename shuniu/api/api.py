@@ -19,6 +19,7 @@ from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
 from shuniu.api import coverage, errors, instructors, members, orgs, party_orgs, regions
 from shuniu.api.auth import BearerAuth, SessionAuth
+from shuniu.api.common import QueryParser
 from shuniu.core.cache import cache_call
 
 
@@ -92,6 +93,7 @@ api = NinjaAPI(
     auth=[BearerAuth(), SessionAuth()],
     throttle=[TokenRateThrottle()],
     renderer=Utf8JSONRenderer(),
+    parser=QueryParser(),
 )
 errors.install(api)
 

@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from ninja.parser import Parser
 
 from shuniu.accounts.scopes import Scope
 from shuniu.api.auth import scope_of
@@ -16,6 +18,21 @@ from shuniu.api.schemas import Paging
 from shuniu.regions.codes import InvalidRegionCode, RegionCode, parse
 
 M = TypeVar("M", bound=Model)
+
+
+class QueryParser(Parser):
+    """Query strings as ninja reads them, except that a parameter of one value given several
+    different ones is refused (422, in the error format) instead of the last one silently taken,
+    as the pages refuse it."""
+
+    def parse_querydict(self, data: MultiValueDict[str, Any], list_fields: list[str],
+                        request: HttpRequest) -> dict[str, Any]:
+        repeated = [key for key in data if key not in list_fields and len(set(data.getlist(key))) > 1]
+        if repeated:
+            raise ValidationError({key: ValidationError(
+                _("参数“%(name)s”给出了多个不同的值（规则：只能有一个值）") % {"name": key}, code="repeated")
+                for key in repeated})
+        return super().parse_querydict(data, list_fields, request)
 
 
 def found(obj: M | None) -> M:

@@ -51,7 +51,8 @@ def _pydantic_message(kind: str, ctx: dict[str, Any], msg: str) -> tuple[str, st
         bound = {"greater_than_equal": ("≥", "ge"), "greater_than": (">", "gt"),
                  "less_than_equal": ("≤", "le"), "less_than": ("<", "lt")}[kind]
         return "range", _("取值须 %(op)s %(v)s（规则：取值范围）") % {"op": bound[0], "v": ctx.get(bound[1])}
-    if kind == "string_too_long":
+    # A bounded Text (schemas.Text40…) reports its length after its validator, as "too_long" of a "Value".
+    if kind == "string_too_long" or (kind == "too_long" and ctx.get("field_type") == "Value"):
         return "max_length", _("长度不能超过 %(n)s 个字符（规则：长度）") % {"n": ctx.get("max_length")}
     if kind == "too_long":
         return "max_length", _("不能超过 %(n)s 项（规则：长度）") % {"n": ctx.get("max_length")}

@@ -45,6 +45,8 @@ from shuniu.imports.services import (
 from shuniu.imports.spreadsheets import write_annotated, write_export, write_template
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
+from shuniu.web.forms import ExportQuery
+from shuniu.web.views.common import bad_query, takes_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -222,10 +224,13 @@ def template(request: HttpRequest, kind: str) -> FileResponse:
 
 
 @login_required
-def export(request: HttpRequest, kind: str, fmt: str) -> FileResponse:
+@takes_query(ExportQuery)
+def export(request: HttpRequest, kind: str, fmt: str, query: ExportQuery) -> HttpResponseBase:
     if kind not in EXPORT_KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
-    region = request.GET.get("region") or None
+    if not query.is_valid():
+        return bad_query(request, query)
+    region = query.cleaned_data["region"] or None
     scope = Scope.for_user(request.user)
     try:
         rows, columns, title = export_table(kind, scope, region)

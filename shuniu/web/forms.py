@@ -7,18 +7,25 @@ the service's ValidationError, keyed by the service's argument names, to the for
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
-from shuniu.party.models import EndReason, Formation, Gender, MemberStatus, PartyMember, PartyOrgKind
+from shuniu.coverage.engine import ORG_DIMENSIONS
+from shuniu.coverage.orglist import ORG_SORTS
+from shuniu.coverage.selectors import STATUSES
+from shuniu.party.models import EndReason, Formation, Gender, InstructorKind, MemberStatus, PartyMember, PartyOrgKind
 from shuniu.party.selectors import instructor_list, member_list, party_org_list
+from shuniu.regions.codes import InvalidRegionCode
+from shuniu.regions.codes import parse as parse_region_code
 from shuniu.registry.models import Grade, Industry, OrgType, RegistrationLevel
 from shuniu.registry.selectors import hub_list, org_list, region_list
 
@@ -241,11 +248,6 @@ class AssignmentForm(ScopedForm):
         _scoped_pickers(self, instructor=instructor_list(self.scope), org=_active_orgs(self.scope))
 
 
-def initial_from(request_get: Any, form_class: type[ScopedForm], names: list[str]) -> dict[str, Any]:
-    """Prefill pickers from the query string (``?org=12``), e.g. from an org's page."""
-    return {n: request_get[n] for n in names if request_get.get(n) and n in form_class.base_fields}
-
-
 def model_initial(obj: Model, form_class: type[ScopedForm]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in form_class.base_fields:
@@ -333,3 +335,297 @@ class MemberEditForm(MemberForm):
 class TokenForm(forms.Form):
     label = forms.CharField(label=_("用途"), max_length=60, required=False,
                             help_text=_("例如“登记管理系统同步”，便于日后识别和撤销"))
+
+
+# ---- the query parameters of the pages ----------------------------------------------------------
+#
+# Every page reads its query string through one of these forms, so no value reaches a selector
+# unchecked. The rule for every parameter: a value of the wrong shape (not a number, beyond the
+# database's integer range, not a region code, not one of the choices, too long, with control
+# characters, given twice with different values, or a combination that means nothing) is an error
+# under its field and the page answers 400; a value of the right shape that names nothing the user
+# may see (an id or a region outside the jurisdiction, or missing) filters like any other value:
+# the list comes back empty. An empty value means the filter is not set (the forms send their
+# "all" options as "").
+
+# The largest bigint (SQLite and PostgreSQL alike): a larger id is no id at all.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 10**9
+_SHOWN = 40
+
+
+def _is_control(c: str) -> bool:
+    return unicodedata.category(c) == "Cc"
+
+
+def shown(value: str) -> str:
+    """A value as a message quotes it: control characters made visible, cut to 40 characters."""
+    text = "".join(f"\\x{ord(c):02x}" if _is_control(c) else c for c in value[:_SHOWN])
+    return text + ("…" if len(value) > _SHOWN else "")
+
+
+def _one_of(values: Any) -> str:
+    return str(_("、")).join(str(v) for v in values)
+
+
+class QueryField(forms.Field):
+    """A query parameter: optional, text in, one typed value out, and every failure one message
+    naming the parameter, the value and the rule."""
+
+    empty: Any = ""
+
+    def __init__(self, *, label: Any = "", max_length: int = 100, param: str = "", **kwargs: Any) -> None:
+        super().__init__(required=False, label=label, **kwargs)
+        self.max_length = max_length
+        self.param = param  # the parameter's name (FilterForm sets it from the field's)
+
+    def error(self, value: str, rule: Any) -> ValidationError:
+        return ValidationError(
+            _("筛选条件“%(name)s”的值“%(value)s”无效（规则：%(rule)s）"), code="invalid",
+            params={"name": self.param, "value": shown(value), "rule": rule})
+
+    def to_python(self, value: Any) -> Any:
+        text = "" if value is None else str(value)
+        if not text.strip():
+            return self.empty
+        if len(text) > self.max_length:
+            raise self.error(text, _("不超过 %(n)s 个字符") % {"n": self.max_length})
+        if any(_is_control(c) for c in text):
+            raise self.error(text, _("不能包含控制字符"))
+        return self.parse(text.strip())
+
+    def parse(self, text: str) -> Any:
+        return text
+
+
+class TextQuery(QueryField):
+    """Free text (a search): any printable text up to ``max_length`` characters."""
+
+
+class ChoiceQuery(QueryField):
+    """One of ``choices``, as the address carries them (e.g. "full")."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = [str(c) for c in choices]
+
+    def parse(self, text: str) -> str:
+        if text not in self.choices:
+            raise self.error(text, _("取值为 %(allowed)s 之一") % {"allowed": _one_of(self.choices)})
+        return text
+
+
+class ListQuery(QueryField):
+    """Several of ``choices`` separated by commas (``status=own,joint``)."""
+
+    empty: Any = ()
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.choices = [str(c) for c in choices]
+
+    def parse(self, text: str) -> list[str]:
+        parts = [p.strip() for p in text.split(",")]
+        if not all(p in self.choices for p in parts):
+            raise self.error(text, _("取值为 %(allowed)s 中的一个或几个，以逗号分隔")
+                             % {"allowed": _one_of(self.choices)})
+        return list(dict.fromkeys(parts))
+
+
+class FlagQuery(QueryField):
+    """A check box: "1" when ticked, "0" or nothing when not."""
+
+    empty = False
+
+    def parse(self, text: str) -> bool:
+        if text not in ("0", "1"):
+            raise self.error(text, _("取值为 1 或 0"))
+        return text == "1"
+
+
+class IdQuery(QueryField):
+    """The id of an object (``rule`` names its kind: 须为枢纽编号): ASCII digits from 1 to the
+    largest bigint, kept as text, the form the selectors take it in."""
+
+    def __init__(self, rule: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule = rule
+
+    def parse(self, text: str) -> str:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
+            raise self.error(text, self.rule)
+        return str(int(text))
+
+
+class RegionQuery(QueryField):
+    """A region code of 2, 4, 6, 9 or 12 digits, as ``shuniu.regions.codes.parse`` reads them."""
+
+    def parse(self, text: str) -> str:
+        if text.isascii():
+            try:
+                parse_region_code(text)
+            except InvalidRegionCode:
+                pass
+            else:
+                return text
+        raise self.error(text, _("须为 2、4、6、9 或 12 位数字的地区代码"))
+
+
+class PageQuery(QueryField):
+    """A page number from 1 (a page past the last shows the last: the list may have shrunk since)."""
+
+    empty = 1
+
+    def parse(self, text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
+            raise self.error(text, _("须为正整数页码"))
+        return int(text)
+
+
+class FilterForm(forms.Form):
+    """The query parameters of one page, each declared once with its rule (see above).
+
+    Bound to ``request.GET`` even when it is empty (no parameter is required); parameters it does
+    not declare are ignored. ``values()`` gives every parameter's value for showing the form
+    again: the valid ones as parsed, the others empty.
+    """
+
+    def __init__(self, data: QueryDict) -> None:
+        super().__init__(data)
+        for name, field in self.fields.items():
+            if isinstance(field, QueryField):
+                field.param = name
+
+    def clean(self) -> dict[str, Any]:
+        data: QueryDict = self.data  # type: ignore[assignment]
+        for name in self.fields:
+            if name in self.cleaned_data and len(set(data.getlist(name))) > 1:
+                self.add_error(name, ValidationError(
+                    _("筛选条件“%(name)s”给出了多个不同的值（规则：只能有一个值）"), code="repeated",
+                    params={"name": name}))
+        return self.cleaned_data
+
+    def values(self) -> dict[str, Any]:
+        self.is_valid()
+        return {name: self.cleaned_data.get(name, getattr(field, "empty", "")) for name, field in self.fields.items()}
+
+    def given(self) -> dict[str, Any]:
+        """The valid parameters that were given (to prefill a form with)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+class ListFilters(FilterForm):
+    page = PageQuery(label=_("页码"))
+
+
+_ID_RULES = {"org": _("须为社会组织编号"), "party_org": _("须为党组织编号"), "instructor": _("须为党建工作指导员编号"),
+             "hub": _("须为枢纽编号"), "supervisory": _("须为业务主管单位编号")}
+
+
+class OrgFilters(ListFilters):
+    """The org list: its own filters, and the coverage tables' drill-down: ``by`` and ``key`` are
+    the orgs of one key of a dimension (by=type&key=foundation); ``by`` alone is the table's total."""
+
+    q = TextQuery(label=_("查找"))
+    region = RegionQuery(label=_("地区"))
+    status = ListQuery(STATUSES, label=_("覆盖状态"))
+    due = FlagQuery(label=_("应建未建"))
+    type = ChoiceQuery(OrgType.values, label=_("类型"))
+    industry = TextQuery(max_length=40, label=_("行业"))
+    hub = IdQuery(_ID_RULES["hub"], label=_("枢纽"))
+    grade = ChoiceQuery(Grade.values, label=_("评估等级"))
+    state = ChoiceQuery(["active", "deregistered", "all"], label=_("登记状态"))
+    sort = ChoiceQuery(ORG_SORTS, label=_("排序"))
+    by = ChoiceQuery(["level", *ORG_DIMENSIONS], label=_("分组"))
+    key = TextQuery(max_length=40, label=_("分组取值"))
+    format = ChoiceQuery(["csv", "xlsx"], label=_("导出格式"))
+
+    # How ``key`` is read for each dimension of ``by``: by that dimension's own rule.
+    KEYS: dict[str, QueryField] = {
+        "type": ChoiceQuery(OrgType.values, param="key"),
+        "registration": ChoiceQuery(RegistrationLevel.values, param="key"),
+        "hub": IdQuery(_ID_RULES["hub"], param="key"),
+        "supervisory": IdQuery(_ID_RULES["supervisory"], param="key"),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean()
+        if "by" not in d or not d.get("key"):
+            return d
+        if d["by"] in ("", "level"):
+            self.add_error("key", ValidationError(
+                _("筛选条件“key”须与“by”一同给出（规则：by 为 %(dims)s 之一时才有 key）"), code="combination",
+                params={"dims": _one_of(ORG_DIMENSIONS)}))
+        elif d["by"] in self.KEYS:
+            try:
+                d["key"] = self.KEYS[d["by"]].clean(d["key"])
+            except ValidationError as exc:
+                self.add_error("key", exc)
+        return d
+
+    def search(self) -> dict[str, Any]:
+        """The arguments of ``org_search``, the drill-down's by/key turned into the list's own
+        filter where there is one (by=type&key=foundation is type=foundation)."""
+        d = self.cleaned_data
+        by, key = (d["by"], d["key"]) if d["by"] not in ("", "level") and d["key"] else (None, None)
+        f: dict[str, Any] = {
+            "q": d["q"], "region": d["region"], "statuses": list(d["status"]), "due": d["due"],
+            "org_type": d["type"], "industry": d["industry"], "hub": d["hub"], "grade": d["grade"],
+            "state": d["state"] or "active", "sort": d["sort"] or "name",
+        }
+        alias = {"type": "org_type", "industry": "industry", "hub": "hub"}
+        if by in alias:
+            f[alias[by]] = key
+            by, key = None, None
+        f["by"], f["key"] = by, key
+        return f
+
+
+class PartyOrgFilters(ListFilters):
+    q = TextQuery(label=_("查找"))
+    kind = ChoiceQuery(PartyOrgKind.values, label=_("类别"))
+    region = RegionQuery(label=_("地区"))
+    dissolved = FlagQuery(label=_("已撤销的"))
+
+
+class MemberFilters(ListFilters):
+    q = TextQuery(max_length=60, label=_("查找"))
+    status = ChoiceQuery(MemberStatus.values, label=_("状态"))
+    region = RegionQuery(label=_("地区"))
+    party_org = IdQuery(_ID_RULES["party_org"], label=_("党组织"))
+    workplace = IdQuery(_ID_RULES["org"], label=_("工作单位"))
+    mobile = FlagQuery(label=_("流动党员"))
+
+
+class InstructorFilters(ListFilters):
+    q = TextQuery(max_length=60, label=_("查找"))
+    kind = ChoiceQuery(InstructorKind.values, label=_("类别"))
+    region = RegionQuery(label=_("地区"))
+    overloaded = FlagQuery(label=_("超出负荷"))
+
+
+class PickerQuery(FilterForm):
+    q = TextQuery(label=_("查找"))
+
+
+class ExportQuery(FilterForm):
+    region = RegionQuery(label=_("地区"))
+
+
+def prefill_form(form_class: type[ScopedForm], names: list[str]) -> type[FilterForm]:
+    """The query parameters that prefill ``form_class`` (``?org=12`` from an org's page), each
+    read by the rule of the field it fills: an id for a picker, a code for a region, a choice."""
+    fields: dict[str, QueryField] = {}
+    for name in names:
+        field = form_class.base_fields[name]
+        if isinstance(field, PickerField) and field.to_field_name == "code":
+            fields[name] = RegionQuery(label=field.label)
+        elif isinstance(field, PickerField):
+            fields[name] = IdQuery(_ID_RULES[field.widget.kind], label=field.label)  # type: ignore[attr-defined]
+        elif isinstance(field, forms.ChoiceField):
+            choices = cast(list[tuple[Any, Any]], field.choices)
+            fields[name] = ChoiceQuery([v for v, _label in choices if v != ""], label=field.label)
+        else:
+            raise TypeError(f"{form_class.__name__}.{name} cannot be prefilled from the address")
+    return type(f"{form_class.__name__}Prefill", (FilterForm,), fields)

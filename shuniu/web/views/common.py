@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -20,8 +22,11 @@ from django.utils.translation import gettext_lazy
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.services import record_export
 from shuniu.core import output
+from shuniu.regions.models import Region
+from shuniu.web.forms import FilterForm
 
 PAGE_SIZE = 50
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 def scope_of(request: HttpRequest) -> Scope:
@@ -34,18 +39,69 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def render_page(request: HttpRequest, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
-    """The whole page, or only ``partial`` when htmx asks for the results of a filter."""
-    response = render(request, partial if is_htmx(request) else template, context)
+    """The whole page, or only ``partial`` when htmx asks for the results of a filter. With a
+    ``form`` of filters that did not validate, the page again with the errors under its fields
+    (the partial lists them in place of the results), as a 400."""
+    form = context.get("form")
+    invalid = isinstance(form, FilterForm) and not form.is_valid()
+    response = render(request, partial if is_htmx(request) else template, context, status=400 if invalid else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], size: int = PAGE_SIZE, count: int | None = None) -> Page:
-    """A page of ``qs``; ``count``, when the caller knows the total already, spares counting the rows."""
+def takes_query(form_class: type[FilterForm]) -> Callable[[V], V]:
+    """Declare the query parameters a view reads: it is called with ``query=`` the bound
+    ``form_class`` (valid or not: the view answers each its own way). The form stays on the view
+    as ``query_form``, where tests find every page's parameters."""
+
+    def decorate(view: V) -> V:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            return view(request, *args, query=form_class(request.GET), **kwargs)
+
+        wrapped.query_form = form_class  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def bad_query(request: HttpRequest, form: FilterForm) -> HttpResponse:
+    """A 400 naming every invalid parameter, for a page that has no filter form to show them in
+    (a download, a prefilled form reached by a link)."""
+    return render(request, "web/bad_query.html", {"errors": form_errors(form)}, status=400)
+
+
+def render_form(request: HttpRequest, context: dict[str, Any], prefill: FilterForm) -> HttpResponse:
+    """A form page (web/form.html). A link that prefills it with values it cannot take (``prefill``
+    did not validate) gets the form without them, the reasons above it, as a 400."""
+    errors = form_errors(prefill) if request.method == "GET" else []
+    return render(request, "web/form.html", {**context, "query_errors": errors}, status=400 if errors else 200)
+
+
+def form_errors(form: FilterForm) -> list[str]:
+    return [str(message) for errors in form.errors.values() for message in errors]
+
+
+def region_in_scope(scope: Scope, code: str) -> None:
+    """A list's region filter names a region of the user's jurisdiction, as the region pages
+    require: a region outside it, or none such, is a 404 there too (an object filter, an id, finds
+    nothing instead: objects move between jurisdictions, a link to one may be stale)."""
+    from shuniu.coverage.selectors import resolve_region
+
+    if code:
+        try:
+            resolve_region(scope, code)
+        except (PermissionDenied, Region.DoesNotExist) as exc:
+            raise Http404 from exc
+
+
+def paginate(qs: QuerySet[Any], number: int, size: int = PAGE_SIZE, count: int | None = None) -> Page:
+    """Page ``number`` of ``qs`` (the last one when it is past the end); ``count``, when the caller
+    knows the total already, spares counting the rows."""
     paginator = Paginator(qs, size)
     if count is not None:
         paginator.count = count  # type: ignore[misc]  # a cached_property: set, it is not computed
-    return paginator.get_page(request.GET.get("page"))
+    return paginator.get_page(number)
 
 
 def export(request: HttpRequest, rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], fmt: str,

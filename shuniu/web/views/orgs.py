@@ -14,19 +14,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuniu.coverage.models import CoverageStatus
-from shuniu.coverage.orglist import ORG_SORTS, org_search, org_search_count
+from shuniu.coverage.orglist import org_search, org_search_count
 from shuniu.coverage.rules import evaluate
 from shuniu.coverage.selectors import STATUSES, sub_regions
 from shuniu.party.models import InstructorAssignment, MemberStatus, PartyOrg, PartyOrgCoverage
 from shuniu.party.selectors import member_list, party_org_list
-from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.registry.models import Grade, Industry, OrgType, SocialOrg
 from shuniu.registry.selectors import hub_list, org_get, org_history
 from shuniu.registry.services import org_create, org_update
 from shuniu.web.figures import COVERED, STATUS_SHORT, WORKED
-from shuniu.web.forms import OrgForm, model_initial, submit
-from shuniu.web.views.common import export, history, paginate, render_page, scope_of
+from shuniu.web.forms import OrgFilters, OrgForm, model_initial, submit
+from shuniu.web.views.common import export, history, paginate, render_page, scope_of, takes_query
 
 SORT_LABELS = {
     "name": gettext_lazy("名称"), "-established_on": gettext_lazy("成立日期（新→旧）"),
@@ -40,27 +39,6 @@ EXPORT_COLUMNS = [
     ("full_time_staff", "专职人员数"), ("members_on_staff", "专职人员中的党员"), ("full_members", "其中正式党员"),
     ("established_on", "成立日期"), ("evaluation_grade", "评估等级"), ("status", "状态"),
 ]
-
-
-def _filters(request: HttpRequest) -> dict[str, Any]:
-    """The list's parameters, with the drill-down's ``by``/``key`` turned into the list's own
-    filter when there is one (by=type&key=foundation is type=foundation)."""
-    p = request.GET
-    by, key = p.get("by") or None, p.get("key")
-    f: dict[str, Any] = {
-        "q": p.get("q", ""), "region": p.get("region", ""),
-        "statuses": [s for s in p.get("status", "").split(",") if s in STATUSES],
-        "due": p.get("due") == "1", "org_type": p.get("type", ""), "industry": p.get("industry", ""),
-        "hub": p.get("hub", ""), "grade": p.get("grade", ""),
-        "state": p.get("state") if p.get("state") in ("active", "deregistered", "all") else "active",
-        "sort": p.get("sort") if p.get("sort") in ORG_SORTS else "name",
-    }
-    alias = {"type": "org_type", "industry": "industry", "hub": "hub"}
-    if by in alias and key:
-        f[alias[by]] = key
-        by, key = None, None
-    f["by"], f["key"] = by, key
-    return f
 
 
 def _region_choices(scope: Any, current: str) -> list[tuple[str, str]]:
@@ -102,27 +80,34 @@ def _describe(f: dict[str, Any], region_name: str) -> list[str]:
 
 
 @login_required
-def org_list(request: HttpRequest) -> HttpResponseBase:
+@takes_query(OrgFilters)
+def org_list(request: HttpRequest, query: OrgFilters) -> HttpResponseBase:
     scope = scope_of(request)
-    f = _filters(request)
+    hubs = list(hub_list(scope).values_list("pk", "name")[:1000])
+    context: dict[str, Any] = {
+        "form": query, "types": OrgType.choices, "industries": Industry.objects.values_list("pk", "name"),
+        "hubs": hubs, "status_choices": [(COVERED, _("组织覆盖（单独建立＋联合覆盖）")), (WORKED, _("工作覆盖（四种方式之一）")),
+                                         *((s, STATUS_SHORT[s]) for s in STATUSES)],
+        "grades": Grade.values, "sorts": SORT_LABELS.items(), "can_create": scope.kind in ("all", "region"),
+    }
+    if not query.is_valid():
+        values = query.values()
+        return render_page(request, "web/org_list.html", "web/_org_results.html", {
+            **context, "f": {**values, "org_type": values["type"], "statuses": list(values["status"])},
+            "status_param": ",".join(values["status"]), "regions": _region_choices(scope, values["region"])})
+    f = query.search()
     try:
         qs = org_search(scope, **f)
-    except (PermissionDenied, Region.DoesNotExist, InvalidRegionCode) as exc:
+    except (PermissionDenied, Region.DoesNotExist) as exc:
         raise Http404 from exc
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
+    fmt = query.cleaned_data["format"]
+    if fmt:
         return _export(request, qs, fmt, f["region"])
-    page = paginate(request, qs, count=org_search_count(scope, **f))
+    page = paginate(qs, query.cleaned_data["page"], count=org_search_count(scope, **f))
     region_name = Region.objects.filter(code=f["region"]).values_list("name", flat=True).first() if f["region"] else ""
-    hubs = list(hub_list(scope).values_list("pk", "name")[:1000])
     return render_page(request, "web/org_list.html", "web/_org_results.html", {
-        "page": page, "f": f, "status_param": ",".join(f["statuses"]),
-        "regions": _region_choices(scope, f["region"]), "types": OrgType.choices,
-        "industries": Industry.objects.values_list("pk", "name"), "hubs": hubs,
-        "status_choices": [(COVERED, _("组织覆盖（单独建立＋联合覆盖）")), (WORKED, _("工作覆盖（四种方式之一）")),
-                           *((s, STATUS_SHORT[s]) for s in STATUSES)],
-        "grades": Grade.values, "sorts": SORT_LABELS.items(), "described": _describe(f, region_name or ""),
-        "can_create": scope.kind in ("all", "region"),
+        **context, "page": page, "f": f, "status_param": ",".join(f["statuses"]),
+        "regions": _region_choices(scope, f["region"]), "described": _describe(f, region_name or ""),
     })
 
 

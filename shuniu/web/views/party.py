@@ -25,8 +25,8 @@ from shuniu.party.selectors import (
 from shuniu.party.services import party_org_create
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import org_list
-from shuniu.web.forms import PartyOrgForm, initial_from, submit
-from shuniu.web.views.common import history, paginate, render_page, scope_of
+from shuniu.web.forms import FilterForm, PartyOrgFilters, PartyOrgForm, prefill_form, submit
+from shuniu.web.views.common import history, paginate, region_in_scope, render_form, render_page, scope_of, takes_query
 
 
 def term_end(party_org: PartyOrg) -> dt.date:
@@ -38,16 +38,17 @@ def term_end(party_org: PartyOrg) -> dt.date:
 
 
 @login_required
-def party_tree(request: HttpRequest) -> HttpResponse:
-    scope = scope_of(request)
-    p = request.GET
-    f: dict[str, Any] = {"q": p.get("q", ""), "kind": p.get("kind", "") if p.get("kind") in PartyOrgKind.values else "",
-         "region": p.get("region", "") if p.get("region", "").isdigit() else "", "dissolved": p.get("dissolved") == "1"}
-    flat = any(f.values())
-    qs = party_org_search(scope, **f).order_by("path") if flat else party_org_roots(scope).order_by("name", "id")
-    return render_page(request, "web/party_tree.html", "web/_party_results.html", {
-        "page": paginate(request, qs), "f": f, "flat": flat, "kinds": PartyOrgKind.choices,
-    })
+@takes_query(PartyOrgFilters)
+def party_tree(request: HttpRequest, query: PartyOrgFilters) -> HttpResponse:
+    context: dict[str, Any] = {"form": query, "kinds": PartyOrgKind.choices, "f": query.values()}
+    if query.is_valid():
+        scope = scope_of(request)
+        f = {k: query.cleaned_data[k] for k in ("q", "kind", "region", "dissolved")}
+        region_in_scope(scope, f["region"])
+        flat = any(f.values())
+        qs = party_org_search(scope, **f).order_by("path") if flat else party_org_roots(scope).order_by("name", "id")
+        context.update(page=paginate(qs, query.cleaned_data["page"]), flat=flat)
+    return render_page(request, "web/party_tree.html", "web/_party_results.html", context)
 
 
 @login_required
@@ -89,16 +90,16 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def party_new(request: HttpRequest) -> HttpResponse:
+@takes_query(prefill_form(PartyOrgForm, ["superior", "covers", "kind"]))
+def party_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
-    form = PartyOrgForm(request.POST or None, scope=scope,
-                        initial=initial_from(request.GET, PartyOrgForm, ["superior", "covers", "kind"]))
+    form = PartyOrgForm(request.POST or None, scope=scope, initial=query.given())
     if request.method == "POST" and form.is_valid():
         party_org = submit(form, lambda: party_org_create(actor=request.user, **form.service_data()))
         if party_org is not None:
             messages.success(request, _("已建立“%(name)s”") % {"name": party_org.name})
             return redirect("party_detail", party_org.pk)
-    return render(request, "web/form.html", {
+    return render_form(request, {
         "form": form, "title": _("建立党组织"), "cancel": "party_tree",
         "intro": _("正式党员 3 人以上的社会组织应单独建立党组织；不足 3 人的可联合建立党支部（《意见》第八、十条）。"),
-    })
+    }, query)

@@ -13,10 +13,11 @@ from shuniu.accounts.scopes import Scope
 from shuniu.core.validators import normalize_code
 from shuniu.party.selectors import instructor_search, party_org_list
 from shuniu.registry.selectors import hub_list, org_list, region_list
-from shuniu.web.forms import picker_label
-from shuniu.web.views.common import scope_of
+from shuniu.web.forms import PickerQuery, picker_label
+from shuniu.web.views.common import form_errors, scope_of, takes_query
 
 LIMIT = 20
+KINDS = ("org", "party_org", "instructor", "region", "hub")
 
 
 def _options(kind: str, scope: Scope, q: str) -> QuerySet[Any]:
@@ -39,8 +40,16 @@ def _options(kind: str, scope: Scope, q: str) -> QuerySet[Any]:
 
 
 @login_required
-def pick(request: HttpRequest, kind: str) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+@takes_query(PickerQuery)
+def pick(request: HttpRequest, kind: str, query: PickerQuery) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404
+    if not query.is_valid():
+        # Typed into a search box letter by letter: a search that cannot match (too long, control
+        # characters) lists nothing, and says why, where the matches would be (a 200, which htmx shows).
+        return render(request, "web/_picker_options.html", {"options": [], "error": form_errors(query)[0],
+                                                            "kind": kind})
+    q = query.cleaned_data["q"]
     objects = list(_options(kind, scope_of(request), q)[:LIMIT])
     options = []
     for obj in objects:

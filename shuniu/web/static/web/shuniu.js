@@ -155,6 +155,16 @@
     });
   });
 
+  // A filter the server refuses (400) comes back with its reasons in place of the results: show
+  // them (htmx does not swap an error response by default).
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var form = e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (e.detail.xhr.status === 400 && form && form.classList && form.classList.contains("filters")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+
   // A search still waiting (typed just before the choice) must not reopen the list once chosen.
   document.body.addEventListener("htmx:beforeRequest", function (e) {
     var picker = e.target.closest && e.target.closest(".picker");
