@@ -210,10 +210,10 @@ def hub_link_set(w: World, p: str) -> list[Call]:
 _SUPERIOR_KINDS = ("committee", "comprehensive_committee", "industry_committee", "general_branch")
 
 
-def _superiors(w: World, p: str) -> list[str]:
-    """Inside party orgs that may take a new party org under them (committees first), else any."""
-    found = inside(w, p, "party_org")
-    return sorted(found, key=lambda k: w[k].kind not in _SUPERIOR_KINDS)[:1]
+def _superiors(w: World, p: str, keys: list[str]) -> list[str]:
+    """The first of these party orgs that may take a new party org under it (rule NESTING): under a
+    branch the call would be refused for its kind, whoever makes it."""
+    return [k for k in keys if w[k].kind in _SUPERIOR_KINDS][:1]
 
 
 def party_org_create(w: World, p: str) -> list[Call]:
@@ -221,7 +221,7 @@ def party_org_create(w: World, p: str) -> list[Call]:
     calls = [Call(f"in {s}", {**base, "name": f"服务矩阵党支部{serial()}", "region_code": s}, (f"region:{s}",))
              for s in streets(p)]
     calls += [Call(f"under {sup}", {**base, "name": f"服务矩阵党支部{serial()}", "superior": Ref(sup)}, (sup,))
-              for sup in _superiors(w, p) + outside(w, p, "party_org")]
+              for sup in _superiors(w, p, inside(w, p, "party_org")) + _superiors(w, p, outside(w, p, "party_org"))]
     # Without a superior, a party org covering orgs is placed in the first org's region.
     calls += [Call(f"covering {o}", {"kind": "joint_branch", "established_on": "2021-01-01",
                                      "name": f"服务矩阵联合党支部{serial()}", "covers": [Ref(o)]},
@@ -302,7 +302,7 @@ def coverage_end(w: World, p: str) -> list[Call]:
 def _member_data(county: str = ZHONGLOU) -> dict[str, Any]:
     n = 7000 + serial()
     return {"name": f"服务矩阵党员{n}", "gender": "male", "status": "full", "id_number": make_id_number(n, county),
-            "admitted_on": "2010-07-01", "full_on": "2011-07-01"}
+            "admitted_on": "2015-07-01", "full_on": "2016-07-01"}
 
 
 def member_create(w: World, p: str) -> list[Call]:
@@ -392,7 +392,7 @@ _FILES = Path(tempfile.mkdtemp(prefix="shuniu-service-matrix-"))
 def member_file(rows: list[dict[str, str]]) -> Path:
     """A members CSV with the given rows (Chinese headers, as the template has them)."""
     headers = {"name": "姓名", "gender": "性别", "id_number": "公民身份号码", "status": "党员状态",
-               "workplace": "工作单位统一社会信用代码", "relation_org": "组织关系所在党组织", "region_code": "所在地区代码"}
+               "admitted_on": "入党日期", "full_on": "转正日期", "workplace": "工作单位统一社会信用代码", "relation_org": "组织关系所在党组织", "region_code": "所在地区代码"}
     path = _FILES / f"members-{serial()}.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
@@ -405,7 +405,7 @@ def member_file(rows: list[dict[str, str]]) -> Path:
 def member_row(w: World, workplace: str, relation: str | None = None) -> dict[str, str]:
     n = 8000 + serial()
     row = {"name": f"导入矩阵党员{n}", "gender": "男", "id_number": make_id_number(n), "status": "正式党员",
-           "workplace": w[workplace].uscc}
+           "admitted_on": "2015-07-01", "full_on": "2016-07-01", "workplace": w[workplace].uscc}
     if relation:
         row["relation_org"] = w[relation].name
     return row

@@ -247,7 +247,7 @@ def test_a_party_org_import_naming_an_outside_superior_or_covered_org_is_refused
         world: World, tmp_path: Path) -> None:
     header = ["名称", "类别", "上级党组织", "所在地区代码", "成立日期", "覆盖组织统一社会信用代码"]
     path = write_csv(tmp_path, "party.csv", header, [
-        ["建外导入临时党支部", "临时党支部", "建外国际文旅交流促进会党支部", "", "2021-01-01", ""],
+        ["建外导入临时党支部", "临时党支部", "", JIANWAI, "2021-01-01", ""],
         ["越界导入临时党支部", "临时党支部", "钟楼区两新组织综合党委", JIANWAI, "2021-01-01", ""],
         ["越界覆盖联合党支部", "联合党支部", "", JIANWAI, "2021-01-01", world["xilin_org"].uscc],
     ])
@@ -294,8 +294,8 @@ def test_the_same_imports_inside_the_scope_are_written(world: World, tmp_path: P
     officer = world.users["chaoyang"]
     _preview, batch = import_run(actor=officer, kind="members", path=member_file([member_row(world, "cy_org", "cy_joint")]))
     assert batch is not None
-    path = write_csv(tmp_path, "party.csv", ["名称", "类别", "上级党组织", "成立日期", "覆盖组织统一社会信用代码"],
-                     [["建外导入临时党支部", "临时党支部", "建外国际文旅交流促进会党支部", "2021-01-01", ""],
-                      ["建外导入联合党支部", "联合党支部", "", "2021-01-01", world["cy_org"].uscc]])
+    path = write_csv(tmp_path, "party.csv", ["名称", "类别", "上级党组织", "所在地区代码", "成立日期", "覆盖组织统一社会信用代码"],
+                     [["建外导入临时党支部", "临时党支部", "", JIANWAI, "2021-01-01", ""],
+                      ["建外导入联合党支部", "联合党支部", "", "", "2021-01-01", world["cy_org"].uscc]])
     preview, batch = import_run(actor=officer, kind="party_orgs", path=path)
     assert batch is not None, preview.errors

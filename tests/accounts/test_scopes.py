@@ -281,6 +281,18 @@ def test_anything_but_a_user_or_a_system_actor_is_refused(world, actor):
     assert SocialOrg.objects.get(pk=world.xilin_org.pk).name != "改名"
 
 
+@pytest.mark.parametrize("role, wrong, right", [
+    ("city_officer", "320404", "3204"), ("city_officer", "32", "11"),
+    ("district_officer", "3204", "320404"), ("district_officer", "32", "110105"),
+])
+def test_an_officer_scope_must_be_a_division_of_the_role_level(db, role, wrong, right):
+    with pytest.raises(ValidationError) as info:
+        user_create(actor=SYSTEM, username="officer", role=role, scope=wrong)
+    assert info.value.message_dict["scope"][0].endswith("代码") and "管辖范围须为" in info.value.message_dict["scope"][0]
+    user, _pw = user_create(actor=SYSTEM, username="officer", role=role, scope=right)
+    assert user.scope_region.code == right
+
+
 def test_a_street_officer_scope_must_be_a_street(db):
     with pytest.raises(ValidationError) as info:
         user_create(actor=SYSTEM, username="street", role="street_officer", scope="320404")

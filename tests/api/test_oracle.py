@@ -28,7 +28,7 @@ from tests.factories import make_id_number as _make_id_number
 from tests.imports.files import write_csv
 
 LIMIT, WINDOW = 20, 60
-MEMBER_HEADERS = ["姓名", "性别", "公民身份号码", "党员状态", "工作单位统一社会信用代码"]
+MEMBER_HEADERS = ["姓名", "性别", "公民身份号码", "党员状态", "入党日期", "转正日期", "工作单位统一社会信用代码"]
 
 
 def number(n: int, county: str = "320404") -> str:
@@ -68,6 +68,7 @@ def places(db: Any) -> dict[str, Any]:
 
 def register(api_client: Any, org: Any, id_number: str, name: str = "试探") -> Any:
     return api_client.post("/api/v1/members", {"name": name, "gender": "male", "status": "full",
+                                               "admitted_on": "2015-07-01", "full_on": "2016-07-01",
                                                "id_number": id_number, "workplace": org.pk},
                            content_type="application/json")
 
@@ -146,6 +147,7 @@ def test_forty_refusals_in_a_minute_are_met_with_429(api: Any, street_officer: A
     assert free.status_code == 429 and not PartyMember.objects.filter(id_number_hash=crypto.keyed_hash(number(999)))
     # Registering someone without an ID number checks none, and goes through.
     assert client.post("/api/v1/members", {"name": "无号党员", "gender": "female", "status": "full",
+                                           "admitted_on": "2015-07-01", "full_on": "2016-07-01",
                                            "workplace": places["here"].pk},
                        content_type="application/json").status_code == 201
     # Another user is not limited by this one's refusals.
@@ -184,7 +186,8 @@ def test_an_id_number_change_is_refused_alike(street_officer: Any, places: dict[
 
 def test_the_pages_say_the_same(client: Any, street_officer: Any, places: dict[str, Any]) -> None:
     client.force_login(street_officer)
-    data = {"name": "试探", "gender": "male", "status": "full", "workplace": places["here"].pk}
+    data = {"name": "试探", "gender": "male", "status": "full", "admitted_on": "2015-07-01", "full_on": "2016-07-01",
+            "workplace": places["here"].pk}
     response = client.post("/members/new/", {**data, "id_number": places["far_full"].id_number})
     assert response.context["form"].errors["id_number"] == [str(REFUSED)]
     page = response.content.decode()
@@ -200,7 +203,7 @@ def test_the_pages_say_the_same(client: Any, street_officer: Any, places: dict[s
 
 
 def _members_file(path: Path, numbers: list[str], org: Any) -> Path:
-    return write_csv(path, [[f"导入试探{i}", "男", n, "正式党员", org.uscc] for i, n in enumerate(numbers)],
+    return write_csv(path, [[f"导入试探{i}", "男", n, "正式党员", "2015-07-01", "2016-07-01", org.uscc] for i, n in enumerate(numbers)],
                      headers=MEMBER_HEADERS)
 
 

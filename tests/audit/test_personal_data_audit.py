@@ -54,6 +54,7 @@ def test_reading_a_full_id_number_is_audited_and_not_cached(api: Any, member: An
 def test_a_registration_answer_is_not_cached(api: Any, zhonglou_officer: Any, member: Any) -> None:
     response = api(zhonglou_officer).post("/api/v1/members", {
         "name": "新党员", "gender": "male", "status": "full", "id_number": make_id_number(6062),
+        "admitted_on": "2015-07-01", "full_on": "2016-07-01",
         "workplace": member.workplace_id}, content_type="application/json")
     assert response.status_code == 201 and response["Cache-Control"] == "no-store"
 

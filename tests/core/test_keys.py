@@ -209,6 +209,7 @@ MEMBER = ("from shuniu.accounts.actors import SystemActor; from shuniu.regions.s
           "load_divisions([('32', '江苏省'), ('3204', '常州市'), ('320404', '钟楼区')], "
           "levels=['province', 'city', 'county'], source='test'); "
           f"member_create(actor=SystemActor('test'), name='张三', gender='male', status='full', "
+          "admitted_on=__import__('datetime').date(2015, 7, 1), full_on=__import__('datetime').date(2016, 7, 1), "
           f"region_code='320404', id_number='{NUMBER}', phone='{make_phone(4711)}')")
 
 

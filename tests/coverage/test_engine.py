@@ -127,7 +127,7 @@ def _pick(qs, n):  # type: ignore[no-untyped-def]
     return items[n % len(items)] if items else None
 
 
-def _run(op: str, n: int, m: int) -> None:
+def _run(op: str, n: int, m: int) -> None:  # noqa: C901
     day = DAY + dt.timedelta(days=n % 300)
     orgs = SocialOrg.objects.filter(status="active")
     if op == "org" or not orgs.exists():

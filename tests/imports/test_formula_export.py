@@ -136,8 +136,8 @@ def hostile(tmp_path: Path) -> dict[str, Any]:
     preview, batch = import_file(actor=SYSTEM, kind="orgs", path=write_csv(tmp_path / "orgs.csv", [row]))
     assert batch is not None, preview.errors
     members = tmp_path / "members.csv"
-    write_csv(members, [[IMPORTED_MEMBER_NAME, "男", make_id_number(9002), "正式党员", row[1]]],
-              headers=["姓名", "性别", "公民身份号码", "党员状态", "工作单位统一社会信用代码"])
+    write_csv(members, [[IMPORTED_MEMBER_NAME, "男", make_id_number(9002), "正式党员", "2015-07-01", row[1]]],
+              headers=["姓名", "性别", "公民身份号码", "党员状态", "入党日期", "工作单位统一社会信用代码"])
     preview, batch = import_file(actor=SYSTEM, kind="members", path=members)
     assert batch is not None, preview.errors
     return {"org": org, "party": party}
