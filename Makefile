@@ -34,8 +34,9 @@ test: dev ## run the whole test suite (SQLite unless DATABASE_URL is set)
 test-pg: dev ## run the suite on the local PostgreSQL
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
 
-lint: dev ## ruff, the apps' import layers, and migrations in step with the models
+lint: dev ## ruff, mypy, the apps' import layers, and migrations in step with the models
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shuniu
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/shuniu makemigrations --check --dry-run
 

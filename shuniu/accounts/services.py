@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.actors import Actor, check_admin
 from shuniu.accounts.models import ApiToken, Role, User
@@ -31,7 +32,27 @@ ROLE_SCOPE_KIND = {
     Role.SECRETARY: "party",
     Role.INSTRUCTOR: "instructor",
 }
-_REGION_LEVEL = {Role.CITY_OFFICER: "city", Role.DISTRICT_OFFICER: "county", Role.STREET_OFFICER: "street"}
+# The levels of division an officer's scope may be. The four municipalities (北京 11, 天津 12, 上海 31,
+# 重庆 50) are city-level governments recorded at province level; the four prefecture-level cities
+# without counties (东莞 4419, 中山 4420, 儋州 4604, 嘉峪关 6202) are their own district level.
+_MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
+_CITIES_WITHOUT_COUNTIES = frozenset({"4419", "4420", "4604", "6202"})
+_REGION_LEVEL = {
+    Role.CITY_OFFICER: (("city",), gettext_lazy("市级党建工作人员的管辖范围须为地级市或直辖市代码")),
+    Role.DISTRICT_OFFICER: (("county",), gettext_lazy("区级党建工作人员的管辖范围须为县（区）代码，或不设区县的地级市代码")),
+    Role.STREET_OFFICER: (("street", "community"), gettext_lazy("街道党建工作人员的管辖范围须为街道（乡镇）代码")),
+}
+
+
+def _scope_level_ok(role: str, region: Any) -> bool:
+    levels, _message = _REGION_LEVEL[Role(role)]
+    if region.level in levels:
+        return True
+    if role == Role.CITY_OFFICER:
+        return bool(region.level == "province" and region.code in _MUNICIPALITIES)
+    if role == Role.DISTRICT_OFFICER:
+        return bool(region.level == "city" and region.code in _CITIES_WITHOUT_COUNTIES)
+    return False
 
 
 # The field of ``User`` holding each kind of jurisdiction: the models they name are read from these
@@ -68,9 +89,10 @@ def parse_scope(errors: Errors, role: str, scope: str) -> dict[str, Any]:
     scope = (scope or "").strip()
     if kind == "region":
         region = _scope_region(errors, scope)
-        # A city officer's scope is a city (or a province for the four municipalities), etc.
-        if region is not None and role == Role.STREET_OFFICER and region.level not in ("street", "community"):
-            errors.add("scope", _("街道党建工作人员的管辖范围须为街道（乡镇）代码"), "scope_level")
+        # A city officer's scope is a city (or a municipality), a district officer's a county, etc.:
+        # a role's checks and figures are written for that level.
+        if region is not None and not _scope_level_ok(role, region):
+            errors.add("scope", str(_REGION_LEVEL[Role(role)][1]), "scope_level")
         return {"scope_region": region}
     prefix, _sep, ident = scope.partition(":")
     model = _scope_model(prefix) if prefix in ("hub", "party", "instructor") else None

@@ -80,30 +80,6 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def bounded_int(errors: Errors, field: str, value: Any, label: Any, *, lo: int, hi: int) -> int | None:
-    """``value`` as an integer in [lo, hi], else an error naming the bounds; None for a blank value.
-
-    Booleans and fractions are refused (``True`` is 1 to Python, 2.5 is not a count)."""
-    if value in (None, ""):
-        return None
-    number: int | None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value.strip()) <= 20:
-        number = int(value.strip())
-    else:
-        number = None
-    if number is None or not lo <= number <= hi:
-        errors.add(field, _("%(label)s“%(value)s”无效（规则：%(lo)s 至 %(hi)s 之间的整数）")
-                   % {"label": label, "value": value, "lo": lo, "hi": hi}, "range")
-        return None
-    return number
-
-
 def not_before(errors: Errors, field: str, value: dt.date | None, floor: dt.date, label: Any, rule: Any) -> None:
     """An error when ``value`` precedes ``floor``; ``rule`` says why the floor is there."""
     if value is not None and value < floor:

@@ -335,7 +335,7 @@ def compute_rollup(*, as_of: dt.date | None = None, region: str = "", levels: li
     return {k: {COUNT_FIELDS[i]: int(n) for i, n in enumerate(vec) if n} for k, vec in vectors.items()}
 
 
-def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: list[str | None] | None = None,
+def rollup_vectors(*, as_of: dt.date | None = None, region: str = "", levels: list[str | None] | None = None,  # noqa: C901
                    dimensions: list[str] | None = None, due: Thresholds | None = None) -> dict[Key, list[int]]:
     """Rollup rows by GROUP BY: each key's counts in the order of ``COUNT_FIELDS`` (rows all zero left out).
 

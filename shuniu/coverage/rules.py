@@ -104,7 +104,7 @@ def _work_coverage(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
         yield org, {}
 
 
-def _member_counts(ctx: Context) -> QuerySet[PartyOrg]:
+def _member_counts(ctx: Context) -> QuerySet[Any]:  # PartyOrg with n_all and n_full
     return ctx.party_orgs.annotate(
         n_all=Count("members", filter=Q(members__ended_on__isnull=True)),
         n_full=Count("members", filter=Q(members__ended_on__isnull=True, members__status="full")),
@@ -287,12 +287,6 @@ def _declare_all() -> None:
 
 
 _declare_all()
-
-
-def settings_for(rule: Rule, region: str = "") -> tuple[bool, dict[str, Any]]:
-    """The rule's on/off and parameters for ``region`` ("" the whole country)."""
-    settings = current()
-    return settings.enabled(rule.id, region), settings.params(rule.id, region)
 
 
 _SUBJECT_TYPES = {SocialOrg: "org", PartyOrg: "party_org", PartyMember: "member"}

@@ -64,7 +64,7 @@ def _key_names(by: str, keys: list[str]) -> dict[str, str]:
     if by == "registration":
         return {k: str(RegistrationLevel(k).label) for k in keys if k in RegistrationLevel.values}
     model = {"industry": Industry, "hub": Hub, "supervisory": SupervisoryUnit}[by]
-    return {str(pk): name for pk, name in model.objects.filter(pk__in=keys).values_list("pk", "name")}
+    return {str(pk): name for pk, name in model._default_manager.filter(pk__in=keys).values_list("pk", "name")}
 
 
 def _row(counts: dict[str, int], **head: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from django.db import transaction
 from shuniu.accounts.actors import Actor, check_admin
 from shuniu.audit.services import record
 from shuniu.coverage import engine
-from shuniu.coverage.models import COUNT_FIELDS, Rollup, RollupSnapshot
+from shuniu.coverage.models import COUNT_FIELDS, RollupSnapshot
 
 
 @transaction.atomic
@@ -39,6 +39,3 @@ def snapshot_due(today: dt.date) -> dt.date | None:
         return None
     return last_month_end
 
-
-def rollup_count() -> int:
-    return Rollup.objects.count()

@@ -105,7 +105,7 @@ KIND_SUFFIX = {"committee": "委员会", "general_branch": "总支部委员会",
 
 
 # ---------------------------------------------------------------------------------------------
-def beijing_2016(g: Gen, scale: float) -> None:
+def beijing_2016(g: Gen, scale: float) -> None:  # noqa: C901
     """Beijing, end of 2016 (seeds 000, 001): 10,576 orgs; 3,547 party orgs covering 7,171."""
     r = g.rng
     g.load_places("11")

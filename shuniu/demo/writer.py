@@ -10,6 +10,7 @@ audit entry for the whole run).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.color import no_style
@@ -40,7 +41,7 @@ class BulkWriter:
                 self.defaults[f.attname] = None
         pk = model._meta.pk
         self.auto_pk = isinstance(pk, models.AutoField)
-        self.next_id = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1 if self.auto_pk else 0
+        self.next_id = (model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1 if self.auto_pk else 0
         self.rows: list[list[Any]] = []
         self.written = 0
         self.vendor = connection.vendor
@@ -62,7 +63,7 @@ class BulkWriter:
 
     def _sqlite_rows(self) -> list[list[Any]]:
         """Convert only the columns that need it (dates, booleans) for sqlite3's executemany."""
-        convert = []
+        convert: list[tuple[int, Callable[[Any], Any]]] = []
         for idx, f in enumerate(self.fields):
             if isinstance(f, models.BooleanField):
                 convert.append((idx, int))
@@ -80,7 +81,7 @@ class BulkWriter:
     def flush(self) -> None:
         if not self.rows:
             return
-        cols = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        cols = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in self.fields)
         if self.vendor == "postgresql":
             with connection.connection.cursor() as cur, cur.copy(f"COPY {self.table} ({cols}) FROM STDIN") as copy:
                 for row in self.rows:

@@ -94,7 +94,7 @@ _WHAT = {
 }
 
 
-def refusal_message(exc: Refused) -> str:
+def refusal_message(exc: Refused) -> str:  # noqa: C901
     """The user's message for a refusal: what was found and the rule it breaks."""
     p = exc.params
     code = exc.code

@@ -46,7 +46,7 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def undo_batch(batch: ImportBatch, scope: Scope | None) -> dict[str, int]:
+def undo_batch(batch: ImportBatch, scope: Scope | None) -> dict[str, int]:  # noqa: C901
     created: dict[str, list[int]] = defaultdict(list)
     updated: dict[str, list[tuple[int, dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     for model, object_id, count, action, before, after in ImportChange.objects.filter(batch=batch).values_list(

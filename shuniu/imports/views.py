@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from shuniu.accounts.actors import SignedInRequest
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.services import record_export
 from shuniu.imports import jobs
@@ -51,7 +52,7 @@ from shuniu.web.views.common import bad_query, takes_query
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _batch(request: HttpRequest, pk: int) -> ImportBatch:
+def _batch(request: SignedInRequest, pk: int) -> ImportBatch:
     batch = get_object_or_404(ImportBatch, pk=pk)
     if not batch_list(request.user).filter(pk=pk).exists():
         raise Http404
@@ -78,7 +79,7 @@ class _UploadLimit(FileUploadHandler):
 
 
 @csrf_exempt
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     # The upload handlers must be in place before the CSRF check reads the form.
     request.upload_handlers.insert(0, _UploadLimit(request, limits().upload_bytes))
     return _index(request)
@@ -86,7 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @csrf_protect
-def _index(request: HttpRequest) -> HttpResponse:
+def _index(request: SignedInRequest) -> HttpResponse:
     actor_scope(request.user)  # 403 without a region scope
     batches = batch_list(request.user)
     form = UploadForm(request.POST or None, request.FILES or None, batches=batches)
@@ -116,7 +117,7 @@ def _index(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _queue_unavailable(request: HttpRequest, batch: ImportBatch, template: str = "imports/batch.html") -> HttpResponse:
+def _queue_unavailable(request: SignedInRequest, batch: ImportBatch, template: str = "imports/batch.html") -> HttpResponse:
     """The batch without its commit state, saying that the queue is down: 503, not 500."""
     return render(request, template, {**_batch_context(request, batch), "queue_down": QUEUE_DOWN_MESSAGE,
                                       "progress": None, "running": False}, status=503)
@@ -125,7 +126,7 @@ def _queue_unavailable(request: HttpRequest, batch: ImportBatch, template: str =
 QUEUE_DOWN_MESSAGE = gettext_lazy("后台任务队列暂不可用，请稍后再试（已上传的文件和预览不受影响；如持续出现，请联系系统管理员检查 Redis）")
 
 
-def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+def _batch_context(request: SignedInRequest, batch: ImportBatch) -> dict[str, Any]:
     kind = kind_get(batch.kind)
     columns = {c.field: c for c in kind.columns}
     mapping = [(columns[f].zh if f in columns else f, header) for f, header in (batch.mapping or {}).items()]
@@ -139,7 +140,7 @@ def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
 
 
 @login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
         state = jobs.progress_state(batch)
@@ -150,7 +151,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_progress(request: SignedInRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
         state = jobs.progress_state(batch)
@@ -168,7 +169,7 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_commit(request: SignedInRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
         if batch.status != BatchStatus.PREVIEW or batch.errors or jobs.is_running(batch):
@@ -184,7 +185,7 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_undo(request: SignedInRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
         batch = batch_rollback(actor=request.user, batch=batch)
@@ -199,7 +200,7 @@ def batch_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def batch_errors_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+def batch_errors_file(request: SignedInRequest, pk: int) -> HttpResponseBase:
     batch = _batch(request, pk)
     if not batch.stored_path or not Path(batch.stored_path).exists():
         raise Http404
@@ -216,7 +217,7 @@ def batch_errors_file(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def template(request: HttpRequest, kind: str) -> FileResponse:
+def template(request: SignedInRequest, kind: str) -> FileResponse:
     if kind not in KINDS:
         raise Http404
     return _file(lambda p: write_template(KINDS[kind], p), f"{KINDS[kind].label}导入模板.xlsx",
@@ -225,7 +226,7 @@ def template(request: HttpRequest, kind: str) -> FileResponse:
 
 @login_required
 @takes_query(ExportQuery)
-def export(request: HttpRequest, kind: str, fmt: str, query: ExportQuery) -> HttpResponseBase:
+def export(request: SignedInRequest, kind: str, fmt: str, query: ExportQuery) -> HttpResponseBase:
     if kind not in EXPORT_KINDS or fmt not in ("xlsx", "csv"):
         raise Http404
     if not query.is_valid():

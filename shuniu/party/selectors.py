@@ -22,15 +22,6 @@ def member_list(scope: Scope) -> QuerySet[PartyMember]:
     )
 
 
-def member_find_by_id_number(scope: Scope, id_number: str) -> PartyMember | None:
-    """Look a member up by ID number through its keyed hash (the plain number is never queried)."""
-    from shuniu.core import crypto
-    from shuniu.core.validators import normalize_code
-
-    digest = crypto.keyed_hash(normalize_code(id_number))
-    return scope.filter(PartyMember.objects.filter(id_number_hash=digest)).first()
-
-
 def instructor_list(scope: Scope) -> QuerySet[Instructor]:
     return scope.filter(Instructor.objects.filter(ended_on__isnull=True))
 

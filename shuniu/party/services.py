@@ -180,7 +180,7 @@ def clean_term(errors: Errors, term_started_on: Any, term_years: Any, *,
 
 
 @transaction.atomic
-def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> PartyOrg:
+def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> PartyOrg:  # noqa: C901
     # The new secretary and superior; and on a move, the superior it leaves, whose subtree (and
     # secretary's jurisdiction) it leaves. Moving to no superior places it at the top of the tree.
     moving = "superior" in data and data["superior"] != party_org.superior
@@ -379,7 +379,7 @@ def _id_hash_owner(digest: str) -> int | None:
     return PartyMember.objects.filter(id_number_hash=digest).values_list("pk", flat=True).first()
 
 
-def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | Any | None,
+def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMember | Any | None,  # noqa: C901
                         id_hash_owner: Callable[[str], int | None] = _id_hash_owner, *,
                         actor: Any) -> dict[str, Any]:
     """Validate and convert a member's fields: the rules of ``member_create`` / ``member_update`` and
@@ -653,6 +653,7 @@ def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg,
     if member.relation_org_id == party_org.pk:
         errors.add("party_org", _("组织关系已在该党组织，无需另行参加（规则：一方隶属、参加多重组织生活）"), "relation")
     errors.raise_if_any()
+    assert start is not None  # required above
     part = Participation.objects.create(member=member, party_org=party_org, started_on=start)
     record(actor=actor, action="participation.add", target=member, changes={"party_org_id": [None, party_org.pk]})
     return part
@@ -713,6 +714,7 @@ def assignment_start(*, actor: Actor, instructor: Instructor, org: SocialOrg, st
     if InstructorAssignment.objects.filter(instructor=instructor, org=org, ended_on__isnull=True).exists():
         errors.add("org", _("该指导员已派驻“%(o)s”") % {"o": org}, "unique")
     errors.raise_if_any()
+    assert start is not None  # required above
     with track() as t:
         t.touch(orgs=[org.pk])
         assignment = InstructorAssignment.objects.create(instructor=instructor, org=org, started_on=start)

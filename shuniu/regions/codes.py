@@ -69,7 +69,7 @@ def parse(code: str) -> RegionCode:
             if set(code[n:]) == {"0"}:
                 return RegionCode(level, code[:n])
         return RegionCode("community", code)
-    level = LEVEL_BY_LENGTH.get(len(code))
-    if level is None:
+    by_length = LEVEL_BY_LENGTH.get(len(code))
+    if by_length is None:
         raise InvalidRegionCode(code)
-    return RegionCode(level, code)
+    return RegionCode(by_length, code)

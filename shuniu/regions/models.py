@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from shuniu.regions.codes import LEVELS, RegionCode, parse
+from shuniu.regions.codes import parse
 
 
 class Level(models.TextChoices):
@@ -32,14 +32,6 @@ class Placed(models.Model):
         """Set the prefix columns from a region code (any accepted form)."""
         for field, value in parse(code).prefixes().items():
             setattr(self, field, value)
-
-    @property
-    def place_code(self) -> RegionCode:
-        for level in reversed(LEVELS):
-            value = getattr(self, f"{level}_code")
-            if value:
-                return RegionCode(level, value)
-        raise ValueError("row has no place")
 
 
 class Region(Placed):

@@ -178,11 +178,12 @@ _LABELS = {
     "deregistered_on": gettext_lazy("注销日期"),
 }
 _REQUIRED_ON_CREATE = ("name", "type", "region_code", "registration_level")
-_NAME_MAX = SocialOrg._meta.get_field("name").max_length
-_UNIT_MAX = SupervisoryUnit._meta.get_field("name").max_length
+# The columns' own limits (both are declared with a max_length).
+_NAME_MAX: int = SocialOrg._meta.get_field("name").max_length or 0
+_UNIT_MAX: int = SupervisoryUnit._meta.get_field("name").max_length or 0
 
 
-def clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg | Any | None,
+def clean_org_fields(errors: Errors, data: dict[str, Any], instance: SocialOrg | Any | None,  # noqa: C901
                      lookups: OrgLookups = _DB_LOOKUPS, memo: dict[Any, Any] | None = None) -> dict[str, Any]:
     """Validate and convert the public fields of an org; returns model attribute values.
 
@@ -295,7 +296,7 @@ _VALUE_RULES = {
 }
 
 
-def _clean_org_value(field: str, value: Any, lookups: OrgLookups) -> tuple[Any, list[ValidationError]]:
+def _clean_org_value(field: str, value: Any, lookups: OrgLookups) -> tuple[Any, list[ValidationError]]:  # noqa: C901
     """One field's value: converted, and the errors it alone causes."""
     errors = Errors()
     result: Any = value

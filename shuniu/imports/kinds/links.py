@@ -41,7 +41,7 @@ class CoverageLinkKind(Kind):
     columns = COLUMNS
     sheet_title = "党组织覆盖"
 
-    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
+    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:  # noqa: C901
         plan = Plan(kind=self.name)
         names = {p.data["party_org"] for p in parsed if "party_org" in p.data}
         usccs = {p.data["org"] for p in parsed if "org" in p.data}

@@ -82,7 +82,7 @@ class MemberKind(Kind):
     columns = COLUMNS
     sheet_title = "党员"
 
-    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
+    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:  # noqa: C901
         plan = Plan(kind=self.name)
         if self._limited(plan, ctx):
             return plan

@@ -98,7 +98,6 @@ _WRITABLE = ["name", "uscc", "type", "registration_level", "supervisory_unit_id"
              "evaluation_grade", "evaluation_year", "region_id", "province_code", "city_code", "county_code",
              "street_code", "community_code"]
 _EXISTING = ["id", "registration_region_id", *_WRITABLE]
-_MASS_FIELDS = {"has_trade_union", "has_youth_league"}
 
 
 class OrgKind(Kind):
@@ -156,7 +155,7 @@ class OrgKind(Kind):
         lookups.load(region_codes=region_shorts | {r["region_id"] for r in existing.values()})
         return _Prepared(lookups, community, existing, units)
 
-    def _check(self, parsed: list[Parsed], ctx: Context, plan: Plan, prepared: _Prepared) -> Iterator[Change]:
+    def _check(self, parsed: list[Parsed], ctx: Context, plan: Plan, prepared: _Prepared) -> Iterator[Change]:  # noqa: C901
         """Check every row (no database access): errors, updates and unchanged rows go to ``plan``;
         each row to create is added to ``plan.creates`` and yielded, so that a caller may write it
         at once (``plan_and_commit``)."""

@@ -91,7 +91,7 @@ class PartyOrgKindSpec(Kind):
     columns = PARTY_COLUMNS
     sheet_title = "党组织"
 
-    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
+    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:  # noqa: C901
         plan = Plan(kind=self.name)
         names = {p.data[f] for p in parsed for f in ("name", "superior") if f in p.data}
         existing: dict[str, list[PartyOrg]] = {}
@@ -252,7 +252,7 @@ class InstructorKindSpec(Kind):
     columns = INSTRUCTOR_COLUMNS
     sheet_title = "指导员"
 
-    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:
+    def plan(self, parsed: list[Parsed], ctx: Context) -> Plan:  # noqa: C901
         plan = Plan(kind=self.name)
         shorts = set()
         for p in parsed:

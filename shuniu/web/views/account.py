@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shuniu.accounts.actors import SignedInRequest
 from shuniu.accounts.models import ApiToken
 from shuniu.accounts.services import token_create, token_revoke
 from shuniu.web.forms import TokenForm
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: SignedInRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_token = ""
     if request.method == "POST" and form.is_valid():
@@ -29,7 +30,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke_view(request: SignedInRequest, pk: int) -> HttpResponse:
     # Only one's own tokens are found here (others' are a 404, as for every object outside a scope);
     # administrators revoke others' tokens in the admin.
     token = ApiToken.objects.filter(pk=pk, user=request.user).first()

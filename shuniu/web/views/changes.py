@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuniu.accounts.actors import SignedInRequest
 from shuniu.coverage import engine
 from shuniu.party.models import InstructorAssignment, PartyMember, PartyOrgCoverage
 from shuniu.party.selectors import member_list, party_org_get
@@ -52,7 +53,7 @@ def _dated_change(request: HttpRequest, *, title: str, subject: Any, intro: str,
 
 
 @login_required
-def org_deregister_view(request: HttpRequest, pk: int) -> HttpResponse:
+def org_deregister_view(request: SignedInRequest, pk: int) -> HttpResponse:
     org = org_get(scope_of(request), pk)
     if org is None or org.status != OrgStatus.ACTIVE:
         raise Http404
@@ -66,7 +67,7 @@ def org_deregister_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def party_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def party_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     party_org = party_org_get(scope, pk)
     if party_org is None:
@@ -88,7 +89,7 @@ def party_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def party_dissolve(request: HttpRequest, pk: int) -> HttpResponse:
+def party_dissolve(request: SignedInRequest, pk: int) -> HttpResponse:
     party_org = party_org_get(scope_of(request), pk)
     if party_org is None or party_org.dissolved_on is not None:
         raise Http404
@@ -102,7 +103,7 @@ def party_dissolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def coverage_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+def coverage_end_view(request: SignedInRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     link = PartyOrgCoverage.objects.select_related("org", "party_org").filter(pk=pk, ended_on__isnull=True).first()
     if link is None or org_get(scope, link.org_id) is None:
@@ -118,7 +119,7 @@ def coverage_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assignment_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_end_view(request: SignedInRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     assignment = (InstructorAssignment.objects.select_related("org", "instructor")
                   .filter(pk=pk, ended_on__isnull=True).first())
@@ -171,7 +172,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+def member_end_view(request: SignedInRequest, pk: int) -> HttpResponse:
     member = _member_or_404(request, pk)
     back = _member_back(member)
     form = MemberEndForm(request.POST or None, scope=scope_of(request), initial={"on": engine.today()})

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuniu.accounts.actors import SignedInRequest
 from shuniu.coverage.models import CoverageStatus
 from shuniu.coverage.orglist import org_search, org_search_count
 from shuniu.coverage.rules import evaluate
@@ -159,7 +160,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def org_new(request: HttpRequest) -> HttpResponse:
+def org_new(request: SignedInRequest) -> HttpResponse:
     scope = scope_of(request)
     if scope.kind not in ("all", "region"):
         raise PermissionDenied(_("只有地区管辖范围的用户可以登记社会组织"))
@@ -178,7 +179,7 @@ def org_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def org_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
     org = _org_or_404(request, pk)
     form = OrgForm(request.POST or None, scope=scope, initial=model_initial(org, OrgForm))

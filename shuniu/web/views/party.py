@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from shuniu.accounts.actors import SignedInRequest
 from shuniu.coverage import engine
 from shuniu.coverage.rules import evaluate
 from shuniu.party.models import PartyOrg, PartyOrgCoverage, PartyOrgKind
@@ -91,7 +92,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @takes_query(prefill_form(PartyOrgForm, ["superior", "covers", "kind"]))
-def party_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
+def party_new(request: SignedInRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     form = PartyOrgForm(request.POST or None, scope=scope, initial=query.given())
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shuniu.accounts.actors import SignedInRequest
 from shuniu.coverage import engine
 from shuniu.party.models import InstructorKind, MemberStatus
 from shuniu.party.selectors import instructor_search, member_search
@@ -76,7 +77,7 @@ def instructor_list(request: HttpRequest, query: InstructorFilters) -> HttpRespo
 
 @login_required
 @takes_query(prefill_form(CoverageForm, ["org", "party_org"]))
-def coverage_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
+def coverage_new(request: SignedInRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     initial = {"started_on": engine.today(), **query.given()}
     form = CoverageForm(request.POST or None, scope=scope, initial=initial)
@@ -95,7 +96,7 @@ def coverage_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
 
 @login_required
 @takes_query(prefill_form(AssignmentForm, ["org", "instructor"]))
-def assignment_new(request: HttpRequest, query: FilterForm) -> HttpResponse:
+def assignment_new(request: SignedInRequest, query: FilterForm) -> HttpResponse:
     scope = scope_of(request)
     initial = {"started_on": engine.today(), **query.given()}
     form = AssignmentForm(request.POST or None, scope=scope, initial=initial)
