@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
+from shuniu.core.messages import OwnMessages
 from shuniu.coverage.engine import ORG_DIMENSIONS
 from shuniu.coverage.orglist import ORG_SORTS
 from shuniu.coverage.selectors import STATUSES
@@ -86,7 +87,7 @@ def _date(**kwargs: Any) -> forms.DateField:
     return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
 
 
-class ScopedForm(forms.Form):
+class ScopedForm(OwnMessages, forms.Form):
     """A form whose pickers are limited to ``scope``; ``field_map`` renames service argument names
     to form fields (the rest keep their names)."""
 
@@ -332,7 +333,7 @@ class MemberEditForm(MemberForm):
         return data
 
 
-class TokenForm(forms.Form):
+class TokenForm(OwnMessages, forms.Form):
     label = forms.CharField(label=_("用途"), max_length=60, required=False,
                             help_text=_("例如“登记管理系统同步”，便于日后识别和撤销"))
 
@@ -482,7 +483,7 @@ class PageQuery(QueryField):
         return int(text)
 
 
-class FilterForm(forms.Form):
+class FilterForm(OwnMessages, forms.Form):
     """The query parameters of one page, each declared once with its rule (see above).
 
     Bound to ``request.GET`` even when it is empty (no parameter is required); parameters it does
