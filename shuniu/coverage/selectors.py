@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from shuniu.accounts.scopes import Scope
 from shuniu.core.sql import unique_row
@@ -91,7 +92,7 @@ def resolve_region(scope: Scope, region_code: str | None) -> Region | None:
             return Region.objects.get(code=scope.region.short)
         if scope.kind == "all":
             return None
-        raise PermissionDenied("地区统计仅对地区管辖范围开放")
+        raise PermissionDenied(_("地区统计仅对地区管辖范围开放"))
     region = Region.objects.filter(code=parse(region_code).short).first()
     if region is None:
         raise Region.DoesNotExist(region_code)

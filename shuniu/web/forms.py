@@ -48,7 +48,10 @@ class PickerWidget(forms.Widget):
     def label_for(self, value: Any) -> str:
         if value in (None, "") or self.queryset is None:
             return ""
-        obj = self.queryset.filter(**{self.to_field: value}).first()
+        try:
+            obj = self.queryset.filter(**{self.to_field: value}).first()
+        except (ValueError, TypeError, ValidationError):  # a value of the wrong shape, posted back
+            return ""
         return picker_label(self.kind, obj) if obj is not None else ""
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
@@ -62,9 +65,9 @@ class PickerWidget(forms.Widget):
 
 def picker_label(kind: str, obj: Any) -> str:
     if kind == "org" and getattr(obj, "uscc", None):
-        return f"{obj.name}（{obj.uscc}）"
+        return _("%(name)s（%(code)s）") % {"name": obj.name, "code": obj.uscc}
     if kind == "region":
-        return f"{obj.name}（{obj.code}）"
+        return _("%(name)s（%(code)s）") % {"name": obj.name, "code": obj.code}
     return str(obj)
 
 

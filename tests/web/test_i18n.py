@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from tests.access.routes import Route, all_routes, build_url, rule_for
 from tests.access.world import World, build_world
-from tests.factories import JIANWAI
+from tests.factories import HEHUACHI, JIANWAI
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +125,7 @@ def invalid_posts(world: World, persona: str) -> list[tuple[str, dict[str, Any]]
                "industry": "999999", "hub": "abc", "supervisory_unit": LONG, "full_time_staff": "1.5",
                "established_on": "2024-02-30", "trade_union_on": "yesterday", "evaluation_grade": "6A",
                "evaluation_year": "x"}
-    big_org = {"name": "  ", "type": "social_group", "region": "999999999999", "registration_level": "county",
+    big_org = {"name": "  ", "type": "social_group", "region": HEHUACHI, "registration_level": "county",
                "full_time_staff": "99999999999999999999", "evaluation_year": "-3"}
     bad_party = {"name": LONG, "kind": "club", "formation": "x", "established_on": "2024-13-01",
                  "superior": out_party, "covers": out_org, "region": JIANWAI, "term_years": "9"}
@@ -222,9 +222,15 @@ def data_text() -> str:
     return "\x00".join(parts)
 
 
+# An element marked as Chinese on purpose: the switch back to Chinese, the citation of a rule's
+# source (the title and article of a Chinese document).
+MARKED = re.compile(r'<(\w+)[^>]* lang="zh-hans"[^>]*>.*?</\1>', re.S)
+
+
 def chinese_left(page: str, data: str) -> list[str]:
     """The runs of Chinese text or full-width punctuation of ``page`` that are no stored text."""
-    return sorted({run for run in CJK.findall(html.unescape(page)) if run not in data})
+    text = html.unescape(MARKED.sub("", page))
+    return sorted({run for run in CJK.findall(text) if run not in data})
 
 
 def english_routes() -> list[Route]:
