@@ -97,7 +97,7 @@ def own_model_errors(model: models.Model, exc: ValidationError) -> ValidationErr
     for name, errors in exc.error_dict.items():
         try:
             field: Any = model._meta.get_field(name)
-        except Exception:  # noqa: BLE001 - __all__ and non-field keys
+        except Exception:
             field = None
         label = str(getattr(field, "verbose_name", "") or name)
         ours = messages_for(field, label) if field is not None else {}

@@ -24,7 +24,8 @@ from django.core import validators
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.db.models import constraints
-from django.db.models.fields import files, json as json_fields, related
+from django.db.models.fields import files, related
+from django.db.models.fields import json as json_fields
 from django.forms import fields as form_fields
 from django.forms import models as form_models
 from django.test import Client
