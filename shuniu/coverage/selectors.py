@@ -75,13 +75,13 @@ def _row(counts: dict[str, int], **head: Any) -> dict[str, Any]:
         **head,
         "population": n, "own": c["own"], "joint": c["joint"], "instructor": c["instructor"],
         "mass_org": c["mass_org"], "none": c["none"],
-        "org_coverage_rate": round((c["own"] + c["joint"]) / n, 4) if n else 0.0,
-        "work_coverage_rate": round((n - c["none"]) / n, 4) if n else 0.0,
+        "org_coverage_rate": (c["own"] + c["joint"]) / n if n else 0.0,
+        "work_coverage_rate": (n - c["none"]) / n if n else 0.0,
         "due_not_established": c["due"],
         "party_orgs": {k: c[k] for k in engine.PARTY_KINDS},
         "members_full": c["members_full"], "members_probationary": c["members_probationary"],
         "staff": c["staff"], "staff_members": c["staff_members"],
-        "members_per_staff": round(c["staff_members"] / c["staff"], 4) if c["staff"] else 0.0,
+        "members_per_staff": c["staff_members"] / c["staff"] if c["staff"] else 0.0,
     }
 
 
