@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core.messages import OwnValidation
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("系统管理员")
@@ -16,7 +18,7 @@ class Role(models.TextChoices):
     INSTRUCTOR = "instructor", _("党建工作指导员")
 
 
-class User(AbstractUser):
+class User(AbstractUser, OwnValidation):
     """A user has one role and one jurisdiction: a region subtree, a hub, a party-org subtree."""
 
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.CITY_OFFICER)

@@ -16,6 +16,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,9 +50,26 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def percent(ratio: float | None, places: int = 1) -> float | None:
+    """A ratio (0.80645…) as the percentage shown (80.6): the exact ratio rounded once, half up.
+
+    Rates are kept exact everywhere (selectors, API); only what is shown is rounded, here, so that
+    25/31 shows as 80.6 % and not 80.7 % (rounded first to 0.8065, then to one decimal)."""
+    if ratio is None:
+        return None
+    step = Decimal(1).scaleb(-places)
+    return float((Decimal(repr(ratio)) * 100).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def percent_text(ratio: float | None, places: int = 1) -> str:
+    """0.80645… → "80.6%"; None → "—"."""
+    shown = percent(ratio, places)
+    return "—" if shown is None else f"{shown:.{places}f}%"
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, float):
-        return f"{value:.1%}" if 0 <= value <= 1 else f"{value:.2f}"
+        return percent_text(value) if 0 <= value <= 1 else f"{value:.2f}"
     return "" if value is None else value
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from shuniu.accounts.scopes import Scope
 from shuniu.core.sql import unique_row
@@ -74,13 +75,13 @@ def _row(counts: dict[str, int], **head: Any) -> dict[str, Any]:
         **head,
         "population": n, "own": c["own"], "joint": c["joint"], "instructor": c["instructor"],
         "mass_org": c["mass_org"], "none": c["none"],
-        "org_coverage_rate": round((c["own"] + c["joint"]) / n, 4) if n else 0.0,
-        "work_coverage_rate": round((n - c["none"]) / n, 4) if n else 0.0,
+        "org_coverage_rate": (c["own"] + c["joint"]) / n if n else 0.0,
+        "work_coverage_rate": (n - c["none"]) / n if n else 0.0,
         "due_not_established": c["due"],
         "party_orgs": {k: c[k] for k in engine.PARTY_KINDS},
         "members_full": c["members_full"], "members_probationary": c["members_probationary"],
         "staff": c["staff"], "staff_members": c["staff_members"],
-        "members_per_staff": round(c["staff_members"] / c["staff"], 4) if c["staff"] else 0.0,
+        "members_per_staff": c["staff_members"] / c["staff"] if c["staff"] else 0.0,
     }
 
 
@@ -91,7 +92,7 @@ def resolve_region(scope: Scope, region_code: str | None) -> Region | None:
             return Region.objects.get(code=scope.region.short)
         if scope.kind == "all":
             return None
-        raise PermissionDenied("地区统计仅对地区管辖范围开放")
+        raise PermissionDenied(_("地区统计仅对地区管辖范围开放"))
     region = Region.objects.filter(code=parse(region_code).short).first()
     if region is None:
         raise Region.DoesNotExist(region_code)

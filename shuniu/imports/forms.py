@@ -5,12 +5,13 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shuniu.core.messages import OwnMessages
 from shuniu.imports.kinds import KINDS
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.imports.readers import Refused, limits, refusal_message
 
 
-class UploadForm(forms.Form):
+class UploadForm(OwnMessages, forms.Form):
     kind = forms.ChoiceField(label=_("导入类型"))
     file = forms.FileField(label=_("文件（xlsx、xls、csv）"))
     mapping_from = forms.ModelChoiceField(

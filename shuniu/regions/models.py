@@ -56,7 +56,7 @@ class Region(Placed):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
+        return str(_("%(name)s（%(code)s）") % {"name": self.name, "code": self.code})
 
     @property
     def is_active(self) -> bool:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.scopes import Scope
+from shuniu.core.output import percent
 from shuniu.coverage import engine
 from shuniu.coverage.due import due_q
 from shuniu.coverage.models import RollupSnapshot
@@ -43,7 +44,8 @@ def drill_url(**params: Any) -> str:
 
 
 def _pct(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
+    """The exact ratio: it is rounded where it is shown (``shuniu.core.output.percent``)."""
+    return part / whole if whole else 0.0
 
 
 def _row_from_counts(counts: dict[str, int], **head: Any) -> dict[str, Any]:
@@ -88,14 +90,14 @@ def _trend(region_code: str, top: dict[str, Any], today: dt.date) -> list[dict[s
     snapshot taken earlier today)."""
     points = [
         {"date": s.as_of.isoformat(), "population": s.population,
-         "org": round(s.org_coverage_rate * 100, 1), "work": round(s.work_coverage_rate * 100, 1)}
+         "org": percent(s.org_coverage_rate), "work": percent(s.work_coverage_rate)}
         for s in RollupSnapshot.objects.filter(dimension="region", key="", region=region_code, as_of__lt=today)
         .order_by("as_of")
     ]
     if points:
         points.append({"date": today.isoformat(), "population": top["population"],
-                       "org": round(top["org_coverage_rate"] * 100, 1),
-                       "work": round(top["work_coverage_rate"] * 100, 1)})
+                       "org": percent(top["org_coverage_rate"]),
+                       "work": percent(top["work_coverage_rate"])})
     return points
 
 
@@ -118,9 +120,9 @@ def _region_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "categories": [r["name"] for r in rows],
         "series": [
             {"name": _("组织覆盖率"), "color": STATUS_COLORS["own"],
-             "data": [round(r["org_coverage_rate"] * 100, 1) for r in rows]},
+             "data": [percent(r["org_coverage_rate"]) for r in rows]},
             {"name": _("工作覆盖率"), "color": STATUS_COLORS["instructor"],
-             "data": [round(r["work_coverage_rate"] * 100, 1) for r in rows]},
+             "data": [percent(r["work_coverage_rate"]) for r in rows]},
         ],
         "urls": [reverse("region", args=[r["region"]]) for r in rows],
     }

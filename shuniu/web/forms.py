@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
+from shuniu.core.messages import OwnMessages
 from shuniu.coverage.engine import ORG_DIMENSIONS
 from shuniu.coverage.orglist import ORG_SORTS
 from shuniu.coverage.selectors import STATUSES
@@ -47,7 +48,10 @@ class PickerWidget(forms.Widget):
     def label_for(self, value: Any) -> str:
         if value in (None, "") or self.queryset is None:
             return ""
-        obj = self.queryset.filter(**{self.to_field: value}).first()
+        try:
+            obj = self.queryset.filter(**{self.to_field: value}).first()
+        except (ValueError, TypeError, ValidationError):  # a value of the wrong shape, posted back
+            return ""
         return picker_label(self.kind, obj) if obj is not None else ""
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
@@ -61,9 +65,9 @@ class PickerWidget(forms.Widget):
 
 def picker_label(kind: str, obj: Any) -> str:
     if kind == "org" and getattr(obj, "uscc", None):
-        return f"{obj.name}（{obj.uscc}）"
+        return _("%(name)s（%(code)s）") % {"name": obj.name, "code": obj.uscc}
     if kind == "region":
-        return f"{obj.name}（{obj.code}）"
+        return _("%(name)s（%(code)s）") % {"name": obj.name, "code": obj.code}
     return str(obj)
 
 
@@ -86,7 +90,7 @@ def _date(**kwargs: Any) -> forms.DateField:
     return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
 
 
-class ScopedForm(forms.Form):
+class ScopedForm(OwnMessages, forms.Form):
     """A form whose pickers are limited to ``scope``; ``field_map`` renames service argument names
     to form fields (the rest keep their names)."""
 
@@ -332,7 +336,7 @@ class MemberEditForm(MemberForm):
         return data
 
 
-class TokenForm(forms.Form):
+class TokenForm(OwnMessages, forms.Form):
     label = forms.CharField(label=_("用途"), max_length=60, required=False,
                             help_text=_("例如“登记管理系统同步”，便于日后识别和撤销"))
 
@@ -482,7 +486,7 @@ class PageQuery(QueryField):
         return int(text)
 
 
-class FilterForm(forms.Form):
+class FilterForm(OwnMessages, forms.Form):
     """The query parameters of one page, each declared once with its rule (see above).
 
     Bound to ``request.GET`` even when it is empty (no parameter is required); parameters it does

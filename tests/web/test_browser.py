@@ -182,7 +182,9 @@ def _district_row() -> dict[str, Any]:
 
 
 def _pct(rate: float) -> str:
-    return f"{rate * 100:.1f}%"
+    from shuniu.core.output import percent_text
+
+    return percent_text(rate)
 
 
 def test_officer_reads_the_dashboard_and_drills_down_to_an_org(world: dict[str, Any], chrome: Browser) -> None:

@@ -108,7 +108,7 @@ class Kind:
     """An import kind. Subclasses set the class attributes and implement ``plan`` and ``commit``."""
 
     name: str = ""
-    label: str = ""
+    label: Any = ""  # a lazy translation: shown in the language of the request
     model: type[models.Model]
     columns: Sequence[Column] = ()
     sheet_title: str = ""

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.core.services import Errors, not_in_future
 from shuniu.coverage import engine
@@ -36,7 +37,7 @@ COLUMNS: list[Column] = [
 
 class CoverageLinkKind(Kind):
     name = "coverage_links"
-    label = _("党组织覆盖关系")
+    label = gettext_lazy("党组织覆盖关系")
     model = PartyOrgCoverage
     columns = COLUMNS
     sheet_title = "党组织覆盖"

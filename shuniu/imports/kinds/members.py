@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.core import crypto
 from shuniu.core.services import Errors
@@ -77,7 +78,7 @@ _COMPARED = ["name", "gender", "status", "admitted_on", "full_on", "birth_date",
 
 class MemberKind(Kind):
     name = "members"
-    label = _("党员")
+    label = gettext_lazy("党员")
     model = PartyMember
     columns = COLUMNS
     sheet_title = "党员"

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.core.services import Errors
 from shuniu.coverage import engine
@@ -102,7 +103,7 @@ _EXISTING = ["id", "registration_region_id", *_WRITABLE]
 
 class OrgKind(Kind):
     name = "orgs"
-    label = _("社会组织")
+    label = gettext_lazy("社会组织")
     model = SocialOrg
     columns = COLUMNS
     sheet_title = "社会组织"

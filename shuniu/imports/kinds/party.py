@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.core import crypto
 from shuniu.core.services import Errors, not_in_future
@@ -86,7 +87,7 @@ _COVER_COLUMNS = {"org": "covers", "started_on": "established_on", "party_org": 
 
 class PartyOrgKindSpec(Kind):
     name = "party_orgs"
-    label = _("党组织")
+    label = gettext_lazy("党组织")
     model = PartyOrg
     columns = PARTY_COLUMNS
     sheet_title = "党组织"
@@ -247,7 +248,7 @@ INSTRUCTOR_COLUMNS: list[Column] = [
 
 class InstructorKindSpec(Kind):
     name = "instructors"
-    label = _("党建工作指导员")
+    label = gettext_lazy("党建工作指导员")
     model = Instructor
     columns = INSTRUCTOR_COLUMNS
     sheet_title = "指导员"

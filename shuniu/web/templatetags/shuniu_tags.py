@@ -2,6 +2,7 @@ from typing import Any
 
 from django import template
 
+from shuniu.core.output import percent_text
 from shuniu.coverage.due import org_is_due
 from shuniu.web.figures import STATUS_COLORS, STATUS_SHORT, drill_url
 
@@ -10,8 +11,9 @@ register = template.Library()
 
 @register.filter
 def pct(value: float | None) -> str:
-    """0.6784 → "67.8%" (rates are fractions everywhere; one decimal as in the statistics tables)."""
-    return "—" if value is None else f"{value * 100:.1f}%"
+    """0.6784 → "67.8%" (rates are exact fractions everywhere; rounded once, here, to one decimal as in
+    the statistics tables)."""
+    return percent_text(value)
 
 
 @register.filter

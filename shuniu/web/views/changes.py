@@ -37,6 +37,10 @@ from shuniu.web.forms import DatedChangeForm, MemberEditForm, MemberEndForm, Par
 from shuniu.web.views.common import scope_of
 
 
+def _member_subject(member: Any) -> str:
+    return _("%(name)s（%(code)s）") % {"name": member.name, "code": member.id_number_masked}
+
+
 def _dated_change(request: HttpRequest, *, title: str, subject: Any, intro: str, back: str,
                   on_label: Any, reason_label: Any | None, reason_required: bool, field_map: dict[str, str],
                   call: Callable[[Any, str], Any], done: str) -> HttpResponse:
@@ -166,7 +170,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已保存修改"))
             return redirect(_member_back(member))
     return render(request, "web/form.html", {
-        "form": form, "title": _("修改党员信息"), "subject": f"{member.name}（{member.id_number_masked}）",
+        "form": form, "title": _("修改党员信息"), "subject": _member_subject(member),
         "cancel_url": back, "intro": _("转正、调整工作单位或组织关系后，覆盖状态和统计随即更新。"),
     })
 
@@ -183,7 +187,7 @@ def member_end_view(request: SignedInRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已登记“%(name)s”减少") % {"name": member.name})
             return redirect(back)
     return render(request, "web/form.html", {
-        "form": form, "title": _("党员减少"), "subject": f"{member.name}（{member.id_number_masked}）",
+        "form": form, "title": _("党员减少"), "subject": _member_subject(member),
         "cancel_url": back,
         "intro": _("组织关系转出本系统范围、去世、出党、停止党籍、除名等情形，按统计分类登记。记录保留可查，不再计入统计。"),
     })
