@@ -263,12 +263,10 @@ if REDIS_URL:
     _redis_cache["OPTIONS"] = {"socket_connect_timeout": SHUNIU_REDIS_CONNECT_TIMEOUT,
                                "socket_timeout": SHUNIU_REDIS_TIMEOUT}
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Django's four checks, with our messages (shuniu/accounts/passwords.py).
+AUTH_PASSWORD_VALIDATORS = [{"NAME": f"shuniu.accounts.passwords.{name}"} for name in (
+    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+    "NumericPasswordValidator")]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"

@@ -41,6 +41,17 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():  # type: ignore[no-untyped-def]
+    """A request made with the English cookie activates English in this thread (the middleware has
+    no reason to undo it); later tests in the same process expect the default language."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     # user_create always hashes a password; PBKDF2 would make every persona cost ~0.3 s.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

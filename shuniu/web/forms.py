@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
@@ -88,6 +89,20 @@ class NoEchoInput(forms.TextInput):
 
 def _date(**kwargs: Any) -> forms.DateField:
     return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
+
+
+class LoginForm(OwnMessages, AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名或密码不正确（规则：用户名区分大小写；连续输错将暂时锁定账号）"),
+        "inactive": _("该账号已停用（规则：停用的账号不能登录，请联系系统管理员）"),
+    }
+
+
+class PasswordForm(OwnMessages, PasswordChangeForm):
+    error_messages = {
+        "password_incorrect": _("原密码不正确（规则：修改密码须先输入原密码）"),
+        "password_mismatch": _("两次输入的新密码不一致（规则：新密码须输入两次且相同）"),
+    }
 
 
 class ScopedForm(OwnMessages, forms.Form):

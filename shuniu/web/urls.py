@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from shuniu.web.forms import LoginForm, PasswordForm
 from shuniu.web.views import account, changes, dashboard, orgs, party, people, pickers
 
 urlpatterns = [
@@ -29,8 +30,11 @@ urlpatterns = [
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke_view, name="token_revoke"),
     path("pick/<slug:kind>/", pickers.pick, name="pick"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # The templates are named apart from registration/: the admin's, earlier in INSTALLED_APPS, would win.
+    path("password/", auth_views.PasswordChangeView.as_view(
+        form_class=PasswordForm, template_name="web/password_change_form.html"), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html"),
+         name="password_change_done"),
 ]
