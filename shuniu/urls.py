@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from shuniu.api.api import api
 
-admin.site.site_header = "枢纽 · 社会组织党建管理"
-admin.site.site_title = "枢纽"
-admin.site.index_title = "数据管理"
+admin.site.site_header = _("枢纽 · 社会组织党建管理")
+admin.site.site_title = _("枢纽")
+admin.site.index_title = _("数据管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
