@@ -104,6 +104,13 @@ class PasswordForm(OwnMessages, PasswordChangeForm):
         "password_mismatch": _("两次输入的新密码不一致（规则：新密码须输入两次且相同）"),
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Our labels and help, in place of Django's ("旧密码", "为了校验，请输入与上面相同的密码。").
+        self.fields["old_password"].label = _("原密码")
+        self.fields["new_password2"].label = _("再次输入新密码")
+        self.fields["new_password2"].help_text = _("与上面的新密码相同")
+
 
 class ScopedForm(OwnMessages, forms.Form):
     """A form whose pickers are limited to ``scope``; ``field_map`` renames service argument names
