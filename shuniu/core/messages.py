@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -97,7 +97,7 @@ def own_model_errors(model: models.Model, exc: ValidationError) -> ValidationErr
     for name, errors in exc.error_dict.items():
         try:
             field: Any = model._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:  # NON_FIELD_ERRORS, or a name full_clean gives that is no field
             field = None
         label = str(getattr(field, "verbose_name", "") or name)
         ours = messages_for(field, label) if field is not None else {}

@@ -210,7 +210,7 @@ def hub_link_set(w: World, p: str) -> list[Call]:
 _SUPERIOR_KINDS = ("committee", "comprehensive_committee", "industry_committee", "general_branch")
 
 
-def _superiors(w: World, p: str, keys: list[str]) -> list[str]:
+def _superiors(w: World, keys: list[str]) -> list[str]:
     """The first of these party orgs that may take a new party org under it (rule NESTING): under a
     branch the call would be refused for its kind, whoever makes it."""
     return [k for k in keys if w[k].kind in _SUPERIOR_KINDS][:1]
@@ -221,7 +221,7 @@ def party_org_create(w: World, p: str) -> list[Call]:
     calls = [Call(f"in {s}", {**base, "name": f"服务矩阵党支部{serial()}", "region_code": s}, (f"region:{s}",))
              for s in streets(p)]
     calls += [Call(f"under {sup}", {**base, "name": f"服务矩阵党支部{serial()}", "superior": Ref(sup)}, (sup,))
-              for sup in _superiors(w, p, inside(w, p, "party_org")) + _superiors(w, p, outside(w, p, "party_org"))]
+              for sup in _superiors(w, inside(w, p, "party_org")) + _superiors(w, outside(w, p, "party_org"))]
     # Without a superior, a party org covering orgs is placed in the first org's region.
     calls += [Call(f"covering {o}", {"kind": "joint_branch", "established_on": "2021-01-01",
                                      "name": f"服务矩阵联合党支部{serial()}", "covers": [Ref(o)]},

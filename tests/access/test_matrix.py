@@ -25,7 +25,6 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
-from django.db import transaction
 from django.http import HttpResponseBase, QueryDict
 from django.test import Client
 from django.utils.functional import cached_property
@@ -40,7 +39,7 @@ from tests.access.routes import (
     missing_rules,
     rule_for,
 )
-from tests.access.world import PERSONAS, REGION_OF, World, build_world, snapshot
+from tests.access.world import PERSONAS, REGION_OF, World, rolled_back_world, snapshot
 from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, XILIN, ZHONGLOU
 
 pytestmark = pytest.mark.django_db
@@ -139,14 +138,8 @@ def params_read(response: HttpResponseBase) -> set[str]:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back_world(django_db_blocker) as built:
+        yield built
 
 
 def client_for(world: World, persona: str, *, api: bool) -> Client:

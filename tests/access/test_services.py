@@ -37,7 +37,7 @@ from tests.access.services import (
     missing_rules,
     sees,
 )
-from tests.access.world import PERSONAS, World, build_world, snapshot
+from tests.access.world import PERSONAS, World, rolled_back_world, snapshot
 from tests.factories import JIANWAI
 
 pytestmark = pytest.mark.django_db
@@ -49,14 +49,8 @@ MEMBER_COLUMNS = {"org": "工作单位统一社会信用代码", "party_org": "�
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back_world(django_db_blocker) as built:
+        yield built
 
 
 def fresh(world: World, value: Any) -> Any:

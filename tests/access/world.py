@@ -14,10 +14,13 @@ in no other text, so finding it in a response means the object leaked.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.test import override_settings
 
 from shuniu.accounts.models import ApiToken, User
@@ -318,3 +321,14 @@ def snapshot() -> dict[str, Any]:
         "pk", "username", "password", "role", "is_active", "is_staff", "is_superuser", "scope_region_id",
         "scope_hub_id", "scope_party_org_id", "scope_instructor_id"))
     return out
+
+
+@contextmanager
+def rolled_back_world(django_db_blocker: Any) -> Iterator[World]:
+    """``build_world()`` inside a transaction rolled back at the end: the tests of a module share one
+    world, built once, and leave the database as they found it (a module-scoped fixture uses it)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)

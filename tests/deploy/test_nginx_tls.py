@@ -136,6 +136,19 @@ class Site:
         conn.close()
         return response, data
 
+    def log_in(self, username: str, password: str, headers: dict[str, str],
+               source: str = "127.0.0.1") -> tuple[http.client.HTTPResponse, bytes]:
+        """A fresh visitor's login: the login page for its CSRF token and cookie, then the form posted
+        with ``headers`` (the Origin a browser sends, or what a test forges)."""
+        self.cookies.clear()
+        _response, page = self.request("GET", "/login/", source=source)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token is not None
+        form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": username,
+                          "password": password}).encode()
+        return self.request("POST", "/login/", form, {"Content-Type": "application/x-www-form-urlencoded", **headers},
+                            source=source)
+
 
 def _shuniu(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
     subprocess.run([str(BIN / "shuniu"), *args], env=env, cwd=ROOT, check=True, input=stdin, text=True,
@@ -238,16 +251,8 @@ def test_the_login_page_comes_over_tls_with_csp_hsts_and_secure_cookies(site: Si
 
 
 def test_a_login_with_the_csrf_token_succeeds_through_nginx(site: Site) -> None:
-    site.cookies.clear()
-    _response, page = site.request("GET", "/login/")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token is not None
     # What a browser sends: the form, its cookies, and its https:// Origin (Django checks it).
-    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": "deployer",
-                      "password": PASSWORD}).encode()
-    response, body = site.request("POST", "/login/", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Origin": site.origin,
-        "Referer": f"{site.origin}/login/"})
+    response, body = site.log_in("deployer", PASSWORD, {"Origin": site.origin, "Referer": f"{site.origin}/login/"})
     assert response.status == 302, body[:2000]
     assert response.headers["Location"] == "/"
     session_cookie = next(c for c in response.headers.get_all("Set-Cookie") or [] if c.startswith("sessionid="))
@@ -260,15 +265,8 @@ def test_a_login_with_the_csrf_token_succeeds_through_nginx(site: Site) -> None:
 def test_failed_logins_count_against_the_address_nginx_saw_not_what_the_client_claims(site: Site) -> None:
     # The client connects from 127.0.0.2 (any 127.x address reaches the loopback) and claims to be
     # 10.1.2.3; gunicorn only ever sees nginx at 127.0.0.1.
-    site.cookies.clear()
-    _response, page = site.request("GET", "/login/", source="127.0.0.2")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token is not None
-    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": "mallory",
-                      "password": "guess"}).encode()
-    response, _body = site.request("POST", "/login/", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Origin": site.origin,
-        "X-Forwarded-For": "10.1.2.3"}, source="127.0.0.2")
+    response, _body = site.log_in("mallory", "guess", {"Origin": site.origin, "X-Forwarded-For": "10.1.2.3"},
+                                  source="127.0.0.2")
     assert response.status == 200  # the form again, with the error
     with sqlite3.connect(site.database) as db:
         rows = db.execute("SELECT changes FROM audit_auditentry WHERE action = 'login.failed'").fetchall()
@@ -276,14 +274,7 @@ def test_failed_logins_count_against_the_address_nginx_saw_not_what_the_client_c
 
 
 def test_a_login_from_a_wrong_origin_is_refused(site: Site) -> None:
-    site.cookies.clear()
-    _response, page = site.request("GET", "/login/")
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token is not None
-    form = urlencode({"csrfmiddlewaretoken": token.group(1).decode(), "username": "deployer",
-                      "password": PASSWORD}).encode()
-    response, _body = site.request("POST", "/login/", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
+    response, _body = site.log_in("deployer", PASSWORD, {"Origin": "https://evil.example"})
     assert response.status == 403
 
 

@@ -9,7 +9,6 @@ they are skipped when it is unreachable, and fail then when CI is set.
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -24,7 +23,7 @@ from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.registry.models import SocialOrg
 from tests.factories import SYSTEM, ZHONGLOU
 from tests.imports.files import org_rows, write_csv, write_xlsx
-from tests.imports.test_kill import REGIONS, ROOT, _env, _shuniu
+from tests.imports.test_kill import REGIONS, ROOT, _committed_batch_1, _env, _shuniu
 from tests.web.test_browser import _ensure_reference_data
 
 REDIS_URL = os.environ.get("SHUNIU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -153,12 +152,7 @@ def test_shuniu_worker_as_its_own_process_commits_a_batch_queued_by_another(tmp_
                                 capture_output=True, text=True, timeout=300)
         assert worker.returncode == 0, worker.stderr
 
-        con = sqlite3.connect(tmp_path / "db.sqlite3")
-        try:
-            assert con.execute("SELECT status FROM imports_importbatch WHERE id = 1").fetchone() == ("committed",)
-            assert con.execute("SELECT COUNT(*) FROM registry_socialorg").fetchone() == (30,)
-        finally:
-            con.close()
+        assert _committed_batch_1(tmp_path / "db.sqlite3") == (("committed",), (30,))
         progress = _shuniu(env, "shell", "-c", "from shuniu.imports import jobs; print(jobs.progress_get(1)['stage'])")
         assert progress.stdout.splitlines()[-1] == "done", progress.stderr
     finally:

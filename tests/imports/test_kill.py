@@ -36,6 +36,27 @@ def _shuniu(env: dict[str, str], *args: str, **kw) -> subprocess.CompletedProces
                           text=True, timeout=600, **kw)
 
 
+def _wait_until_paused(proc: subprocess.Popen[str], what: str) -> str:
+    """Read the process's stderr until the SHUNIU_IMPORT_PAUSE_AFTER_ROWS hook says it paused (inside
+    its transaction); that line. ``what`` names the step that never came, on a timeout or an exit."""
+    deadline = time.monotonic() + 300
+    line = ""
+    while "SHUNIU_IMPORT_PAUSED" not in line:
+        assert time.monotonic() < deadline and proc.poll() is None, what
+        line = proc.stderr.readline()  # type: ignore[union-attr]
+    return line
+
+
+def _committed_batch_1(db: Path) -> tuple[object, object]:
+    """Batch #1's status and the number of orgs, as another process reads the SQLite file."""
+    con = sqlite3.connect(db)
+    try:
+        return (con.execute("SELECT status FROM imports_importbatch WHERE id = 1").fetchone(),
+                con.execute("SELECT COUNT(*) FROM registry_socialorg").fetchone())
+    finally:
+        con.close()
+
+
 def _state(db: Path) -> dict[str, object]:
     con = sqlite3.connect(db)
     try:
@@ -71,11 +92,7 @@ def test_killing_the_import_mid_commit_leaves_the_database_as_it_was(tmp_path):
                             env={**env, "SHUNIU_IMPORT_PAUSE_AFTER_ROWS": "1000"}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 300
-        line = ""
-        while "SHUNIU_IMPORT_PAUSED" not in line:
-            assert time.monotonic() < deadline and proc.poll() is None, "the import never reached its commit"
-            line = proc.stderr.readline()  # type: ignore[union-attr]
+        line = _wait_until_paused(proc, "the import never reached its commit")
         assert line.strip() == "SHUNIU_IMPORT_PAUSED rows=1000"
         # Mid-commit: the rows are written inside the open transaction, invisible to others.
         assert _state(db)["registry_socialorg"] == before["registry_socialorg"]

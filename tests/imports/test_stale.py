@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from shuniu.imports import jobs
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.registry.models import SocialOrg
 from tests.imports.files import org_rows, write_csv, write_xlsx
-from tests.imports.test_kill import REGIONS, ROOT, _env, _shuniu
+from tests.imports.test_kill import REGIONS, ROOT, _committed_batch_1, _env, _shuniu, _wait_until_paused
 from tests.redis_server import private_redis
 
 INTERRUPTED = "导入进程已中断，未写入任何数据，可重新提交"
@@ -146,11 +145,7 @@ def test_a_killed_worker_leaves_a_failed_batch_that_commits_on_the_next_try(tmp_
                                   env={**env, "SHUNIU_IMPORT_PAUSE_AFTER_ROWS": "10"}, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 300
-            line = ""
-            while "SHUNIU_IMPORT_PAUSED" not in line:
-                assert time.monotonic() < deadline and worker.poll() is None, "the commit never started"
-                line = worker.stderr.readline()  # type: ignore[union-attr]
+            _wait_until_paused(worker, "the commit never started")
             time.sleep(5)  # longer than the heartbeat timeout: alive, it is still running
             alive = _shuniu(env, "shell", "-c", state)
             assert _last(alive).split()[:3] == ["preview", "writing", "0"], alive.stderr
@@ -169,9 +164,4 @@ def test_a_killed_worker_leaves_a_failed_batch_that_commits_on_the_next_try(tmp_
         done = subprocess.run([sys.executable, "-m", "shuniu.cli", "worker", "--burst", "--no-fork"], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
-        con = sqlite3.connect(tmp_path / "db.sqlite3")
-        try:
-            assert con.execute("SELECT status FROM imports_importbatch WHERE id = 1").fetchone() == ("committed",)
-            assert con.execute("SELECT COUNT(*) FROM registry_socialorg").fetchone() == (30,)
-        finally:
-            con.close()
+        assert _committed_batch_1(tmp_path / "db.sqlite3") == (("committed",), (30,))

@@ -33,7 +33,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from tests.access.routes import Route, all_routes, build_url, rule_for
-from tests.access.world import World, build_world
+from tests.access.world import World, rolled_back_world
 from tests.factories import HEHUACHI, JIANWAI
 
 pytestmark = pytest.mark.django_db
@@ -43,14 +43,8 @@ PERSONAS = ("admin", "zhonglou", "secretary")
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back_world(django_db_blocker) as built:
+        yield built
 
 
 def client_for(world: World, persona: str, language: str) -> Client:

@@ -40,7 +40,6 @@ from django.conf import settings as django_settings
 from django.contrib.admin.views import main as admin_main
 from django.core.handlers.wsgi import WSGIRequest, get_bytes_from_wsgi
 from django.core.signals import got_request_exception
-from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
 from django.urls import resolve
@@ -51,7 +50,7 @@ from hypothesis import strategies as st
 from shuniu.web.forms import ChoiceQuery, FilterForm, FlagQuery, ListQuery, QueryField
 from tests.access.routes import Route, Rule, all_routes, build_url, rule_for
 from tests.access.test_matrix import ReadingQueryDict, fills, id_param
-from tests.access.world import REGION_OF, World, build_world
+from tests.access.world import REGION_OF, World, rolled_back_world
 from tests.factories import CHAOYANG, HEHUACHI, JIANWAI, ZHONGLOU
 
 pytestmark = pytest.mark.django_db
@@ -62,14 +61,8 @@ LANGUAGES = ("zh-hans", "en")
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back_world(django_db_blocker) as built:
+        yield built
 
 
 def page_client(world: World, persona: str) -> Client:
