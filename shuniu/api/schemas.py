@@ -220,6 +220,14 @@ def _scope(context: Any) -> Any:
     return scope_of(context["request"])
 
 
+class BodyOut(Schema):
+    id: int | None = Field(..., description="党组织编号；不在调用者管辖范围内时为 null")
+    name: str | None = Field(..., description="党组织名称；不在调用者管辖范围内时为 null")
+    how: Literal["override", "supervisory", "industry", "comprehensive", "street"] = Field(
+        ..., description="确定方式：override 指定、supervisory 业务主管单位党组织、industry 行业党委、"
+                         "comprehensive 登记管理机关所在地综合党委、street 街道党工委（社区社会组织）")
+
+
 class OrgDetail(OrgOut):
     registration_authority: str = Field(
         ..., description="登记管理部门（由统一社会信用代码第 1 位得出）：civil_affairs / justice / market_regulation / other")
@@ -233,6 +241,8 @@ class OrgDetail(OrgOut):
     youth_league_on: dt.date | None
     members_on_staff: int = Field(..., description="专职人员中的党员（含预备党员）")
     coverages: list[CoverageLinkOut] = Field(..., description="当前覆盖本组织的党组织")
+    responsible_body: BodyOut | None = Field(
+        ..., description="党建工作责任主体（规则 RESPONSIBLE_BODY，《意见》第六条）；未能确定时为 null")
     warnings: list[str] = Field(default_factory=list,
                                 description="保存成功但须核对的提示（如同一县区内重名，规则 DUPLICATE_NAME）；仅登记和修改的响应中有")
     created_at: dt.datetime
@@ -253,6 +263,19 @@ class OrgDetail(OrgOut):
     @staticmethod
     def resolve_hub_name(obj: Any) -> str | None:
         return obj.hub.name if obj.hub_id else None
+
+    @staticmethod
+    def resolve_responsible_body(obj: Any, context: Any) -> dict[str, Any] | None:
+        from shuniu.party.bodies import responsible_body
+        from shuniu.party.models import PartyOrg
+
+        body = responsible_body(obj.pk)
+        if body is None:
+            return None
+        # Named only inside the caller's scope, as everywhere else.
+        seen = _scope(context).filter(PartyOrg.objects.filter(pk=body.party_org.pk)).exists()
+        return {"id": body.party_org.pk if seen else None, "name": body.party_org.name if seen else None,
+                "how": body.how}
 
     @staticmethod
     def resolve_coverages(obj: Any, context: Any) -> list[Any]:
@@ -330,7 +353,7 @@ class PartyOrgOut(Schema):
     region_code: str
     established_on: dt.date
     term_started_on: dt.date | None
-    term_years: int
+    term_years: int | None = Field(..., description="任期年数；临时党支部不设任期，为 null")
     secretary_id: int | None
     dissolved_on: dt.date | None
 
@@ -372,8 +395,12 @@ class PartyOrgIn(InputSchema):
     formation: FormationIn | None = Field(None, description="缺省时按类别推定")
     superior: IdIn | None = Field(None, description="上级党组织编号")
     term_started_on: IsoDate | None = None
-    term_years: IntIn | None = Field(None, ge=1, le=MAX_TERM_YEARS, description="任期年数（规则 TERM：1 至 5 年）")
+    term_years: IntIn | None = Field(None, ge=1, le=MAX_TERM_YEARS,
+                                     description="任期年数（规则 TERM：1 至 5 年；临时党支部不设任期，不填）")
     covers: list[IdIn] = Field(default_factory=list, max_length=1000, description="自成立之日起覆盖的社会组织编号")
+    industry: Text60 | None = Field(None, description="行业党委所属行业：行业代码或名称（确定党建工作责任主体）")
+    supervisory_unit: Text120 | None = Field(
+        None, description="本党组织为某业务主管单位的党组织时，该单位名称（确定党建工作责任主体）")
 
 
 class CoverageIn(InputSchema):

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from shuniu.coverage import integrity
 from shuniu.coverage.due import Thresholds, due_q
-from shuniu.party.models import NESTING_SOURCE, PartyMember, PartyOrg
+from shuniu.party import bodies, terms
+from shuniu.party.models import NESTING_SOURCE, NO_TERM_KINDS, PartyMember, PartyOrg, PartyOrgKind
 from shuniu.registry.models import CoverageStatus, SocialOrg
 from shuniu.rulesettings.declarations import Check, declare
 from shuniu.rulesettings.selectors import current
@@ -126,22 +127,71 @@ def _branch_committee(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
         yield party_org, {"n": party_org.n_full}
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+_TERM_STATES = {
+    terms.OVERDUE: ("本届任期已到期（{end} 届满），应尽快换届", "the term is overdue (it ended on {end}): hold the election now"),
+    terms.URGENT: ("本届任期将于 {end} 届满（不足 {days} 天），应启动换届",
+                   "the term ends on {end} (within {days} days): start the election"),
+    terms.NOTICE: ("本届任期将于 {end} 届满（{months} 个月内），请做好换届准备",
+                   "the term ends on {end} (within {months} months): prepare the election"),
+}
 
 
 def _term(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
-    window = dt.timedelta(days=ctx.params["due_within_days"])
-    for party_org in ctx.party_orgs.exclude(kind="temporary_branch").order_by("path").iterator(chunk_size=2000):
-        start = party_org.term_started_on or party_org.established_on
-        end = _add_years(start, party_org.term_years)
-        if end < ctx.today:
-            yield party_org, {"end": end, "state_zh": "已到期", "state_en": "overdue since"}
-        elif end <= ctx.today + window:
-            yield party_org, {"end": end, "state_zh": "将于", "state_en": "due on"}
+    months, days = ctx.params["notice_months"], ctx.params["urgent_days"]
+    qs = ctx.party_orgs.exclude(kind__in=NO_TERM_KINDS).filter(term_years__isnull=False)
+    for party_org in qs.order_by("path").iterator(chunk_size=2000):
+        end = terms.term_end(party_org)
+        state = terms.term_alert(end, ctx.today, notice_months=months, urgent_days=days)
+        if state is not None:
+            zh, en = _TERM_STATES[state]
+            values = {"end": end, "days": days, "months": months}
+            yield party_org, {"state_zh": zh.format(**values), "state_en": en.format(**values), "window": state}
+
+
+def _superior(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Rule SUPERIOR: (a) party orgs without a (live) superior, (b) orgs without a responsible body."""
+    for party_org in ctx.party_orgs.select_related("superior").order_by("path").iterator(chunk_size=2000):
+        # The superior is not named: it may lie outside the scope of whoever sees this party org.
+        gone = party_org.superior.dissolved_on if party_org.superior is not None else None
+        if gone is not None:
+            yield party_org, {"zh": f"上级党组织已于 {gone} 撤销：应改隶现有的上级党组织",
+                              "en": f"its superior was dissolved on {gone}: place it under a current superior"}
+        elif party_org.superior_id is None and not _top_of_line(party_org):
+            yield party_org, {"zh": "未记录上级党组织：每个党组织都应有明确的上级党组织（由上级党组织领导和管理）",
+                              "en": "no superior recorded: every party organization has one, which leads and manages it"}
+    batch: list[SocialOrg] = []
+    orgs = ctx.orgs.select_related(None).only("id", "name", "region_id").order_by("county_code", "name")
+    for org in orgs.iterator(chunk_size=2000):
+        batch.append(org)
+        if len(batch) == 900:
+            yield from _unresolved(batch)
+            batch = []
+    yield from _unresolved(batch)
+
+
+def _top_of_line(party_org: PartyOrg) -> bool:
+    """The exemption of rule SUPERIOR. The comprehensive committee (综合党委) of a province or a
+    city heads the line of social-org party building there: its superior is the province's or the
+    city's party committee itself (through its organization or social work department), which is
+    not a party org of this registry. Everything below it has its superior here: a county's or a
+    street's comprehensive committee sits under the city's or the county's (NESTING lets a
+    comprehensive committee sit under another), an industry committee under a comprehensive one,
+    and every grassroots party org under one of these or under the party org of its supervisory
+    unit. Industry committees are not exempt even at city level: they are set up by, and report
+    to, a committee of the line (the city's comprehensive committee or a bureau's party committee)."""
+    return party_org.kind == PartyOrgKind.COMPREHENSIVE_COMMITTEE and len(party_org.region_id) <= 4
+
+
+def _unresolved(orgs: list[SocialOrg]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    if not orgs:
+        return
+    resolved = bodies.resolve_all([o.pk for o in orgs])
+    for org in orgs:
+        result = resolved.get(org.pk)
+        if isinstance(result, bodies.Unresolved):
+            # The reasons were written in the language in force, the one the message is chosen in.
+            zh, en = "；".join(result.reasons), "; ".join(result.reasons)
+            yield org, {"zh": f"未能确定党建工作责任主体：{zh}", "en": f"no responsible party body can be found: {en}"}
 
 
 _GRADES = ["1A", "2A", "3A", "4A", "5A"]
@@ -207,10 +257,13 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "{n} full members (≥ 7): elects a branch committee (3–5, at most 7)",
          _branch_committee, subject="party_org"),
     Rule("TERM", "《中国共产党党和国家机关基层组织工作条例》《关于基层党组织任期的意见》（2018）；党章第三十一条",
-         "本届任期{state_zh} {end} 届满，应按期换届（延期或提前一般不超过 1 年，须经批准）",
-         "term {state_en} {end}: hold the election on time (at most 1 year earlier or later, with approval)",
-         _term, defaults={"due_within_days": 90}, subject="party_org",
-         checks={"due_within_days": _int_between(0, 3650)}),
+         "{state_zh}（延期或提前一般不超过 1 年，须经上级党组织批准）",
+         "{state_en} (at most 1 year earlier or later, with the superior's approval)",
+         _term, defaults={"notice_months": 6, "urgent_days": 90}, subject="party_org",
+         checks={"notice_months": _int_between(0, 60), "urgent_days": _int_between(0, 3650)}),
+    Rule("SUPERIOR", bodies.SOURCE,
+         "{zh}", "{en}",
+         _superior, subject="party_org"),
     Rule("EVALUATION_VETO", "常州市做法（种子 003）：3A 以上等级评估党建一票否决",
          "评估等级 {grade}（{year} 年）但未建立党组织：党建工作一票否决",
          "evaluation grade {grade} ({year}) without party organization coverage: one-vote veto",

@@ -18,7 +18,6 @@ from shuniu.party.models import (
     PartyMember,
     PartyOrg,
     PartyOrgCoverage,
-    PartyOrgKind,
 )
 from shuniu.regions.codes import parse
 from shuniu.regions.models import Region
@@ -139,20 +138,25 @@ class Gen:
         self.w[AnnualInspection].add(org_id=org_id, year=year, result=result)
 
     def party_org(self, *, name: str, kind: str, formation: str, region: str, established_on: dt.date,
-                  superior_id: int | None = None) -> int:
+                  superior_id: int | None = None, industry: str | None = None,
+                  supervisory_unit_id: int | None = None) -> int:
         pid = self.w[PartyOrg].reserve_id()
         path = (self.party_paths[superior_id] if superior_id else "/") + f"{pid}/"
         self.party_paths[pid] = path
         # Most terms renewed on schedule (the current term began at the last multiple of the term
-        # length before today); about one in twenty missed its last election (rule TERM).
-        years = DEFAULT_TERM_YEARS[PartyOrgKind(kind)]
-        term_start = established_on
-        while add_years(term_start, years) <= self.today:
-            term_start = add_years(term_start, years)
-        if term_start > established_on and self.rng.random() < 0.05:
-            term_start = add_years(term_start, -years)
+        # length before today); about one in twenty missed its last election (rule TERM). A
+        # temporary branch has no term.
+        years = DEFAULT_TERM_YEARS.get(kind)
+        term_start: dt.date | None = None
+        if years is not None:
+            term_start = established_on
+            while add_years(term_start, years) <= self.today:
+                term_start = add_years(term_start, years)
+            if term_start > established_on and self.rng.random() < 0.05:
+                term_start = add_years(term_start, -years)
         self.w[PartyOrg].add(id=pid, name=name, kind=kind, formation=formation, superior_id=superior_id, path=path,
                              established_on=established_on, term_started_on=term_start, term_years=years,
+                             industry_id=industry, supervisory_unit_id=supervisory_unit_id,
                              is_demo=True, **self.placed(region))
         self.counts["party_orgs"] += 1
         return pid

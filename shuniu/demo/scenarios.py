@@ -249,9 +249,10 @@ def beijing_2016(g: Gen, scale: float) -> None:  # noqa: C901
                           for c in counties}
     industry_committee = {
         "legal": g.party_org(name="中共北京市律师行业委员会", kind="industry_committee", formation="industry",
-                             region="1101", established_on=D(2008, 3, 1)),
+                             region="1101", established_on=D(2008, 3, 1), industry="legal"),
         "accounting": g.party_org(name="中共北京市注册会计师行业委员会", kind="industry_committee",
-                                  formation="industry", region="1101", established_on=D(2008, 3, 1)),
+                                  formation="industry", region="1101", established_on=D(2008, 3, 1),
+                                  industry="accounting"),
     }
 
     def superior_of(o: dict[str, Any]) -> int:
@@ -322,7 +323,7 @@ def beijing_cpa(g: Gen, scale: float) -> None:
     unit = g.supervisory_unit("北京市财政局", "11")
     hub = g.hub(name="北京注册会计师协会", level="city", region="1101", field="会计")
     top = g.party_org(name="中共北京注册会计师行业委员会", kind="industry_committee", formation="industry",
-                      region="1101", established_on=D(2005, 5, 1))
+                      region="1101", established_on=D(2005, 5, 1), industry="accounting")
     firms = []
     for _ in range(N):
         county = r.choices(counties, weights)[0]

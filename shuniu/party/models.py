@@ -10,7 +10,7 @@ from shuniu.core import crypto
 from shuniu.core.models import Timestamped
 from shuniu.core.scoping import ScopeBinding, Through
 from shuniu.regions.models import InRegion
-from shuniu.registry.models import SocialOrg
+from shuniu.registry.models import Industry, SocialOrg, SupervisoryUnit
 
 
 class PartyOrgKind(models.TextChoices):
@@ -61,15 +61,19 @@ MAX_TERM_YEARS = 5  # 党章第三十一条: 基层委员会每届任期三年�
 
 
 # Default term length in years by kind (DOMAIN.md rule TERM: committee 5, general branch and branch 3).
-DEFAULT_TERM_YEARS = {
+# A temporary branch (临时党支部) has none: it is appointed by the party org that sets it up, elects no
+# committee and ends with its task (DOMAIN.md §6 D; 《中国共产党支部工作条例（试行）》), so its
+# ``term_years`` is None and no TERM alert concerns it.
+DEFAULT_TERM_YEARS: dict[str, int] = {
     PartyOrgKind.COMMITTEE: 5,
     PartyOrgKind.INDUSTRY_COMMITTEE: 5,
     PartyOrgKind.COMPREHENSIVE_COMMITTEE: 5,
     PartyOrgKind.GENERAL_BRANCH: 3,
     PartyOrgKind.BRANCH: 3,
     PartyOrgKind.JOINT_BRANCH: 3,
-    PartyOrgKind.TEMPORARY_BRANCH: 1,
 }
+# The kinds without an elected term.
+NO_TERM_KINDS = frozenset({PartyOrgKind.TEMPORARY_BRANCH})
 
 
 class PartyOrg(InRegion, Timestamped):
@@ -83,12 +87,21 @@ class PartyOrg(InRegion, Timestamped):
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     established_on = models.DateField(_("成立日期"))
     term_started_on = models.DateField(_("本届任期开始"), null=True, blank=True)
-    term_years = models.PositiveSmallIntegerField(_("任期（年）"), default=3)
+    # None for a kind without an elected term (``NO_TERM_KINDS``: a temporary branch).
+    term_years = models.PositiveSmallIntegerField(_("任期（年）"), null=True, blank=True)
     secretary = models.ForeignKey(
         "PartyMember", verbose_name=_("书记"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     dissolved_on = models.DateField(_("撤销日期"), null=True, blank=True)
     dissolved_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    # The lines of the responsible party body (shuniu.party.bodies): an industry committee's industry,
+    # and the government unit whose party org this is (e.g. 市司法局机关党委 for 市司法局).
+    industry = models.ForeignKey(Industry, verbose_name=_("行业"), null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    supervisory_unit = models.ForeignKey(
+        SupervisoryUnit, verbose_name=_("所在业务主管单位"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
 
     # Hub and instructor scopes see the party orgs covering their orgs now.
@@ -157,6 +170,29 @@ class PartyOrgCoverage(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.party_org} → {self.org}"
+
+
+class BodyOverride(Timestamped):
+    """An org's responsible party body (党建工作责任主体) set by hand, in place of the one the lines
+    resolve (``shuniu.party.bodies``): e.g. an org whose supervisory unit's party org has handed it
+    to a district committee by agreement."""
+
+    org = models.OneToOneField(SocialOrg, verbose_name=_("社会组织"), on_delete=models.PROTECT,
+                               related_name="body_override")
+    party_org = models.ForeignKey(PartyOrg, verbose_name=_("党建工作责任主体"), on_delete=models.PROTECT,
+                                  related_name="+")
+    reason = models.CharField(_("原因"), max_length=200)
+    set_on = models.DateField(_("指定日期"))
+
+    scope_binding = ScopeBinding(region="org", org="org")
+
+    class Meta:
+        verbose_name = _("指定党建工作责任主体")
+        verbose_name_plural = _("指定党建工作责任主体")
+        ordering = ["-set_on"]
+
+    def __str__(self) -> str:
+        return f"{self.org} → {self.party_org}"
 
 
 class Gender(models.TextChoices):

@@ -27,14 +27,17 @@ from shuniu.core.services import (
 )
 from shuniu.core.validators import validate_id_number, validate_phone
 from shuniu.party import privacy
+from shuniu.party.bodies import BODY_KINDS
 from shuniu.party.models import (
     ALLOWED_SUPERIOR_KINDS,
     DEFAULT_TERM_YEARS,
     MAX_TERM_YEARS,
     MIN_APPLICATION_AGE,
+    NO_TERM_KINDS,
     PARTY_FOUNDED,
     PROBATION_MAX_EXTENSION_YEARS,
     PROBATION_YEARS,
+    BodyOverride,
     EndReason,
     Formation,
     Gender,
@@ -49,7 +52,7 @@ from shuniu.party.models import (
     PartyOrgKind,
     own_party_q,
 )
-from shuniu.registry.models import OrgStatus, SocialOrg
+from shuniu.registry.models import Industry, OrgStatus, SocialOrg, SupervisoryUnit
 from shuniu.registry.services import OrgLookups, region_get
 
 # An instructor or liaison works with a handful of orgs (the seeds: 1 to 6 each); 100 is a bound
@@ -76,10 +79,13 @@ def party_org_create(
     *, actor: Actor, name: str, kind: str, established_on: Any, region_code: str | None = None,
     formation: str | None = None, superior: PartyOrg | None = None, term_started_on: Any = None,
     term_years: int | None = None, covers: Iterable[SocialOrg] = (), is_demo: bool = False,
+    industry: Industry | str | None = None, supervisory_unit: SupervisoryUnit | str | None = None,
 ) -> PartyOrg:
     """Establish a party org, optionally covering orgs from its establishment date.
 
-    The region defaults to that of the first covered org, else the superior's.
+    The region defaults to that of the first covered org, else the superior's. ``industry`` (an
+    industry committee's, by code or name) and ``supervisory_unit`` (the government unit whose party
+    org this is, by name) are the lines of the responsible party body (``shuniu.party.bodies``).
     """
     covers = list(covers)
     # Covering an org is a write to it, as in coverage_add. A party org under a superior is placed
@@ -90,15 +96,15 @@ def party_org_create(
     formation, est, region = clean_party_org(errors, name=name, kind=kind, formation=formation,
                                              established_on=established_on, superior=superior,
                                              region_code=region_code, covers=covers)
-    term_start, years = clean_term(errors, term_started_on, term_years, established_on=est)
+    term_start, years = clean_term(errors, term_started_on, term_years, established_on=est, kind=kind)
+    lines = clean_lines(errors, kind=kind, industry=industry, supervisory_unit=supervisory_unit)
     errors.raise_if_any()
     assert region is not None and est is not None
     if superior is None:
         check_write(actor, region_code=region.code)
     party_org = PartyOrg(
         name=name.strip(), kind=kind, formation=formation, superior=superior, established_on=est,
-        term_started_on=term_start or est, term_years=years or DEFAULT_TERM_YEARS[PartyOrgKind(kind)],
-        is_demo=is_demo,
+        is_demo=is_demo, **default_term(kind, term_start, years, est), **lines,
     )
     party_org.set_region(region)
     with track() as t:
@@ -145,6 +151,35 @@ def clean_party_org(errors: Errors, *, name: str, kind: str, formation: str | No
     return str(formation), est, region
 
 
+def clean_lines(errors: Errors, *, kind: str, industry: Industry | str | None,
+                supervisory_unit: SupervisoryUnit | str | None,
+                lookups: OrgLookups | None = None) -> dict[str, Any]:
+    """The lines of the responsible party body a party org stands for (rule RESPONSIBLE_BODY): an
+    industry committee's industry (an ``Industry``, its code or its name) and the supervisory unit
+    whose party org it is (a ``SupervisoryUnit`` or its name, found or recorded as the orgs' are)."""
+    found = lookups or OrgLookups()
+    out: dict[str, Any] = {"industry": None, "supervisory_unit": None}
+    if isinstance(industry, str) and industry.strip():
+        out["industry"] = found.industry(industry.strip())
+        if out["industry"] is None:
+            errors.add("industry", _("行业“%(v)s”不存在（规则：须为已登记的行业）") % {"v": industry}, "industry")
+    elif isinstance(industry, Industry):
+        out["industry"] = industry
+    if out["industry"] is not None and kind != PartyOrgKind.INDUSTRY_COMMITTEE:
+        errors.add("industry", _("只有行业党委记录所属行业（规则 RESPONSIBLE_BODY：行业党委负责本行业社会组织的党建工作；"
+                                 "依据：《意见》第六条）"), "industry_kind")
+    if isinstance(supervisory_unit, str) and supervisory_unit.strip():
+        name = supervisory_unit.strip()
+        limit = SupervisoryUnit._meta.get_field("name").max_length or 120
+        if len(name) > limit:
+            errors.add("supervisory_unit", _("业务主管单位名称过长（规则：不超过 %(n)s 个字符）") % {"n": limit}, "max_length")
+        else:
+            out["supervisory_unit"] = found.supervisory_unit(name)
+    elif isinstance(supervisory_unit, SupervisoryUnit):
+        out["supervisory_unit"] = supervisory_unit
+    return out
+
+
 def _kind_label(kind: str) -> str:
     return str(PartyOrgKind(kind).label) if kind in PartyOrgKind.values else kind
 
@@ -161,10 +196,26 @@ def clean_nesting(errors: Errors, kind: str, superior: PartyOrg) -> None:
                   "allowed": _("、").join(_kind_label(k) for k in PartyOrgKind.values if k in allowed)}, "nesting")
 
 
+def default_term(kind: str, start: dt.date | None, years: int | None, established_on: dt.date) -> dict[str, Any]:
+    """The term fields of a new party org: those given, else from its establishment for the kind's
+    default length (rule TERM); none for a kind without an elected term (a temporary branch)."""
+    if kind in NO_TERM_KINDS:
+        return {"term_started_on": None, "term_years": None}
+    return {"term_started_on": start or established_on,
+            "term_years": years or DEFAULT_TERM_YEARS.get(kind, DEFAULT_TERM_YEARS[PartyOrgKind.BRANCH])}
+
+
 def clean_term(errors: Errors, term_started_on: Any, term_years: Any, *,
-               established_on: dt.date | None) -> tuple[dt.date | None, int | None]:
+               established_on: dt.date | None, kind: str | None = None) -> tuple[dt.date | None, int | None]:
     """Rule TERM: the current term's start (not in the future, not before the establishment) and
-    its length in years (1 to ``MAX_TERM_YEARS``); shared by the services and the import."""
+    its length in years (1 to ``MAX_TERM_YEARS``); shared by the services and the import. A kind
+    without an elected term (a temporary branch) takes neither."""
+    if kind in NO_TERM_KINDS:
+        for field, value in (("term_started_on", term_started_on), ("term_years", term_years)):
+            if value not in (None, ""):
+                errors.add(field, _("临时党支部没有任期，不能填写任期（规则 TERM：临时党支部由批准其成立的党组织指定负责人，"
+                                    "不选举、不换届，任务完成后撤销；依据：《中国共产党支部工作条例（试行）》）"), "no_term")
+        return None, None
     start = as_date(errors, "term_started_on", term_started_on, _("本届任期开始"))
     not_in_future(errors, "term_started_on", start, _("本届任期开始"))
     if start is not None and established_on is not None and start < established_on:
@@ -190,7 +241,7 @@ def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> Party
         check_write(actor, region_code=party_org.region_id)
     errors = Errors()
     before = snapshot(party_org)
-    allowed = {"name", "term_started_on", "term_years", "secretary", "superior"}
+    allowed = {"name", "term_started_on", "term_years", "secretary", "superior", "industry", "supervisory_unit"}
     for field in sorted(set(data) - allowed):
         errors.add(field, _("未知或不可修改的字段“%(f)s”") % {"f": field}, "unknown")
     if "name" in data:
@@ -198,13 +249,19 @@ def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> Party
         party_org.name = (data["name"] or "").strip()
     if "term_started_on" in data or "term_years" in data:
         start, years = clean_term(errors, data.get("term_started_on"), data.get("term_years"),
-                                  established_on=party_org.established_on)
-        if "term_started_on" in data:
-            party_org.term_started_on = start
-        if "term_years" in data:
-            require(errors, "term_years", data["term_years"], _("任期（年）"))
-            if years is not None:
-                party_org.term_years = years
+                                  established_on=party_org.established_on, kind=party_org.kind)
+        if party_org.kind not in NO_TERM_KINDS:  # a temporary branch: refused above unless both are empty
+            if "term_started_on" in data:
+                party_org.term_started_on = start
+            if "term_years" in data:
+                require(errors, "term_years", data["term_years"], _("任期（年）"))
+                if years is not None:
+                    party_org.term_years = years
+    if "industry" in data or "supervisory_unit" in data:
+        lines = clean_lines(errors, kind=party_org.kind, industry=data.get("industry", party_org.industry),
+                            supervisory_unit=data.get("supervisory_unit", party_org.supervisory_unit))
+        for field, value in lines.items():
+            setattr(party_org, field, value)
     if "secretary" in data:
         secretary = data["secretary"]
         if secretary is not None and secretary.status != MemberStatus.FULL:
@@ -657,6 +714,47 @@ def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg,
     part = Participation.objects.create(member=member, party_org=party_org, started_on=start)
     record(actor=actor, action="participation.add", target=member, changes={"party_org_id": [None, party_org.pk]})
     return part
+
+
+# ---- the responsible party body ---------------------------------------------------------------
+
+@transaction.atomic
+def body_override_set(*, actor: Actor, org: SocialOrg, party_org: PartyOrg | None, reason: str) -> BodyOverride | None:
+    """Set an org's responsible party body by hand, in place of the one its lines resolve (rule
+    RESPONSIBLE_BODY, ``shuniu.party.bodies``); ``party_org`` None clears it. Returns the override
+    (None once cleared)."""
+    old = BodyOverride.objects.filter(org=org).select_related("party_org").first()
+    check_write(actor, org, party_org, old.party_org if old is not None else None)
+    errors = Errors()
+    text = (reason or "").strip() if isinstance(reason, str) else ""
+    require(errors, "reason", text, _("原因"))
+    limit = BodyOverride._meta.get_field("reason").max_length or 200
+    if len(text) > limit:
+        errors.add("reason", _("原因过长（规则：不超过 %(n)s 个字符）") % {"n": limit}, "max_length")
+    if party_org is None:
+        if old is None:
+            errors.add("party_org", _("该组织没有指定的党建工作责任主体，无需清除"), "state")
+    else:
+        if org.status != OrgStatus.ACTIVE:
+            errors.add("org", _("“%(o)s”已注销，不能指定党建工作责任主体") % {"o": org}, "state")
+        if party_org.dissolved_on is not None:
+            errors.add("party_org", _("党组织“%(p)s”已撤销（规则：须为现有党组织）") % {"p": party_org}, "state")
+        if party_org.kind not in BODY_KINDS:
+            errors.add("party_org", _("%(kind)s“%(p)s”不能作为党建工作责任主体（规则 RESPONSIBLE_BODY：应为党委、行业党委或"
+                                      "综合党委；依据：《关于加强社会组织党的建设工作的意见（试行）》第六条）")
+                       % {"kind": _kind_label(party_org.kind), "p": party_org}, "kind")
+    errors.raise_if_any()
+    before = {"body_party_org_id": old.party_org_id if old else None, "body_reason": old.reason if old else ""}
+    if party_org is None:
+        assert old is not None
+        old.delete()
+        override = None
+    else:
+        override, _created = BodyOverride.objects.update_or_create(
+            org=org, defaults={"party_org": party_org, "reason": text, "set_on": dt.date.today()})
+    after = {"body_party_org_id": party_org.pk if party_org else None, "body_reason": text}
+    record(actor=actor, action="org.body_override", target=org, changes=diff(before, after))
+    return override
 
 
 # ---- instructors ------------------------------------------------------------------------------

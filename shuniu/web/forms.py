@@ -24,7 +24,17 @@ from shuniu.core.messages import OwnMessages
 from shuniu.coverage.engine import ORG_DIMENSIONS
 from shuniu.coverage.orglist import ORG_SORTS
 from shuniu.coverage.selectors import STATUSES
-from shuniu.party.models import EndReason, Formation, Gender, InstructorKind, MemberStatus, PartyMember, PartyOrgKind
+from shuniu.party.bodies import BODY_KINDS
+from shuniu.party.models import (
+    NO_TERM_KINDS,
+    EndReason,
+    Formation,
+    Gender,
+    InstructorKind,
+    MemberStatus,
+    PartyMember,
+    PartyOrgKind,
+)
 from shuniu.party.selectors import instructor_list, member_list, party_org_list
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.codes import parse as parse_region_code
@@ -210,7 +220,11 @@ class PartyOrgForm(ScopedForm):
     region = PickerField(region_list(Scope.nothing()), "region", label=_("所在地区"), to_field_name="code",
                          required=False, help_text=_("不填时取覆盖组织或上级党组织的所在地区"))
     term_years = forms.IntegerField(label=_("任期（年）"), required=False, min_value=1, max_value=5,
-                                    help_text=_("不填时按类别：党委 5 年，党总支、党支部 3 年"))
+                                    help_text=_("不填时按类别：党委 5 年，党总支、党支部 3 年；临时党支部不设任期，不填"))
+    industry = forms.ModelChoiceField(Industry.objects.all(), label=_("行业"), required=False,
+                                      empty_label=_("（未填写）"), help_text=_("仅行业党委填写：负责该行业的社会组织党建工作"))
+    supervisory_unit = forms.CharField(label=_("所在业务主管单位"), max_length=120, required=False,
+                                       help_text=_("本党组织为某业务主管单位的党组织（如市司法局机关党委）时填写该单位名称"))
 
     field_map = {"region_code": "region", "org": "covers", "started_on": "established_on"}
 
@@ -226,6 +240,7 @@ class PartyOrgForm(ScopedForm):
             "established_on": d["established_on"], "superior": d["superior"],
             "covers": [d["covers"]] if d["covers"] else [],
             "region_code": d["region"].code if d["region"] else None, "term_years": d["term_years"],
+            "industry": d["industry"], "supervisory_unit": (d["supervisory_unit"] or "").strip() or None,
         }
 
 
@@ -328,16 +343,39 @@ class PartyOrgEditForm(ScopedForm):
     term_years = forms.IntegerField(label=_("任期（年）"), min_value=1, max_value=5)
     secretary = forms.ModelChoiceField(PartyMember.objects.none(), label=_("书记"), required=False,
                                        empty_label=_("（未设）"), help_text=_("本党组织的正式党员"))
+    industry = forms.ModelChoiceField(Industry.objects.all(), label=_("行业"), required=False,
+                                      empty_label=_("（未填写）"), help_text=_("仅行业党委填写"))
+    supervisory_unit = forms.CharField(label=_("所在业务主管单位"), max_length=120, required=False,
+                                       help_text=_("本党组织为某业务主管单位的党组织时填写该单位名称"))
 
     def __init__(self, *args: Any, party_org: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if party_org.kind in NO_TERM_KINDS:  # a temporary branch has no term (rule TERM)
+            del self.fields["term_started_on"], self.fields["term_years"]
+        if party_org.kind != PartyOrgKind.INDUSTRY_COMMITTEE:
+            del self.fields["industry"]
         # Not itself nor one of its own sub-orgs (the service refuses a cycle; the picker does not offer one).
         _scoped_pickers(self, superior=_live_party_orgs(self.scope).exclude(path__startswith=party_org.path))
         self.fields["secretary"].queryset = member_list(self.scope).filter(  # type: ignore[attr-defined]
             relation_org=party_org, status=MemberStatus.FULL, ended_on__isnull=True).order_by("name")
 
     def service_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k in self.changed_data}
+        data = {k: v for k, v in self.cleaned_data.items() if k in self.changed_data}
+        if "supervisory_unit" in data:
+            data["supervisory_unit"] = (data["supervisory_unit"] or "").strip() or None
+        return data
+
+
+class BodyOverrideForm(ScopedForm):
+    """An org's responsible party body set by hand (rule RESPONSIBLE_BODY), or cleared."""
+
+    party_org = PickerField(party_org_list(Scope.nothing()), "party_org", label=_("党建工作责任主体"), required=False,
+                            help_text=_("党委、行业党委或综合党委；留空保存则清除指定，恢复按规则确定"))
+    reason = forms.CharField(label=_("原因"), max_length=200, help_text=_("如文件名称和文号"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _scoped_pickers(self, party_org=_live_party_orgs(self.scope).filter(kind__in=BODY_KINDS))
 
 
 class MemberEditForm(MemberForm):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("orgs/<int:pk>/", orgs.org_detail, name="org_detail"),
     path("orgs/<int:pk>/edit/", orgs.org_edit, name="org_edit"),
     path("orgs/<int:pk>/deregister/", changes.org_deregister_view, name="org_deregister"),
+    path("orgs/<int:pk>/body/", orgs.org_body, name="org_body"),
     path("party/", party.party_tree, name="party_tree"),
     path("party/new/", party.party_new, name="party_new"),
     path("party/<int:pk>/", party.party_detail, name="party_detail"),

@@ -221,7 +221,7 @@ def web_party_reach(w: World, persona: str) -> list[dict[str, Any]]:
         return []
     p = party.instance
     base = {"name": p.name, "kind": p.kind, "established_on": f"{p.established_on:%Y-%m-%d}",
-            "term_years": str(p.term_years)}
+            "term_years": str(p.term_years or "")}
     out = []
     if target is not None:
         out.append({**base, "superior": target.pk})
@@ -246,6 +246,18 @@ def web_member_reach(w: World, persona: str) -> list[dict[str, Any]]:
     if (party := w.target(persona, "party_org")) is not None:
         out.append({**base, "relation_org": party.pk})
     return out
+
+
+def web_org_body(w: World, persona: str) -> list[dict[str, Any]]:
+    """An org outside the scope given a body inside it (or cleared)."""
+    inside = w.first_inside(persona, "party_org")
+    return [{"party_org": inside.pk if inside is not None else "", "reason": "越权指定"}, {"reason": "越权清除"}]
+
+
+def web_org_body_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """An org inside the scope given a body outside it."""
+    target = w.target(persona, "party_org")
+    return [{"party_org": target.pk, "reason": "越权指定"}] if target is not None else []
 
 
 def dated(w: World, persona: str) -> list[dict[str, Any]]:
@@ -340,6 +352,7 @@ RULES: dict[str, Rule] = {
     "org_detail": Rule("object", obj="org"),
     "org_edit": Rule("object", obj="org", payloads=web_org_edit, reach=web_org_reach),
     "org_deregister": Rule("object", obj="org", payloads=dated),
+    "org_body": Rule("object", obj="org", payloads=web_org_body, reach=web_org_body_reach),
     "party_tree": Rule("list", queries=({}, {"dissolved": "1"}), finds="party_org"),
     "party_new": Rule("create", payloads=web_party_new),
     "party_detail": Rule("object", obj="party_org"),

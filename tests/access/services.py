@@ -287,6 +287,20 @@ def coverage_add(w: World, p: str) -> list[Call]:
             for po, o in pairs]
 
 
+def body_override_set(w: World, p: str) -> list[Call]:
+    # The org and the party org named (committees only: a branch is refused for its kind, whoever
+    # asks); the world records no override, so there is no old body to leave.
+    def committees(keys: list[str]) -> list[str]:
+        return [k for k in keys if w[k].kind in ("committee", "comprehensive_committee", "industry_committee")
+                and w[k].dissolved_on is None][:1]
+
+    pairs = [(o, po) for o in first(inside(w, p, "org")) for po in committees(inside(w, p, "party_org"))
+             + committees(outside(w, p, "party_org", 6))]
+    pairs += [(o, po) for o in outside(w, p, "org") for po in committees(inside(w, p, "party_org"))]
+    return [Call(f"{o} to {po}", {"org": Ref(o), "party_org": Ref(po), "reason": "服务矩阵"}, (o, po))
+            for o, po in pairs if w[o].status == "active"]
+
+
 def coverage_end(w: World, p: str) -> list[Call]:
     calls = []
     # Every link inside: one may be held through its org while its party org lies outside.
@@ -495,6 +509,7 @@ RULES: dict[str, Rule] = {
     "party.party_org_dissolve": Rule("scoped", party_org_dissolve),
     "party.coverage_add": Rule("scoped", coverage_add),
     "party.coverage_end": Rule("scoped", coverage_end),
+    "party.body_override_set": Rule("scoped", body_override_set),
     "party.member_create": Rule("scoped", member_create),
     "party.member_update": Rule("scoped", member_update),
     "party.member_end": Rule("scoped", member_end),

@@ -3,7 +3,8 @@
 Party orgs are identified by name under their superior (the issue's natural key); the superior is
 named, and may be a party org created by an earlier row of the same file. The rules are
 ``party_org_create``'s (``clean_party_org``, and ``clean_coverage`` for the orgs it covers from its
-establishment). An existing party org is updated only in its term (本届任期开始, 任期).
+establishment). An existing party org is updated only in its term (本届任期开始, 任期); a temporary branch has
+none. 行业 and 所在业务主管单位 are the lines of the responsible party body (``clean_lines``).
 
 Instructors are identified by name and region; a row may list the orgs (by USCC) the instructor is
 assigned to (``assignment_start``'s rules), from 派驻日期.
@@ -28,7 +29,6 @@ from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.members import _in_chunks
 from shuniu.imports.spec import Column, choice_column
 from shuniu.party.models import (
-    DEFAULT_TERM_YEARS,
     Formation,
     Instructor,
     InstructorAssignment,
@@ -41,8 +41,10 @@ from shuniu.party.services import (
     OwnLink,
     clean_coverage,
     clean_instructor,
+    clean_lines,
     clean_party_org,
     clean_term,
+    default_term,
     own_links_of,
 )
 from shuniu.regions.codes import InvalidRegionCode, parse
@@ -78,6 +80,10 @@ PARTY_COLUMNS: list[Column] = [
     Column("term_years", "任期（年）", "Term years", cells.integer, aliases=("任期", "任期年限")),
     Column("covers", "覆盖组织统一社会信用代码", "Covered orgs (USCC)", _codes,
            aliases=("覆盖组织", "覆盖社会组织统一社会信用代码"), note="多个代码以顿号、逗号或空格分隔", width=40),
+    Column("industry", "行业", "Industry", cells.text, aliases=("所属行业",),
+           note="仅行业党委填写：行业代码或名称（确定党建工作责任主体）"),
+    Column("supervisory_unit", "所在业务主管单位", "Supervisory unit", cells.text,
+           aliases=("业务主管单位",), note="本党组织为某业务主管单位的党组织时填写该单位名称（须已在社会组织中登记）", width=24),
 ]
 
 
@@ -110,7 +116,8 @@ class PartyOrgKindSpec(Kind):
                     shorts.add(parse(p.data["region_code"]).short)
                 except InvalidRegionCode:
                     continue
-        lookups = CachedOrgLookups().load(region_codes=shorts)
+        lookups = CachedOrgLookups().load(
+            region_codes=shorts, unit_names=(p.data["supervisory_unit"] for p in parsed if "supervisory_unit" in p.data))
         # What ``party_org_create`` checks: the superior and the covered orgs (and an existing party
         # org the row would update) must lie in the actor's scope.
         party_ok = ctx.allowed(PartyOrg, (po.pk for pos in existing.values() for po in pos))
@@ -152,7 +159,12 @@ class PartyOrgKindSpec(Kind):
                 kept = [e for e in errors.by_field.pop(field_name, []) if e.code not in ("required", "choice")]
                 errors.by_field[field_name] = [*kept, ValidationError(message, code=code)]
             term_start, term_years = clean_term(errors, d.get("term_started_on"), d.get("term_years"),
-                                                established_on=est)
+                                                established_on=est, kind=d.get("kind"))
+            lines = clean_lines(errors, kind=d.get("kind", ""), industry=d.get("industry"),
+                                supervisory_unit=d.get("supervisory_unit"), lookups=lookups)
+            if lines["supervisory_unit"] is not None and lines["supervisory_unit"].pk is None:
+                errors.add("supervisory_unit", _("业务主管单位“%(v)s”尚未登记（规则：须为已有社会组织登记的业务主管单位）")
+                           % {"v": d["supervisory_unit"]}, "reference")
             key = (d.get("name", ""), superior.pk if superior else None)
             if key in seen:
                 errors.add("name", _("与第 %(row)s 行的名称和上级党组织相同（规则：同一上级下名称不能重复）")
@@ -191,8 +203,8 @@ class PartyOrgKindSpec(Kind):
                 continue
             assert est is not None and region is not None
             party_org = PartyOrg(id=next(ids), name=d["name"].strip(), kind=d["kind"], formation=formation,
-                                 superior=superior, established_on=est, term_started_on=term_start or est,
-                                 term_years=term_years or DEFAULT_TERM_YEARS[PartyOrgKind(d["kind"])])
+                                 superior=superior, established_on=est,
+                                 **default_term(d["kind"], term_start, term_years, est), **lines)
             party_org.set_region(region)
             in_file[party_org.name] = party_org
             if party_org.is_own:

@@ -18,14 +18,16 @@ from shuniu.coverage.models import CoverageStatus
 from shuniu.coverage.orglist import org_search, org_search_count
 from shuniu.coverage.rules import evaluate
 from shuniu.coverage.selectors import STATUSES, sub_regions
-from shuniu.party.models import InstructorAssignment, MemberStatus, PartyOrg, PartyOrgCoverage
-from shuniu.party.selectors import member_list, party_org_list
+from shuniu.party import bodies
+from shuniu.party.models import BodyOverride, InstructorAssignment, MemberStatus, PartyOrg, PartyOrgCoverage
+from shuniu.party.selectors import member_list, party_org_get, party_org_list
+from shuniu.party.services import body_override_set
 from shuniu.regions.models import Region
 from shuniu.registry.models import Grade, Industry, OrgType, SocialOrg
 from shuniu.registry.selectors import hub_list, org_get, org_history
 from shuniu.registry.services import org_create, org_update
 from shuniu.web.figures import COVERED, STATUS_SHORT, WORKED
-from shuniu.web.forms import OrgFilters, OrgForm, model_initial, submit
+from shuniu.web.forms import BodyOverrideForm, OrgFilters, OrgForm, model_initial, submit
 from shuniu.web.views.common import export, history, paginate, render_page, scope_of, takes_query
 
 SORT_LABELS = {
@@ -150,12 +152,45 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     staff_counts = {s: staff.filter(status=s).count() for s in MemberStatus.values}
     findings = [x for x in evaluate(SocialOrg.objects.filter(pk=org.pk), PartyOrg.objects.none())
                 if x.subject_type == "org"]
+    body = bodies.explain(org)
+    body_visible = isinstance(body, bodies.Body) and party_org_get(scope, body.party_org.pk) is not None
     return render(request, "web/org_detail.html", {
+        "body": body, "body_resolved": isinstance(body, bodies.Body), "body_visible": body_visible,
         "org": org, "coverages": coverages, "visible_party": visible, "assignments": assignments,
         "staff": staff[:20], "staff_total": sum(staff_counts.values()), "staff_counts": staff_counts,
         "findings": findings, "history": history(list(org_history(org)[:100]), SocialOrg),
         "hub_links": org.hub_links.select_related("hub").order_by("-started_on"),
         "inspections": org.inspections.all(), "status_label": STATUS_SHORT.get(org.coverage_status, ""),
+    })
+
+
+@login_required
+def org_body(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Set or clear the org's responsible party body by hand (rule RESPONSIBLE_BODY)."""
+    scope = scope_of(request)
+    org = _org_or_404(request, pk)
+    current = BodyOverride.objects.filter(org=org).first()
+    initial = {"party_org": current.party_org_id, "reason": current.reason} if current else {}
+    form = BodyOverrideForm(request.POST or None, scope=scope, initial=initial)
+    back = reverse("org_detail", args=[org.pk])
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["party_org"]
+        done = submit(form, lambda: body_override_set(actor=request.user, org=org, party_org=chosen,
+                                                      reason=form.cleaned_data["reason"]) or True)
+        if done is not None:
+            messages.success(request, _("已指定党建工作责任主体") if chosen else _("已清除指定，恢复按规则确定"))
+            return redirect(back)
+    found = bodies.explain(org)
+    if isinstance(found, bodies.Body):
+        # Named only inside the scope, as everywhere (a hub's staff may not see the committee).
+        name = found.party_org.name if party_org_get(scope, found.party_org.pk) is not None else _("不在您的管辖范围内")
+        now = _("现为“%(p)s”：%(why)s") % {"p": name, "why": found.explanation}
+    else:
+        now = _("现未能确定：%(why)s") % {"why": found.explanation}
+    return render(request, "web/form.html", {
+        "form": form, "title": _("指定党建工作责任主体"), "subject": org, "cancel_url": back,
+        "intro": _("党建工作责任主体一般按业务主管单位、行业、登记管理机关所在地依次确定（《意见》第六条）；"
+                   "特殊情况可逐个组织指定。") + " " + now,
     })
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -24,18 +23,12 @@ from shuniu.party.selectors import (
     party_org_search,
 )
 from shuniu.party.services import party_org_create
+from shuniu.party.terms import term_alert, term_end
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import org_list
+from shuniu.rulesettings.selectors import params
 from shuniu.web.forms import FilterForm, PartyOrgFilters, PartyOrgForm, prefill_form, submit
 from shuniu.web.views.common import history, paginate, region_in_scope, render_form, render_page, scope_of, takes_query
-
-
-def term_end(party_org: PartyOrg) -> dt.date:
-    start = party_org.term_started_on or party_org.established_on
-    try:
-        return start.replace(year=start.year + party_org.term_years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + party_org.term_years, day=28)
 
 
 @login_required
@@ -76,7 +69,8 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
     coverages = [c for c in coverages if c.org_id in visible_orgs]
     roster = member_search(scope, party_org=str(party_org.pk))
     end = term_end(party_org)
-    today = engine.today()
+    term = params("TERM", party_org.region_id)
+    alert = term_alert(end, engine.today(), notice_months=term["notice_months"], urgent_days=term["urgent_days"])
     findings = [x for x in evaluate(SocialOrg.objects.none(), PartyOrg.objects.filter(pk=party_org.pk))
                 if x.subject_type == "party_org"]
     entries = party_org_history(party_org)
@@ -84,7 +78,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "party": party_org, "coverages": coverages,
         "roster": roster[:200], "roster_total": roster.count(),
         "children": party_org_children(scope, party_org).order_by("name"),
-        "term_end": end, "term_overdue": end < today, "term_due_soon": today <= end <= today + dt.timedelta(days=90),
+        "term_end": end, "term_alert": alert,
         "findings": findings, "history": history(list(entries[:100]), PartyOrg),
         "superior_visible": party_org.superior_id is not None and party_org_get(scope, party_org.superior_id) is not None,
     })
