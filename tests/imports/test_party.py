@@ -74,3 +74,24 @@ def test_instructors_and_their_assignments(tmp_path):
     assert "0 created, 1 updated, 0 unchanged" in run("instructors", write_csv(tmp_path / "i2.csv", rows,
                                                                                    headers=INSTRUCTORS))
     assert Instructor.objects.get().capacity == 6
+
+
+def test_the_lines_of_the_responsible_body_and_the_temporary_branch_without_term(tmp_path):
+    from shuniu.party.bodies import responsible_body
+
+    firm = SocialOrgFactory(name="律所甲", industry="legal", supervisory_unit="常州市司法局")
+    headers = [*PARTY, "任期（年）", "行业", "所在业务主管单位"]
+    rows = [["常州市律师行业党委", "行业党委", "", "", "3204", "2018-01-01", "", "", "法律服务（律师）", ""],
+            ["培训临时党支部", "临时党支部", "", "", "320404006", "2019-07-01", "", "1", "", ""],
+            ["某支部", "党支部", "", "", "320404006", "2019-07-01", "", "", "legal", ""],
+            ["某局机关党委", "党委", "", "", "320404", "2019-07-01", "", "", "", "没有登记的单位"]]
+    preview = import_preview(actor=SYSTEM, kind="party_orgs", path=write_csv(tmp_path / "l.csv", rows, headers=headers))
+    assert {(e.row, e.column, e.code) for e in preview.errors} == {
+        (3, "任期（年）", "no_term"), (4, "行业", "industry_kind"), (5, "所在业务主管单位", "reference")}
+    rows = [rows[0], ["培训临时党支部", "临时党支部", "", "", "320404006", "2019-07-01", "", "", "", ""],
+            ["常州市司法局机关党委", "党委", "", "", "3204", "2019-07-01", "", "", "", "常州市司法局"]]
+    assert "3 created" in run("party_orgs", write_csv(tmp_path / "ok.csv", rows, headers=headers))
+    assert PartyOrg.objects.get(name="常州市律师行业党委").industry_id == "legal"
+    assert PartyOrg.objects.get(name="培训临时党支部").term_years is None
+    found = responsible_body(firm)
+    assert found is not None and (found.party_org.name, found.how) == ("常州市司法局机关党委", "supervisory")

@@ -291,3 +291,12 @@ def test_the_api_org_detail_gives_the_body(api, zhonglou_officer, lines):
     assert got == {"id": lines["bureau"].pk, "name": "钟楼区民政局机关党委", "how": "supervisory"}
     lost = SocialOrgFactory(registration_level="province")
     assert api(zhonglou_officer).get(f"/api/v1/orgs/{lost.pk}").json()["responsible_body"] is None
+
+
+def test_the_order_is_shown_and_set_by_the_rules_command(db, capsys):
+    from django.core.management import call_command
+
+    call_command("rules", "--set", "RESPONSIBLE_BODY", "--region", ZHONGLOU, "--param", "order=industry,comprehensive",
+                 "--source", "钟楼区文件（测试）")
+    out = capsys.readouterr().out
+    assert "RESPONSIBLE_BODY" in out and "第六条" in out and "order=\"industry,comprehensive\"" in out

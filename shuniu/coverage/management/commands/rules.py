@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shuniu.accounts.actors import SystemActor
 from shuniu.coverage.rules import RULES
-from shuniu.rulesettings.declarations import ENABLED
+from shuniu.rulesettings.declarations import ENABLED, all_declared
 from shuniu.rulesettings.selectors import current
 from shuniu.rulesettings.services import rule_setting_clear, rule_setting_set
 
@@ -64,13 +64,18 @@ class Command(BaseCommand):
         """Each rule with what applies in ``region`` (the country if none), and where it is set."""
         settings = current()
         where = region or "全国"
-        for rule in RULES.values():
-            enabled = settings.resolve(rule.id, ENABLED, region)
-            params = {name: settings.resolve(rule.id, name, region) for name in rule.defaults}
+        # The rules that find things, then the settings declared by other apps that are no finding
+        # rule (RESPONSIBLE_BODY: the order of the lines of the responsible party body).
+        shown = [(r.id, r.local, list(r.defaults), r.source) for r in RULES.values()]
+        shown += [(rule_id, not d.enabled, list(d.defaults), d.source)
+                  for rule_id, d in sorted(all_declared().items()) if rule_id not in RULES]
+        for rule_id, is_local, names, source in shown:
+            enabled = settings.resolve(rule_id, ENABLED, region)
+            params = {name: settings.resolve(rule_id, name, region) for name in names}
             flag = "on " if enabled.value else "off"
-            local = " (local)" if rule.local else ""
+            local = " (local)" if is_local else ""
             values = json.dumps({n: r.value for n, r in params.items()}, ensure_ascii=False)
-            self.stdout.write(f"{flag} {rule.id}{local} {values}  [{where}]\n    {rule.source}")
-            for row in (r for r in settings.rows() if r.rule_id == rule.id):
+            self.stdout.write(f"{flag} {rule_id}{local} {values}  [{where}]\n    {source}")
+            for row in (r for r in settings.rows() if r.rule_id == rule_id):
                 self.stdout.write(f"    · {row.region or '全国'} {row.name}={json.dumps(row.value, ensure_ascii=False)}"
                                   f"  依据：{row.source}")
