@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import filetype
 from django.conf import settings
@@ -37,7 +37,7 @@ def max_bytes() -> int:
     return int(settings.SHUNIU_ATTACHMENT_MAX_MB * 1024 * 1024)
 
 
-def _is_docx(stream: IO[bytes]) -> bool:
+def _is_docx(stream: IO[bytes] | Any) -> bool:
     stream.seek(0)
     try:
         with zipfile.ZipFile(stream) as archive:
@@ -46,7 +46,7 @@ def _is_docx(stream: IO[bytes]) -> bool:
         return False
 
 
-def check(stream: IO[bytes], name: str, size: int) -> tuple[Checked | None, str | None]:
+def check(stream: IO[bytes] | Any, name: str, size: int) -> tuple[Checked | None, str | None]:
     """The attachment's type and digest, or the reason it is refused (in the user's language)."""
     limit = max_bytes()
     if size > limit:

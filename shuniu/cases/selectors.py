@@ -67,18 +67,23 @@ def attachment_get(scope: Scope, attachment_id: int) -> Attachment | None:
     return attachment
 
 
-def waiting_on_me(scope: Scope) -> QuerySet[Case]:
+def waiting_on_me(scope: Scope, user: Any = None) -> QuerySet[Case]:
     """Cases a user must act on: waiting on a body they decide for, or back with the applicant's
-    side in their jurisdiction (a draft, a case returned for changes). Most urgent first: overdue
-    and nearest deadline, then the oldest."""
+    side (a draft, a case returned for changes): in a region, every such case of the region (its
+    officers apply for its orgs); for a party org, its own cases, not its subordinates' (they have
+    their own secretaries), and any the user opened. Most urgent first: overdue and nearest
+    deadline, then the oldest."""
     decided = body_q(scope)
     base = Case.objects.select_related("body", "org", "party_org", "member")
     mine = scope.filter(base.filter(waiting_on=APPLICANT))
+    if scope.kind == "party":
+        own = Q(party_org__path=scope.party_path)
+        mine = mine.filter(own | Q(opened_by=user) if getattr(user, "pk", None) else own)
     if decided is not None:
         mine = mine | base.filter(decided, waiting_on=BODY)
     return mine.order_by(F("due_on").asc(nulls_last=True), "created_at", "id")
 
 
-def count_waiting(scope: Scope) -> dict[str, Any]:
-    qs = waiting_on_me(scope).order_by()
+def count_waiting(scope: Scope, user: Any = None) -> dict[str, Any]:
+    qs = waiting_on_me(scope, user).order_by()
     return {"body": qs.filter(waiting_on=BODY).count(), "applicant": qs.filter(waiting_on=APPLICANT).count()}

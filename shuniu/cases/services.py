@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuniu.accounts.actors import Actor
+from shuniu.accounts.models import User
 from shuniu.accounts.scopes import Scope, check_write
 from shuniu.audit.services import record
 from shuniu.cases import files
@@ -120,11 +121,15 @@ def _place(case: Case) -> None:
     case.set_region(subject_of(case).region)
 
 
+def _user(actor: Any) -> User | None:
+    """The user behind ``actor`` (None for a system actor), for the columns that name who acted."""
+    return actor if isinstance(actor, User) else None
+
+
 def _step(case: Case, *, actor: Any, action: str, from_state: str, comment: str = "",
           data: Mapping[str, Any] | None = None) -> CaseStep:
-    user = actor if getattr(actor, "pk", None) else None
     return CaseStep.objects.create(case=case, action=action, from_state=from_state, to_state=case.state,
-                                   actor=user, actor_label=actor_label(actor), body=case.body, comment=comment,
+                                   actor=_user(actor), actor_label=actor_label(actor), body=case.body, comment=comment,
                                    data=dict(data or {}))
 
 
@@ -144,7 +149,7 @@ def case_open(*, actor: Actor, kind: str, org: SocialOrg | None = None, party_or
     cleaned = _clean_data(errors, data or {})
     case = Case(kind=kind, state=declaration.initial, org=org, party_org=party_org, member=member, data=cleaned,
                 origin=origin, is_demo=is_demo, opened_by_label=actor_label(actor),
-                opened_by=actor if getattr(actor, "pk", None) else None)
+                opened_by=_user(actor))
     case.title = (title or "").strip()[:200] or f"{declaration.label}：{subject}"
     declaration.clean(case, None, cleaned, errors, actor)
     errors.raise_if_any()
@@ -203,7 +208,7 @@ def _submit(errors: Errors, declaration: CaseKind, case: Case, actor: Any) -> No
     case.body = body
     if case.holder_id is None or case.party_org_id is None:
         case.holder = case.party_org or body
-    case.submitted_by = actor if getattr(actor, "pk", None) else None
+    case.submitted_by = _user(actor)
     case.submitted_on = today()
     case.due_on = deadline_of(declaration, case.region_id).due(case.submitted_on)
 
@@ -253,7 +258,7 @@ def case_act(*, actor: Actor, case: Case, action: str, comment: str = "",
 
 def _check_file(errors: Errors, upload: UploadedFile) -> files.Checked | None:
     name = (upload.name or "").rsplit("/", 1)[-1][:200]
-    ok, problem = files.check(upload.file, name, upload.size or 0)
+    ok, problem = files.check(upload, name, upload.size or 0)
     if problem:
         errors.add("attachments", problem, "attachment")
     return ok
@@ -263,9 +268,9 @@ def _store(case: Case, step: CaseStep | None, upload: UploadedFile, ok: files.Ch
     name = (upload.name or "").rsplit("/", 1)[-1][:200] or f"attachment.{ok.extension}"
     attachment = Attachment(case=case, step=step, name=name, extension=ok.extension, content_type=ok.content_type,
                             size=ok.size, sha256=ok.sha256, uploaded_by_label=actor_label(actor),
-                            uploaded_by=actor if getattr(actor, "pk", None) else None)
-    upload.file.seek(0)
-    attachment.file.save(name, upload.file, save=False)
+                            uploaded_by=_user(actor))
+    upload.seek(0)
+    attachment.file.save(name, upload, save=False)
     attachment.save()
     record(actor=actor, action="case.attach", target=case, changes={"attachment": [None, name], "sha256": [None, ok.sha256]})
     return attachment

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from shuniu.cases.kinds import CaseKind, Transition, approval_flow, register
 from shuniu.cases.models import Case
@@ -25,9 +25,9 @@ from shuniu.party.models import PartyMember, PartyOrg, PartyOrgCoverage
 from shuniu.party.services import coverage_add, party_org_dissolve, party_org_update
 
 SOURCE = "《关于加强社会组织党的建设工作的意见（试行）》第八条"
-EVENTS = {"rename": _lazy("更名"), "merge": _lazy("合并"), "deregister": _lazy("注销"), "other": _lazy("其他变更")}
-DECISIONS = {"keep": _lazy("保留"), "rename": _lazy("更名"), "merge": _lazy("并入其他党组织"),
-             "dissolve": _lazy("撤销")}
+EVENTS = {"rename": gettext_lazy("更名"), "merge": gettext_lazy("合并"), "deregister": gettext_lazy("注销"), "other": gettext_lazy("其他变更")}
+DECISIONS = {"keep": gettext_lazy("保留"), "rename": gettext_lazy("更名"), "merge": gettext_lazy("并入其他党组织"),
+             "dissolve": gettext_lazy("撤销")}
 
 
 class _Choices:
@@ -118,11 +118,11 @@ def apply(case: Case, transition: Transition, data: Mapping[str, Any], actor: An
 
 
 CHANGE_REPORT = register(CaseKind(
-    code="change_report", label=_lazy("变更/撤销报告"), subject="party_org", rule_id="CHANGE_DISSOLVE", source=SOURCE,
+    code="change_report", label=gettext_lazy("变更/撤销报告"), subject="party_org", rule_id="CHANGE_DISSOLVE", source=SOURCE,
     transitions=approval_flow(), deadline_days=30, clean=clean, apply=apply,
-    fields={"event": _lazy("变更事项"), "event_on": _lazy("变更日期"), "org": _lazy("相关社会组织"),
-            "description": _lazy("情况说明")},
-    action_fields={"approve": {"decision": _lazy("上级党组织决定"), "decision_no": _lazy("决定文号"),
-                               "decided_on": _lazy("决定日期"), "new_name": _lazy("新名称"),
-                               "merge_into": _lazy("并入的党组织")}},
+    fields={"event": gettext_lazy("变更事项"), "event_on": gettext_lazy("变更日期"), "org": gettext_lazy("相关社会组织"),
+            "description": gettext_lazy("情况说明")},
+    action_fields={"approve": {"decision": gettext_lazy("上级党组织决定"), "decision_no": gettext_lazy("决定文号"),
+                               "decided_on": gettext_lazy("决定日期"), "new_name": gettext_lazy("新名称"),
+                               "merge_into": gettext_lazy("并入的党组织")}},
 ))

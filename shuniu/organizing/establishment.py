@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from shuniu.accounts.scopes import check_write
 from shuniu.cases.kinds import CaseKind, Transition, approval_flow, register
@@ -214,10 +214,10 @@ def _move_relation(actor: Any, member: PartyMember, party_org: PartyOrg) -> None
 
 
 ESTABLISHMENT = register(CaseKind(
-    code="establishment", label=_lazy("成立党组织申请"), subject="org", rule_id="ESTABLISH", source=SOURCE,
+    code="establishment", label=gettext_lazy("成立党组织申请"), subject="org", rule_id="ESTABLISH", source=SOURCE,
     transitions=approval_flow(), deadline_days=30, clean=clean, apply=apply,
-    fields={"party_kind": _lazy("党组织类别"), "name": _lazy("党组织名称"), "orgs": _lazy("联合组建的其他单位"),
-            "members": _lazy("党员（转入组织关系或参加组织生活）"), "secretary": _lazy("书记人选"),
-            "secretary_dispatched": _lazy("书记由上级党组织选派"), "reason": _lazy("申请理由")},
-    action_fields={"approve": {"decision_no": _lazy("批复文号"), "decided_on": _lazy("批复日期")}},
+    fields={"party_kind": gettext_lazy("党组织类别"), "name": gettext_lazy("党组织名称"), "orgs": gettext_lazy("联合组建的其他单位"),
+            "members": gettext_lazy("党员（转入组织关系或参加组织生活）"), "secretary": gettext_lazy("书记人选"),
+            "secretary_dispatched": gettext_lazy("书记由上级党组织选派"), "reason": gettext_lazy("申请理由")},
+    action_fields={"approve": {"decision_no": gettext_lazy("批复文号"), "decided_on": gettext_lazy("批复日期")}},
 ))
