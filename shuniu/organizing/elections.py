@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from shuniu.cases.kinds import CaseKind, Transition, approval_flow, register
 from shuniu.cases.models import Case
@@ -292,12 +292,12 @@ def apply_request(case: Case, transition: Transition, data: Mapping[str, Any], a
 
 
 ELECTION_REQUEST = register(CaseKind(
-    code="election_request", label=_lazy("召开党员大会请示（换届选举）"), subject="party_org", rule_id=RULE,
+    code="election_request", label=gettext_lazy("召开党员大会请示（换届选举）"), subject="party_org", rule_id=RULE,
     source=f"{SOURCE}；{SLATE_SOURCE}；{BWR}", transitions=approval_flow(), deadline_days=30,
     clean=clean_request, apply=apply_request,
-    fields={"planned_on": _lazy("拟召开日期"), "seats": _lazy("委员名额（不设委员会为 0）"),
-            "committee": _lazy("委员候选人"), "secretary": _lazy("书记候选人"), "deputy": _lazy("副书记候选人")},
-    action_fields={"approve": {"decision_no": _lazy("批复文号"), "decided_on": _lazy("批复日期")}},
+    fields={"planned_on": gettext_lazy("拟召开日期"), "seats": gettext_lazy("委员名额（不设委员会为 0）"),
+            "committee": gettext_lazy("委员候选人"), "secretary": gettext_lazy("书记候选人"), "deputy": gettext_lazy("副书记候选人")},
+    action_fields={"approve": {"decision_no": gettext_lazy("批复文号"), "decided_on": gettext_lazy("批复日期")}},
 ))
 
 
@@ -444,14 +444,14 @@ def apply_result(case: Case, transition: Transition, data: Mapping[str, Any], ac
 
 
 ELECTION_RESULT = register(CaseKind(
-    code="election_result", label=_lazy("换届选举结果报告"), subject="party_org", rule_id=RULE,
+    code="election_result", label=gettext_lazy("换届选举结果报告"), subject="party_org", rule_id=RULE,
     source=f"{SOURCE}；《关于加强社会组织党的建设工作的意见（试行）》第六条（上级党组织审批选出的书记、副书记）",
     transitions=approval_flow(), deadline_days=30, clean=clean_result, apply=apply_result,
-    fields={"held_on": _lazy("选举日期"), "entitled": _lazy("应到会有选举权的党员（空：按名册计算）"),
-            "excluded": _lazy("不计入应到会人数的党员"), "excluded_reason": _lazy("不计入的原因"),
-            "present": _lazy("实到会有选举权的党员"), "seats": _lazy("委员名额（不设委员会为 0）"),
-            "candidates": _lazy("计票结果"), "plenary_present": _lazy("委员会第一次全体会议到会委员")},
-    action_fields={"approve": {"decision_no": _lazy("批复文号"), "decided_on": _lazy("批复日期")}},
+    fields={"held_on": gettext_lazy("选举日期"), "entitled": gettext_lazy("应到会有选举权的党员（空：按名册计算）"),
+            "excluded": gettext_lazy("不计入应到会人数的党员"), "excluded_reason": gettext_lazy("不计入的原因"),
+            "present": gettext_lazy("实到会有选举权的党员"), "seats": gettext_lazy("委员名额（不设委员会为 0）"),
+            "candidates": gettext_lazy("计票结果"), "plenary_present": gettext_lazy("委员会第一次全体会议到会委员")},
+    action_fields={"approve": {"decision_no": gettext_lazy("批复文号"), "decided_on": gettext_lazy("批复日期")}},
 ))
 
 
@@ -497,8 +497,8 @@ def apply_postponement(case: Case, transition: Transition, data: Mapping[str, An
 
 
 TERM_POSTPONEMENT = register(CaseKind(
-    code="term_postponement", label=_lazy("延期或提前换届请示"), subject="party_org", rule_id="TERM", source=TERM_SOURCE,
+    code="term_postponement", label=gettext_lazy("延期或提前换届请示"), subject="party_org", rule_id="TERM", source=TERM_SOURCE,
     transitions=approval_flow(), deadline_days=30, clean=clean_postponement, apply=apply_postponement,
-    fields={"new_due_on": _lazy("拟换届日期"), "reason": _lazy("理由")},
-    action_fields={"approve": {"decision_no": _lazy("批复文号"), "decided_on": _lazy("批复日期")}},
+    fields={"new_due_on": gettext_lazy("拟换届日期"), "reason": gettext_lazy("理由")},
+    action_fields={"approve": {"decision_no": gettext_lazy("批复文号"), "decided_on": gettext_lazy("批复日期")}},
 ))
