@@ -35,8 +35,12 @@ def case_list(scope: Scope) -> QuerySet[Case]:
 
 
 def case_search(scope: Scope, *, kind: str = "", state: str = "", q: str = "", overdue: bool = False,
-                waiting: str = "", today: dt.date | None = None) -> QuerySet[Case]:
+                waiting: str = "", today: dt.date | None = None, org: str = "", party_org: str = "") -> QuerySet[Case]:
     qs = case_list(scope)
+    if org:
+        qs = qs.filter(org_id=int(org))
+    if party_org:
+        qs = qs.filter(party_org_id=int(party_org))
     if kind:
         qs = qs.filter(kind=kind)
     if state:

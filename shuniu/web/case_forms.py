@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from shuniu.cases.kinds import all_kinds
 from shuniu.core.messages import OwnMessages
 from shuniu.party.models import MemberStatus, PartyMember
-from shuniu.web.forms import ChoiceQuery, FlagQuery, ListFilters, TextQuery
+from shuniu.web.forms import _ID_RULES, ChoiceQuery, FlagQuery, IdQuery, ListFilters, TextQuery
 
 
 def _kind_values() -> list[str]:
@@ -27,6 +27,8 @@ class CaseFilters(ListFilters):
     state = ChoiceQuery(_state_values(), label=_("状态"))
     waiting = ChoiceQuery(["body", "applicant"], label=_("待办方"))
     overdue = FlagQuery(label=_("已超期"))
+    org = IdQuery(_ID_RULES["org"], label=_("社会组织"))
+    party_org = IdQuery(_ID_RULES["party_org"], label=_("党组织"))
 
 
 class EstablishmentForm(OwnMessages, forms.Form):
@@ -91,3 +93,68 @@ class ActionForm(OwnMessages, forms.Form):
 
     def payload(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.extra if self.cleaned_data.get(name) not in (None, "")}
+
+
+_POSTS = [("", "—"), ("committee", _("委员")), ("secretary", _("书记")), ("deputy", _("副书记"))]
+
+
+class PartyCaseForm(OwnMessages, forms.Form):
+    """A case about a party org, opened from its page: a change report, an election request, the
+    report of an election's result, a postponement. The fields follow the kind; the members offered
+    are the party org's full members (the candidates an election may name)."""
+
+    attachment = forms.FileField(label=_("附件（PDF/JPEG/PNG/DOCX）"), required=False)
+    submit_now = forms.BooleanField(label=_("立即报送上级党组织"), required=False, initial=True)
+
+    def __init__(self, *args: Any, kind: str, members: list[PartyMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind, self.members = kind, members
+        fields: dict[str, forms.Field] = {}
+        choices = [(m.pk, m.name) for m in members]
+        date = {"widget": forms.DateInput(attrs={"type": "date"})}
+        if kind == "change_report":
+            fields["event"] = forms.ChoiceField(label=_("变更事项"), choices=[
+                ("rename", _("更名")), ("merge", _("合并")), ("deregister", _("注销")), ("other", _("其他变更"))])
+            fields["event_on"] = forms.DateField(label=_("变更日期"), **date)
+            fields["description"] = forms.CharField(label=_("情况说明"), required=False, max_length=2000,
+                                                    widget=forms.Textarea(attrs={"rows": 3}))
+        elif kind == "election_request":
+            fields["planned_on"] = forms.DateField(label=_("拟召开日期"), **date)
+            fields["seats"] = forms.IntegerField(label=_("委员名额（不设委员会为 0）"), min_value=0, max_value=99, initial=0)
+            fields["committee"] = forms.TypedMultipleChoiceField(label=_("委员候选人"), choices=choices, coerce=int,
+                                                                 required=False, widget=forms.CheckboxSelectMultiple)
+            fields["secretary"] = forms.TypedChoiceField(label=_("书记候选人"), choices=[("", "—"), *choices], coerce=int,
+                                                         required=False, empty_value=None)
+            fields["deputy"] = forms.TypedChoiceField(label=_("副书记候选人"), choices=[("", "—"), *choices], coerce=int,
+                                                      required=False, empty_value=None)
+        elif kind == "election_result":
+            fields["held_on"] = forms.DateField(label=_("选举日期"), **date)
+            fields["present"] = forms.IntegerField(label=_("实到会有选举权的党员"), min_value=0, max_value=100_000)
+            fields["excluded"] = forms.IntegerField(label=_("不计入应到会人数的党员"), min_value=0, required=False)
+            fields["excluded_reason"] = forms.CharField(label=_("不计入的原因"), required=False, max_length=200)
+            fields["seats"] = forms.IntegerField(label=_("委员名额（不设委员会为 0）"), min_value=0, max_value=99, initial=0)
+            fields["plenary_present"] = forms.IntegerField(label=_("委员会第一次全体会议到会委员"), min_value=0,
+                                                           required=False)
+            for m in members:
+                fields[f"post_{m.pk}"] = forms.ChoiceField(label=m.name, choices=_POSTS, required=False)
+                for part, label in (("for", _("赞成")), ("against", _("反对")), ("abstain", _("弃权"))):
+                    fields[f"{part}_{m.pk}"] = forms.IntegerField(label=f"{m.name} {label}", min_value=0,
+                                                                  required=False)
+        elif kind == "term_postponement":
+            fields["new_due_on"] = forms.DateField(label=_("拟换届日期"), **date)
+            fields["reason"] = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+        # The kind's fields first, then the attachment and whether to submit now.
+        self.fields = {**fields, **self.fields}
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("attachment", "submit_now")
+                and not k.startswith(("post_", "for_", "against_", "abstain_")) and v not in (None, "", [])}
+        for key, value in list(data.items()):
+            if hasattr(value, "isoformat"):
+                data[key] = value.isoformat()
+        if self.kind == "election_result":
+            data["candidates"] = [
+                {"member": m.pk, "post": self.cleaned_data[f"post_{m.pk}"],
+                 **{part: self.cleaned_data.get(f"{part}_{m.pk}") or 0 for part in ("for", "against", "abstain")}}
+                for m in self.members if self.cleaned_data.get(f"post_{m.pk}")]
+        return data

@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/<int:pk>/edit/", orgs.org_edit, name="org_edit"),
     path("orgs/<int:pk>/deregister/", changes.org_deregister_view, name="org_deregister"),
     path("orgs/<int:pk>/establish/", cases.establishment_new, name="establishment_new"),
+    path("party/<int:pk>/cases/<slug:kind>/new/", cases.party_case_new, name="party_case_new"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<int:pk>/act/", cases.case_act_view, name="case_act"),

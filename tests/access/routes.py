@@ -352,6 +352,9 @@ RULES: dict[str, Rule] = {
     "party_tree": Rule("list", queries=({}, {"dissolved": "1"}), finds="party_org"),
     "establishment_new": Rule("object", obj="org", payloads=lambda w, p: [{"party_kind": "branch", "name": "越权党支部"}]),
     "case_list": Rule("list", queries=({}, {"overdue": "1"}, {"waiting": "applicant"}), finds="case"),
+    "party_case_new": Rule("object", obj="party_org", values={"kind": ["change_report", "election_request",
+                                                                        "election_result", "term_postponement"]},
+                           payloads=lambda w, p: [{"event": "rename", "event_on": "2024-01-01", "submit_now": "on"}]),
     "case_detail": Rule("object", obj="case"),
     # Inside the scope the world's cases are left as they are (a withdrawal would close them).
     "case_act": Rule("object", obj="case", method="POST", ok=nobody, payloads=lambda w, p: [{"action": "withdraw"}]),

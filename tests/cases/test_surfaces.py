@@ -103,3 +103,24 @@ def test_the_api_opens_acts_and_lists_the_todo(client, world):
     assert back.status_code == 200 and back.json()["state"] == "returned"
     assert [s["action"] for s in back.json()["steps"]] == ["open", "submit", "return"]
     assert Case.objects.get(pk=case_id).waiting_on == "applicant"
+
+
+def test_a_secretary_reports_a_change_and_requests_an_election_from_the_party_page(client, world):
+    client.force_login(world["secretary"])
+    branch = world["branch"]
+    assert client.get(f"/party/{branch.pk}/cases/no_such_kind/new/").status_code == 404
+    page = client.get(f"/party/{branch.pk}/cases/election_request/new/").content.decode()
+    for member in branch.members.all():
+        assert member.name in page  # the candidates offered are the branch's full members
+    response = client.post(f"/party/{branch.pk}/cases/change_report/new/",
+                           {"event": "merge", "event_on": "2026-10-08", "description": "与西林养老协会合并",
+                            "submit_now": "on", "attachment": SimpleUploadedFile("合并协议.pdf", PDF)})
+    assert response.status_code == 302
+    case = Case.objects.filter(kind="change_report", party_org=branch, state="submitted").get()
+    assert case.data["event"] == "merge" and case.attachments.get().name == "合并协议.pdf"
+    # A date in the future is refused on the page with the rule, and nothing is opened.
+    before = Case.objects.count()
+    refused = client.post(f"/party/{branch.pk}/cases/change_report/new/",
+                          {"event": "other", "event_on": "2099-01-01", "submit_now": "on"})
+    assert refused.status_code == 200 and "不能晚于今天" in refused.content.decode()
+    assert Case.objects.count() == before

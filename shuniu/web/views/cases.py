@@ -3,7 +3,6 @@ the establishment application started from an org's page."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -18,12 +17,13 @@ from shuniu.accounts.actors import SignedInRequest
 from shuniu.cases.inbox import reminders
 from shuniu.cases.kinds import APPLICANT, BODY, all_kinds, kind_of
 from shuniu.cases.selectors import attachment_get, case_get, case_search, case_steps, count_waiting, waiting_on_me
-from shuniu.cases.services import acts_for, case_act, case_open, case_update, subject_of, today
+from shuniu.cases.services import acts_for, attachment_add, case_act, case_open, case_update, subject_of, today
 from shuniu.organizing import establishment
 from shuniu.organizing.change import DECISIONS
 from shuniu.party.models import PartyMember
+from shuniu.party.selectors import party_org_get
 from shuniu.registry.selectors import org_list
-from shuniu.web.case_forms import ActionForm, CaseFilters, EstablishmentForm
+from shuniu.web.case_forms import ActionForm, CaseFilters, EstablishmentForm, PartyCaseForm
 from shuniu.web.views.common import paginate, render_page, scope_of, takes_query
 
 
@@ -36,7 +36,7 @@ def _kinds() -> list[tuple[str, str]]:
 def case_list(request: HttpRequest, query: CaseFilters) -> HttpResponse:
     context: dict[str, Any] = {"form": query, "f": query.values(), "kinds": _kinds(), "today": today()}
     if query.is_valid():
-        f = {k: query.cleaned_data[k] for k in ("q", "kind", "state", "waiting", "overdue")}
+        f = {k: query.cleaned_data[k] for k in ("q", "kind", "state", "waiting", "overdue", "org", "party_org")}
         context["page"] = paginate(case_search(scope_of(request), **f, today=today()).order_by("-updated_at", "-id"),
                                    query.cleaned_data["page"])
     return render_page(request, "web/cases/case_list.html", "web/cases/_case_results.html", context)
@@ -165,8 +165,6 @@ def establishment_new(request: SignedInRequest, pk: int) -> HttpResponse:
         try:
             case = case_open(actor=request.user, kind="establishment", org=org, data=form.service_data())
             if form.cleaned_data.get("attachment"):
-                from shuniu.cases.services import attachment_add
-
                 attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
             if form.cleaned_data.get("submit_now"):
                 case = case_act(actor=request.user, case=case, action="submit")
@@ -198,8 +196,6 @@ def case_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         try:
             case = case_update(actor=request.user, case=case, data=form.service_data())
             if form.cleaned_data.get("attachment"):
-                from shuniu.cases.services import attachment_add
-
                 attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
             if form.cleaned_data.get("submit_now"):
                 case = case_act(actor=request.user, case=case, action="submit")
@@ -215,5 +211,34 @@ def case_edit(request: SignedInRequest, pk: int) -> HttpResponse:
         "form": form, "org": case.org, "title": _("修改成立党组织申请"), "case": case})
 
 
-def overdue(case: Any, day: dt.date) -> bool:
-    return case.waiting_on == BODY and case.due_on is not None and case.due_on < day
+PARTY_KINDS = ("change_report", "election_request", "election_result", "term_postponement")
+
+
+@login_required
+def party_case_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse:
+    """Open a case about a party org from its page (a report, an election, a postponement)."""
+    party_org = party_org_get(scope_of(request), pk)
+    if party_org is None or kind not in PARTY_KINDS:
+        raise Http404
+    members = list(PartyMember.objects.filter(relation_org=party_org, ended_on__isnull=True, status="full")
+                   .order_by("name", "id"))
+    form = PartyCaseForm(request.POST or None, request.FILES or None, kind=kind, members=members,
+                         initial={"submit_now": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_open(actor=request.user, kind=kind, party_org=party_org, data=form.service_data())
+            if form.cleaned_data.get("attachment"):
+                attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
+            if form.cleaned_data.get("submit_now"):
+                case = case_act(actor=request.user, case=case, action="submit")
+        except ValidationError as exc:
+            for message in _errors(exc):
+                form.add_error(None, message)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已建立：%(title)s") % {"title": case.title})
+            return redirect("case_detail", case.pk)
+    declared = kind_of(kind)
+    return render(request, "web/cases/party_case_form.html", {
+        "form": form, "party": party_org, "title": declared.label, "source": declared.source})
