@@ -111,15 +111,18 @@ class PartyCaseForm(OwnMessages, forms.Form):
         self.kind, self.members = kind, members
         fields: dict[str, forms.Field] = {}
         choices = [(m.pk, m.name) for m in members]
-        date = {"widget": forms.DateInput(attrs={"type": "date"})}
+
+        def date(label: Any) -> forms.DateField:
+            return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
         if kind == "change_report":
             fields["event"] = forms.ChoiceField(label=_("变更事项"), choices=[
                 ("rename", _("更名")), ("merge", _("合并")), ("deregister", _("注销")), ("other", _("其他变更"))])
-            fields["event_on"] = forms.DateField(label=_("变更日期"), **date)
+            fields["event_on"] = date(_("变更日期"))
             fields["description"] = forms.CharField(label=_("情况说明"), required=False, max_length=2000,
                                                     widget=forms.Textarea(attrs={"rows": 3}))
         elif kind == "election_request":
-            fields["planned_on"] = forms.DateField(label=_("拟召开日期"), **date)
+            fields["planned_on"] = date(_("拟召开日期"))
             fields["seats"] = forms.IntegerField(label=_("委员名额（不设委员会为 0）"), min_value=0, max_value=99, initial=0)
             fields["committee"] = forms.TypedMultipleChoiceField(label=_("委员候选人"), choices=choices, coerce=int,
                                                                  required=False, widget=forms.CheckboxSelectMultiple)
@@ -128,7 +131,7 @@ class PartyCaseForm(OwnMessages, forms.Form):
             fields["deputy"] = forms.TypedChoiceField(label=_("副书记候选人"), choices=[("", "—"), *choices], coerce=int,
                                                       required=False, empty_value=None)
         elif kind == "election_result":
-            fields["held_on"] = forms.DateField(label=_("选举日期"), **date)
+            fields["held_on"] = date(_("选举日期"))
             fields["present"] = forms.IntegerField(label=_("实到会有选举权的党员"), min_value=0, max_value=100_000)
             fields["excluded"] = forms.IntegerField(label=_("不计入应到会人数的党员"), min_value=0, required=False)
             fields["excluded_reason"] = forms.CharField(label=_("不计入的原因"), required=False, max_length=200)
@@ -141,7 +144,7 @@ class PartyCaseForm(OwnMessages, forms.Form):
                     fields[f"{part}_{m.pk}"] = forms.IntegerField(label=f"{m.name} {label}", min_value=0,
                                                                   required=False)
         elif kind == "term_postponement":
-            fields["new_due_on"] = forms.DateField(label=_("拟换届日期"), **date)
+            fields["new_due_on"] = date(_("拟换届日期"))
             fields["reason"] = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
         # The kind's fields first, then the attachment and whether to submit now.
         self.fields = {**fields, **self.fields}
