@@ -28,6 +28,7 @@ from shuniu.cases.models import Attachment, Case, CaseStep
 from shuniu.core.actors import SystemActor, actor_label, require_actor
 from shuniu.core.periods import Deadline
 from shuniu.core.services import Errors
+from shuniu.party.bodies import responsible_body, superior_of
 from shuniu.party.models import PartyMember, PartyOrg
 from shuniu.registry.models import SocialOrg
 from shuniu.rulesettings.selectors import params
@@ -83,14 +84,12 @@ def resolve_body(kind: CaseKind, case: Case) -> PartyOrg | None:
     if kind.body is not None:
         return kind.body(case)
     if case.party_org is not None:
-        return case.party_org.superior
+        return superior_of(case.party_org)
     if case.org is not None:
-        from shuniu.party.bodies import responsible_body
-
         body = responsible_body(case.org)
         return body.party_org if body is not None else None
     if case.member is not None and case.member.relation_org is not None:
-        return case.member.relation_org.superior
+        return superior_of(case.member.relation_org)
     return None
 
 
