@@ -102,7 +102,7 @@ def timed_get(client: Any, url: str, n: int = 20, **headers: Any) -> float:
     return statistics.median(times)
 
 
-def main() -> None:  # noqa: C901
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url", default="")

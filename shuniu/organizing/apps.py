@@ -7,8 +7,11 @@ class OrganizingConfig(AppConfig):
 
     def ready(self) -> None:
         # The kinds of case this app runs register themselves with the case mechanism on import.
+        from shuniu.cases import inbox
         from shuniu.core.derived import orgs_refreshed
         from shuniu.organizing import change, elections, establishment  # noqa: F401
+        from shuniu.organizing.reminders import term_reminders
         from shuniu.organizing.sync import on_orgs_refreshed
 
         orgs_refreshed.connect(on_orgs_refreshed, dispatch_uid="organizing.sync")
+        inbox.register("terms", term_reminders)
