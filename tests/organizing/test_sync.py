@@ -10,7 +10,6 @@ import pytest
 from shuniu.cases.models import Case
 from shuniu.imports.services import import_file
 from shuniu.registry.models import SocialOrg
-from tests.api.conftest import api  # noqa: F401  (the API client fixture)
 from tests.factories import HEHUACHI, SYSTEM, ZHONGLOU, PartyOrgFactory, make_id_number, make_uscc
 from tests.imports.files import write_csv
 from tests.imports.test_members import HEADERS as MEMBER_HEADERS
@@ -49,8 +48,12 @@ def test_through_the_pages(client, zhonglou_officer, committee):
     _one_case("页面登记的公益协会", committee)
 
 
-def test_through_the_api(api, zhonglou_officer, committee):
-    client = api(zhonglou_officer)
+def test_through_the_api(zhonglou_officer, committee):
+    from django.test import Client
+
+    from shuniu.accounts.services import token_create
+
+    client = Client(headers={"Authorization": f"Bearer {token_create(actor=SYSTEM, user=zhonglou_officer)}"})
     response = client.post("/api/v1/orgs", {"name": "接口登记的公益协会", "type": "social_group", "uscc": make_uscc(882),
                                             "region_code": HEHUACHI, "registration_level": "county",
                                             "established_on": RECENT}, content_type="application/json")
