@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shuniu.web.forms import LoginForm, PasswordForm
-from shuniu.web.views import account, changes, dashboard, orgs, party, people, pickers
+from shuniu.web.views import account, changes, dashboard, orgs, party, passes, people, pickers
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("orgs/<int:pk>/", orgs.org_detail, name="org_detail"),
     path("orgs/<int:pk>/edit/", orgs.org_edit, name="org_edit"),
     path("orgs/<int:pk>/deregister/", changes.org_deregister_view, name="org_deregister"),
+    path("orgs/<int:pk>/inspections/new/", passes.inspection_new, name="org_inspection_new"),
+    path("orgs/<int:pk>/evaluations/new/", passes.evaluation_new, name="org_evaluation_new"),
     path("party/", party.party_tree, name="party_tree"),
     path("party/new/", party.party_new, name="party_new"),
     path("party/<int:pk>/", party.party_detail, name="party_detail"),

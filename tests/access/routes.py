@@ -340,6 +340,9 @@ RULES: dict[str, Rule] = {
     "org_detail": Rule("object", obj="org"),
     "org_edit": Rule("object", obj="org", payloads=web_org_edit, reach=web_org_reach),
     "org_deregister": Rule("object", obj="org", payloads=dated),
+    "org_inspection_new": Rule("object", obj="org", payloads=lambda w, p: [{"year": "2023", "conclusion": "pass"}]),
+    "org_evaluation_new": Rule("object", obj="org", payloads=lambda w, p: [
+        {"year": "2023", "grade": "4A", "decided_on": "2023-12-01"}]),
     "party_tree": Rule("list", queries=({}, {"dissolved": "1"}), finds="party_org"),
     "party_new": Rule("create", payloads=web_party_new),
     "party_detail": Rule("object", obj="party_org"),
@@ -387,6 +390,14 @@ RULES: dict[str, Rule] = {
     "api:get_org": Rule("object", obj="org", api=True),
     "api:update_org": Rule("object", obj="org", api=True, method="PATCH", payloads=lambda w, p: [{"name": "越权改名"}],
                            reach=api_org_reach),
+    # An org's inspections and evaluations: read like the org; recording outside the scope refused
+    # (inside, the empty body of the matrix's request is a 422).
+    "api:list_inspections": Rule("object", obj="org", api=True),
+    "api:create_inspection": Rule("object", obj="org", api=True, method="POST", ok=nobody,
+                                  payloads=lambda w, p: [{"year": 2023, "conclusion": "pass"}]),
+    "api:list_evaluations": Rule("object", obj="org", api=True),
+    "api:create_evaluation": Rule("object", obj="org", api=True, method="POST", ok=nobody,
+                                  payloads=lambda w, p: [{"year": 2023, "grade": "4A", "decided_on": "2023-12-01"}]),
     "api:list_party_orgs": Rule("list", api=True, finds="party_org"),
     "api:create_party_org": Rule("create", api=True, method="POST", payloads=api_create_party_org),
     "api:get_party_org": Rule("object", obj="party_org", api=True),
@@ -415,7 +426,8 @@ RULES: dict[str, Rule] = {
     # No model has get_absolute_url, so "view on site" is a 404 for every object, in scope or not.
     "admin:view_on_site": Rule("object", obj="org", admin=True, ok=nobody,
                                values={"content_type_id": lambda w, p: [str(_content_type("registry.socialorg"))]}),
-    "admin:app_list": Rule("list", admin=True, ok=admin_apps, values={"app_label": ["registry", "party", "imports", "audit",
+    "admin:app_list": Rule("list", admin=True, ok=admin_apps, values={"app_label": [
+        "registry", "party", "passes", "imports", "audit",
                                                                      "regions", "accounts", "auth"]}),
     # Django names the user admin's password page after auth.User whatever the user model.
     "admin:auth_user_password_change": Rule(
@@ -429,7 +441,8 @@ RULES: dict[str, Rule] = {
 # are public reference data (the API lists them to anybody authenticated).
 ADMIN_OBJECTS: dict[str, str] = {
     "registry.socialorg": "org", "registry.hub": "hub", "registry.hublink": "hub_link",
-    "registry.annualinspection": "inspection", "registry.incubator": "incubator",
+    "registry.incubator": "incubator",
+    "passes.inspectionrecord": "inspection", "passes.evaluationrecord": "evaluation",
     "party.partyorg": "party_org", "party.partyorgcoverage": "coverage", "party.partymember": "member",
     "party.instructor": "instructor", "party.instructorassignment": "assignment",
     "imports.importbatch": "batch", "audit.auditentry": "audit", "accounts.user": "user", "auth.group": "group",

@@ -64,4 +64,17 @@ def state(org: SocialOrg) -> tuple[Any, ...]:
     return (list(InspectionRecord.objects.filter(org=org).values_list()),
             list(EvaluationRecord.objects.filter(org=org).values_list()),
             org.evaluation_grade, org.evaluation_year, org.updated_at,
-            AuditEntry.objects.filter(target_id=str(org.pk)).count())
+            AuditEntry.objects.filter(target_type="registry.socialorg", target_id=str(org.pk)).count())
+
+
+@pytest.fixture
+def api(db: Any) -> Any:
+    """``api(user)``: a test client sending a new bearer token of ``user`` (as tests/api does)."""
+    from django.test import Client
+
+    from shuniu.accounts.services import token_create
+
+    def client_for(user: Any) -> Client:
+        return Client(headers={"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user)}"})
+
+    return client_for
