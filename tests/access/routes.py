@@ -329,7 +329,7 @@ def own_region(w: World, persona: str) -> list[str]:
 
 
 EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage"]
-IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links"]
+IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations"]
 
 RULES: dict[str, Rule] = {
     # pages
