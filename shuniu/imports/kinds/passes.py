@@ -32,11 +32,13 @@ from shuniu.passes.models import EvaluationRecord, InspectionRecord
 from shuniu.passes.services import PassRules, clean_evaluation, clean_inspection, rebuild_grades
 from shuniu.registry.models import SocialOrg
 
+# The name first: the templates' example row is told by its first cell ("示例：…"), which a code
+# cell would fold (the full-width colon) before it could be recognized.
 _ORG_COLUMNS = [
+    Column("org_name", "社会组织名称", "Org name", cells.text, aliases=("社会组织", "组织名称", "名称"),
+           example="钟楼区社区服务协会", note="仅供核对：与代码对应的组织名称不一致时报错", width=30),
     Column("org", "统一社会信用代码", "Org USCC", cells.code, required=True,
            aliases=("社会组织统一社会信用代码", "信用代码", "USCC"), example="51320404MJ0000001W", width=22),
-    Column("org_name", "社会组织名称", "Org name", cells.text, aliases=("社会组织", "组织名称", "名称"),
-           note="仅供核对：与代码对应的组织名称不一致时报错", width=30),
 ]
 CONCLUSION_OPTIONS = {"合格": "pass", "基本合格": "basic_pass", "不合格": "fail", "pass": "pass",
                       "basic pass": "basic_pass", "fail": "fail"}
