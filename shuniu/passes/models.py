@@ -11,8 +11,10 @@ One source of truth for each:
   the coverage app, could not).
 * ``EvaluationRecord`` holds every evaluation decision. ``SocialOrg.evaluation_grade`` /
   ``evaluation_year`` are derived from them (``passes.services.current_grade``), stored on the org
-  for the lists and filters, written only by this app's services and imports, and checked equal
-  to a rebuild (``passes.services.rebuild_grades``).
+  for the lists and filters, written only by this app's services and imports (the org form, the
+  org API and the org import no longer take them), and checked equal to a rebuild
+  (``passes.services.rebuild_grades``). The registry's ``clean_org_fields`` still accepts them
+  for the commands and test factories that build orgs directly.
 """
 
 from __future__ import annotations
