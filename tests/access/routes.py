@@ -328,7 +328,7 @@ def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
 IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations"]
 
 RULES: dict[str, Rule] = {

@@ -9,9 +9,11 @@ import io
 import pytest
 from django.core.management import call_command
 
+from shuniu.accounts.scopes import Scope
+from shuniu.imports.selectors import export_table
 from shuniu.imports.services import batch_rollback, import_preview, import_run
 from shuniu.passes.models import EvaluationRecord, InspectionRecord
-from shuniu.passes.services import rebuild_grades, stored_grades
+from shuniu.passes.services import evaluation_record, rebuild_grades, stored_grades
 from tests.factories import SYSTEM
 from tests.imports.files import write_csv
 from tests.passes.conftest import CHANGZHOU_SOURCE, state, switch_on
@@ -104,3 +106,14 @@ def test_undoing_an_evaluations_import_restores_the_records_and_the_grade(tmp_pa
     assert list(EvaluationRecord.objects.values_list("grade", "document_number")) == [("3A", "")]
     assert rebuild_grades() == stored_grades()
 
+
+
+def test_an_export_of_evaluations_imports_back_unchanged(tmp_path, covered_org, zhonglou_officer):
+    evaluation_record(actor=SYSTEM, org=covered_org, year=LAST_YEAR, grade="4A", decided_on=dt.date(LAST_YEAR, 12, 1),
+                      document_number="钟民评〔2025〕7号")
+    rows, columns, _title = export_table("evaluations", Scope.for_user(zhonglou_officer))
+    assert [r["org"] for r in rows] == [covered_org.uscc]
+    path = tmp_path / "evaluations.csv"
+    write_csv(path, [[r[k] for k, _h in columns] for r in rows], headers=[h for _k, h in columns])
+    preview = import_preview(actor=zhonglou_officer, kind="evaluations", path=path)
+    assert preview.ok and preview.plan.counts()["unchanged"] == 1
