@@ -5,6 +5,7 @@ its records."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -196,3 +197,13 @@ def test_the_inspection_finding_reports_a_stored_pass_above_the_cap(due_org):
 def test_a_new_org_without_a_grade_rebuilds_to_none():
     org = SocialOrgFactory()
     assert rebuild_grades([org.pk]) == stored_grades([org.pk]) == {}
+
+
+def test_eligibility_is_switched_on_for_a_region_with_the_rules_command(beijing_due_org, due_org):
+    from django.core.management import call_command
+
+    call_command("rules", "--set", "EVAL_ELIGIBILITY", "--region", "110105", "--enable", "--source",
+                 BEIJING_SOURCE, stdout=io.StringIO())
+    with pytest.raises(ValidationError, match="EVAL_ELIGIBILITY"):
+        _evaluate(beijing_due_org, "1A")
+    _evaluate(due_org, "1A")  # Changzhou: not on

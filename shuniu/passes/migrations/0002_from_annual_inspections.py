@@ -4,6 +4,8 @@ become an ``EvaluationRecord`` (no decision date: valid to the end of the fifth 
 org's stored grade equals what its records give. An org with a grade but no year (the older data
 allowed it) gets a record of the year it was last changed."""
 
+import datetime
+
 from django.conf import settings
 from django.db import migrations
 
@@ -29,7 +31,7 @@ def forward(apps, schema_editor):
         if year is None:
             year = updated.year
             missing_year.append((pk, year))
-        batch.append(EvaluationRecord(org_id=pk, year=year, grade=grade, valid_until=f"{year + years - 1}-12-31",
+        batch.append(EvaluationRecord(org_id=pk, year=year, grade=grade, valid_until=datetime.date(year + years - 1, 12, 31),
                                       note="由组织信息中的评估等级迁入"))
         if len(batch) >= 5000:
             EvaluationRecord.objects.bulk_create(batch)
