@@ -263,6 +263,18 @@ SHUNIU_IMPORT_HEARTBEAT_TIMEOUT = float(os.environ.get("SHUNIU_IMPORT_HEARTBEAT_
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Case attachments (scanned approvals, minutes) are kept through Django's storage API: a folder
+# under SHUNIU_VAR_DIR by default; set SHUNIU_STORAGE_BACKEND (e.g. "storages.backends.s3.S3Storage",
+# after `pip install django-storages[s3]` and its AWS_* settings) to keep them elsewhere. They are
+# never served as static files: the case pages stream them after a scope check.
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": os.environ.get("SHUNIU_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+                **({"OPTIONS": {"location": str(MEDIA_ROOT)}} if "SHUNIU_STORAGE_BACKEND" not in os.environ else {})},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The largest attachment accepted, in MB (a scanned multi-page approval is a few MB).
+SHUNIU_ATTACHMENT_MAX_MB = float(os.environ.get("SHUNIU_ATTACHMENT_MAX_MB", "20"))
 # Seconds a Redis connect or command may take (cache, token cache, job queue), so that a stalled
 # Redis costs a request at most this long instead of hanging it.
 SHUNIU_REDIS_CONNECT_TIMEOUT = float(os.environ.get("SHUNIU_REDIS_CONNECT_TIMEOUT", "1"))

@@ -334,13 +334,36 @@ class PartyOrgOut(Schema):
         return str(obj.region_id)
 
 
+def _party_totals(obj: Any, context: Any) -> Any:
+    """The rolled-up totals of a party org (shuniu.party.selectors.party_org_totals), asked once
+    for both fields."""
+    from shuniu.party.selectors import party_org_totals
+
+    key = "_party_totals"
+    cached = context.setdefault(key, {})
+    if obj.pk not in cached:
+        cached[obj.pk] = party_org_totals(_scope(context), [obj])[obj.pk]
+    return cached[obj.pk]
+
+
 class PartyOrgDetail(PartyOrgOut):
     path: str = Field(..., description="物化路径 /上级编号/…/本编号/")
     dissolved_reason: str
     members: int = Field(..., description="组织关系在本党组织的现有党员数（管辖范围内）")
     coverages: list[CoverageLinkOut] = Field(..., description="本党组织当前覆盖的社会组织（管辖范围内）")
+    members_total: int = Field(..., description="组织关系在本党组织及其全部下级党组织的现有党员数（管辖范围内）")
+    covered_orgs_total: int = Field(
+        ..., description="本党组织及其全部下级党组织当前覆盖的正常登记社会组织数，每个组织计一次（管辖范围内）")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_members_total(obj: Any, context: Any) -> int:
+        return _party_totals(obj, context).members
+
+    @staticmethod
+    def resolve_covered_orgs_total(obj: Any, context: Any) -> int:
+        return _party_totals(obj, context).covered_orgs
 
     @staticmethod
     def resolve_members(obj: Any, context: Any) -> int:

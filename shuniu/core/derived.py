@@ -14,6 +14,13 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.dispatch import Signal
+
+# Sent by the tracker inside the writing transaction, after the statuses and member counts of the
+# orgs named ``org_ids`` were recomputed: the processes that start from a change of an org (the
+# establishment case at registration, the change report at deregistration) listen here, so that
+# every way of writing (page, API, import, command) starts them.
+orgs_refreshed = Signal()
 
 
 class Tracker(Protocol):

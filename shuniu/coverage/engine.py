@@ -26,6 +26,7 @@ from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shuniu.core import derived
 from shuniu.coverage import due as due_module
 from shuniu.coverage.due import Thresholds, due_q, thresholds
 from shuniu.coverage.models import COUNT_FIELDS, Rollup
@@ -118,7 +119,13 @@ def refresh_orgs(org_ids: Iterable[int] | None = None) -> int:
     Only rows whose values change are written: on PostgreSQL every written row costs a new row
     version and an entry in each of the table's indexes, which made a full rebuild write-bound.
     """
-    return _refresh(None if org_ids is None else list(org_ids))
+    if org_ids is None:
+        return _refresh(None)
+    ids = list(org_ids)
+    changed = _refresh(ids)
+    if ids:
+        derived.orgs_refreshed.send(sender=refresh_orgs, org_ids=frozenset(ids))
+    return changed
 
 
 def _flag(condition: Q) -> Case | Value:

@@ -612,6 +612,14 @@ class PartyOrgFilters(ListFilters):
     dissolved = FlagQuery(label=_("已撤销的"))
 
 
+class PartyChildrenFilters(ListFilters):
+    """The children of a party org shown in the tree: those of one region (a group), or placed at
+    that region itself (``here``), one page at a time."""
+
+    region = RegionQuery(label=_("地区"))
+    here = FlagQuery(label=_("本级"))
+
+
 class MemberFilters(ListFilters):
     q = TextQuery(max_length=60, label=_("查找"))
     status = ChoiceQuery(MemberStatus.values, label=_("状态"))

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shuniu.web.forms import LoginForm, PasswordForm
-from shuniu.web.views import account, changes, dashboard, orgs, party, passes, people, pickers
+from shuniu.web.views import account, cases, changes, dashboard, orgs, party, passes, people, pickers
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -14,6 +14,15 @@ urlpatterns = [
     path("orgs/<int:pk>/deregister/", changes.org_deregister_view, name="org_deregister"),
     path("orgs/<int:pk>/inspections/new/", passes.inspection_new, name="org_inspection_new"),
     path("orgs/<int:pk>/evaluations/new/", passes.evaluation_new, name="org_evaluation_new"),
+    path("orgs/<int:pk>/establish/", cases.establishment_new, name="establishment_new"),
+    path("party/<int:pk>/cases/<slug:kind>/new/", cases.party_case_new, name="party_case_new"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/act/", cases.case_act_view, name="case_act"),
+    path("cases/<int:pk>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/attachments/<int:pk>/", cases.attachment_download, name="attachment_download"),
+    path("todo/", cases.inbox, name="inbox"),
+    path("todo/count/", cases.todo_count, name="todo_count"),
     path("party/", party.party_tree, name="party_tree"),
     path("party/new/", party.party_new, name="party_new"),
     path("party/<int:pk>/", party.party_detail, name="party_detail"),

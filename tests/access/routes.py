@@ -324,6 +324,15 @@ def api_create_member(w: World, persona: str) -> list[dict[str, Any]]:
 
 # ---- the rules ----------------------------------------------------------------------------------
 
+def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
+    """A change report of a party org outside the scope, and an establishment for an org outside."""
+    out = [{"kind": "change_report", "party_org": o.pk, "data": {"event": "rename", "event_on": "2024-01-01"}}
+           for o in w.nearest_outside(persona, "party_org")]
+    out += [{"kind": "establishment", "org": o.pk, "data": {"name": "越权党支部"}}
+            for o in w.nearest_outside(persona, "org")]
+    return out
+
+
 def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
@@ -344,6 +353,19 @@ RULES: dict[str, Rule] = {
     "org_evaluation_new": Rule("object", obj="org", payloads=lambda w, p: [
         {"year": "2023", "grade": "4A", "decided_on": "2023-12-01"}]),
     "party_tree": Rule("list", queries=({}, {"dissolved": "1"}), finds="party_org"),
+    "establishment_new": Rule("object", obj="org", payloads=lambda w, p: [{"party_kind": "branch", "name": "越权党支部"}]),
+    "case_list": Rule("list", queries=({}, {"overdue": "1"}, {"waiting": "applicant"}), finds="case"),
+    "party_case_new": Rule("object", obj="party_org", values={"kind": ["change_report", "election_request",
+                                                                        "election_result", "term_postponement"]},
+                           payloads=lambda w, p: [{"event": "rename", "event_on": "2024-01-01", "submit_now": "on"}]),
+    "case_detail": Rule("object", obj="case"),
+    # Inside the scope the world's cases are left as they are (a withdrawal would close them).
+    "case_act": Rule("object", obj="case", method="POST", ok=nobody, payloads=lambda w, p: [{"action": "withdraw"}]),
+    # Only an establishment application has the edit form; the world's cases are change reports.
+    "case_edit": Rule("object", obj="case", ok=nobody, payloads=lambda w, p: [{"name": "越权党支部"}]),
+    "attachment_download": Rule("object", obj="attachment"),
+    "inbox": Rule("list"),
+    "todo_count": Rule("list"),
     "party_new": Rule("create", payloads=web_party_new),
     "party_detail": Rule("object", obj="party_org"),
     "party_children": Rule("object", obj="party_org"),
@@ -413,6 +435,17 @@ RULES: dict[str, Rule] = {
     "api:get_instructor": Rule("object", obj="instructor", api=True),
     "api:coverage": Rule("list", api=True, queries=({}, {"by": "hub"}, {"by": "industry"}), ok=regional),
     "api:findings": Rule("list", api=True),
+    "api:list_cases": Rule("list", api=True, finds="case"),
+    "api:get_case": Rule("object", obj="case", api=True),
+    "api:open_case": Rule("create", api=True, method="POST", payloads=api_open_case),
+    "api:update_case": Rule("object", obj="case", api=True, method="PATCH", ok=nobody,
+                            payloads=lambda w, p: [{"data": {"description": "越权修改"}}]),
+    "api:act_on_case": Rule("object", obj="case", api=True, method="POST", ok=nobody,
+                            payloads=lambda w, p: [{"action": "withdraw"}]),
+    "api:upload_attachment": Rule("object", obj="case", api=True, method="POST", ok=nobody,
+                                  payloads=lambda w, p: [{}]),
+    "api:list_attachments": Rule("object", obj="case", api=True),
+    "api:todo": Rule("list", api=True),
     # admin pages that are not about one model
     "admin:index": Rule("list", admin=True),
     "admin:login": Rule("public", admin=True),

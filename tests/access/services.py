@@ -36,7 +36,7 @@ from typing import Any
 import shuniu
 from shuniu.party.models import PartyOrgCoverage
 from tests.access.world import FOREIGN_STREET, REGION_OF, World
-from tests.factories import HEHUACHI, JIANWAI, ZHONGLOU, make_id_number, make_uscc
+from tests.factories import HEHUACHI, JIANWAI, SYSTEM, ZHONGLOU, make_id_number, make_uscc
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -389,6 +389,39 @@ def tokens_of(w: World, p: str, make: Callable[[str], dict[str, Any]]) -> list[C
     return [Call(f"of {who}", make(who), (f"token_{who}",)) for who in (p, other)]
 
 
+# ---- cases ------------------------------------------------------------------------------------
+
+_REPORT = {"event": "other", "event_on": "2024-01-01", "description": "服务矩阵"}
+_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _draft(w: World, po: str) -> Any:
+    """A change report of party org ``po``, opened by the system: a case on the applicant's side."""
+    from shuniu.cases.services import case_open
+
+    return case_open(actor=SYSTEM, kind="change_report", party_org=w[po], data=dict(_REPORT))
+
+
+def _on_drafts(make: Callable[[Any], dict[str, Any]]) -> Callable[[World, str], list[Call]]:
+    """Calls on a draft case of a party org inside the scope and of one outside it (the applicant's
+    side of a case is a write to its subject)."""
+    def calls(w: World, p: str) -> list[Call]:
+        return [Call(po, lambda w, actor, po=po: make(_draft(w, po)), (po,))
+                for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")]
+    return calls
+
+
+def case_open(w: World, p: str) -> list[Call]:
+    return [Call(po, {"kind": "change_report", "party_org": Ref(po), "data": dict(_REPORT)}, (po,))
+            for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")]
+
+
+def _upload(case: Any) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"case": case, "upload": SimpleUploadedFile("服务矩阵.pdf", _PDF)}
+
+
 # ---- imports ----------------------------------------------------------------------------------
 
 _FILES = Path(tempfile.mkdtemp(prefix="shuniu-service-matrix-"))
@@ -510,6 +543,13 @@ RULES: dict[str, Rule] = {
     "passes.inspection_record": Rule("scoped", inspection_record),
     "passes.evaluation_record": Rule("scoped", evaluation_record),
     # accounts
+    "cases.case_open": Rule("scoped", case_open),
+    "cases.case_update": Rule("scoped", _on_drafts(lambda case: {"case": case, "data": {"description": "改"}})),
+    "cases.case_act": Rule("scoped", _on_drafts(lambda case: {"case": case, "action": "withdraw"})),
+    "cases.attachment_add": Rule("scoped", _on_drafts(_upload)),
+    "cases.acts_for": Rule("helper", why="a read: whether the actor decides for a body; case_act and attachment_add "
+                           "call it (tests/cases/test_mechanism.py: a body's user decides, another district's is refused)"),
+
     "accounts.user_create": Rule("admin", lambda w, p: [Call("a district officer", {
         "username": f"matrix{serial()}", "role": "district_officer", "scope": ZHONGLOU}, ("admin-only",))]),
     "accounts.token_create": Rule("self", lambda w, p: tokens_of(

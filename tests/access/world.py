@@ -216,6 +216,20 @@ def build_world() -> World:
     sub.superior, sub.path = w["branch"], f"{w['branch'].path}{sub.pk}/"
     PartyOrg.objects.filter(pk=sub.pk).update(superior=sub.superior, path=sub.path)
     w.add("party_org", "sub_branch", sub, BRANCH, ["荷花池青年志愿者党小组支部"])
+    # Cases: a change report of each branch, with an attachment (titles and file names are markers).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shuniu.cases.services import attachment_add, case_open
+
+    for key, party_key, zones, title in (("branch_case", "branch", BRANCH, "枫桥更名报告甲"),
+                                         ("xilin_case", "xilin_party", ZL, "枫桥更名报告乙"),
+                                         ("cy_case", "cy_party", CY, "枫桥更名报告丙")):
+        case = case_open(actor=SYSTEM, kind="change_report", party_org=w[party_key], title=title,
+                         data={"event": "rename", "event_on": "2024-01-01"})
+        w.add("case", key, case, zones, [title])
+        attachment = attachment_add(actor=SYSTEM, case=case, upload=SimpleUploadedFile(
+            f"{title}附件.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
+        w.add("attachment", f"{key}_attachment", attachment, zones, [f"{title}附件.pdf"])
     # In 朝阳区 a second org, covered only by a joint branch of the street: what the service matrix
     # links and unlinks inside that district (a second coverage, a participation, an assignment).
     spare = w.add("org", "cy_spare_org", SocialOrgFactory(name="建外乐龄公益服务社", region_code=JIANWAI,
@@ -302,7 +316,8 @@ def snapshot() -> dict[str, Any]:
                   "registry.Incubator", "party.PartyOrg", "party.PartyOrgCoverage", "party.PartyMember",
                   "party.Participation", "party.Instructor", "party.InstructorAssignment", "imports.ImportBatch",
                   "imports.ImportChange", "audit.AuditEntry", "auth.Group", "rulesettings.RuleSetting",
-                  "coverage.RollupSnapshot", "demo.ScenarioRun"):
+                  "coverage.RollupSnapshot", "demo.ScenarioRun", "cases.Case", "cases.CaseStep",
+                  "cases.Attachment"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")

@@ -88,6 +88,7 @@ FILE_COMMANDS = {
     "batches": "test_the_commands_that_write_csv_and_xlsx",
     "coverage": "test_the_commands_that_write_csv_and_xlsx",
     "findings": "test_the_commands_that_write_csv_and_xlsx",
+    "cases": "test_the_commands_that_write_csv_and_xlsx",
     "template": "test_the_import_templates_hold_no_formula",
 }
 _WRITERS = re.compile(r"\b(output\.write|write_export|write_annotated|write_template|_export|export)\(")
@@ -306,8 +307,14 @@ def test_the_commands_that_write_csv_and_xlsx(hostile: dict[str, Any], tmp_path:
     named = tmp_path / "=1+2.csv"
     write_csv(named, [org_row(4)])
     import_file(actor=SYSTEM, kind="orgs", path=named)
+    # A case whose title is a formula, listed by ``shuniu cases``.
+    from shuniu.cases.services import case_open
+
+    case_open(actor=SYSTEM, kind="change_report", party_org=hostile["party"], title="=2+3变更报告",
+              data={"event": "rename", "event_on": "2024-01-01"})
     for command, args, expected in [
         ("batches", [], {"=1+2.csv"}),
+        ("cases", ["--region", "320404"], {"=2+3变更报告"}),
         ("coverage", ["--region", "320404"], set()),
         ("findings", ["--region", "320404"], set()),
     ]:

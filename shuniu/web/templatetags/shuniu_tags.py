@@ -49,3 +49,32 @@ def load_pct(instructor: Any) -> int:
     """An instructor's current assignments as a percentage of capacity, capped at 100 for the bar."""
     cap = getattr(instructor, "capacity", 0) or 0
     return min(100, round(100 * getattr(instructor, "load", 0) / cap)) if cap else 100
+
+
+@register.filter
+def is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    return mapping.get(str(key)) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def case_state(case: Any) -> str:
+    """A case's state in words, as its kind declares them."""
+    from shuniu.cases.kinds import kind_of
+
+    return kind_of(case.kind).state_label(case.state)
+
+
+@register.filter
+def step_label(step: Any) -> str:
+    """What a timeline step did, in words: the action's name as the kind declares it."""
+    from django.utils.translation import gettext as _
+
+    from shuniu.cases.kinds import ACTION_LABELS
+
+    names = {"open": _("建立"), "edit": _("修改申请内容"), **{k: str(v) for k, v in ACTION_LABELS.items()}}
+    return names.get(step.action, step.action)

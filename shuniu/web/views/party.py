@@ -17,17 +17,30 @@ from shuniu.coverage.rules import evaluate
 from shuniu.party.models import PartyOrg, PartyOrgCoverage, PartyOrgKind
 from shuniu.party.selectors import (
     member_search,
+    party_org_child_groups,
     party_org_children,
     party_org_get,
     party_org_history,
     party_org_roots,
     party_org_search,
+    party_org_totals,
+    with_totals,
 )
 from shuniu.party.services import party_org_create
+from shuniu.regions.codes import parse
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import org_list
-from shuniu.web.forms import FilterForm, PartyOrgFilters, PartyOrgForm, prefill_form, submit
-from shuniu.web.views.common import history, paginate, region_in_scope, render_form, render_page, scope_of, takes_query
+from shuniu.web.forms import FilterForm, PartyChildrenFilters, PartyOrgFilters, PartyOrgForm, prefill_form, submit
+from shuniu.web.views.common import (
+    bad_query,
+    history,
+    paginate,
+    region_in_scope,
+    render_form,
+    render_page,
+    scope_of,
+    takes_query,
+)
 
 
 def term_end(party_org: PartyOrg) -> dt.date:
@@ -47,18 +60,34 @@ def party_tree(request: HttpRequest, query: PartyOrgFilters) -> HttpResponse:
         f = {k: query.cleaned_data[k] for k in ("q", "kind", "region", "dissolved")}
         region_in_scope(scope, f["region"])
         flat = any(f.values())
-        qs = party_org_search(scope, **f).order_by("path") if flat else party_org_roots(scope).order_by("name", "id")
-        context.update(page=paginate(qs, query.cleaned_data["page"]), flat=flat)
+        qs = party_org_search(scope, **f).order_by("path") if flat else party_org_roots(scope)
+        page = paginate(qs, query.cleaned_data["page"])
+        page.object_list = with_totals(scope, page.object_list)
+        context.update(page=page, flat=flat)
     return render_page(request, "web/party_tree.html", "web/_party_results.html", context)
 
 
 @login_required
-def party_children(request: HttpRequest, pk: int) -> HttpResponse:
+@takes_query(PartyChildrenFilters)
+def party_children(request: HttpRequest, pk: int, query: PartyChildrenFilters) -> HttpResponse:
+    """One level of the tree below a party org (htmx): its children, or, when they are many, the
+    districts or streets they lie in (each opened the same way, ``?region=``); a long list a page
+    at a time."""
     scope = scope_of(request)
     parent = party_org_get(scope, pk)
     if parent is None:
         raise Http404
-    return render(request, "web/_party_nodes.html", {"nodes": party_org_children(scope, parent).order_by("name")})
+    if not query.is_valid():
+        return bad_query(request, query)
+    region, here = query.cleaned_data["region"], query.cleaned_data["here"]
+    groups = party_org_child_groups(scope, parent, region=region, here=here)
+    if groups is not None:
+        level = next((parse(g.code).level for g in groups if not g.here), "")
+        return render(request, "web/_party_groups.html", {
+            "parent": parent, "groups": groups, "level": level, "count": sum(g.party_orgs for g in groups)})
+    page = paginate(party_org_children(scope, parent, region=region, here=here), query.cleaned_data["page"])
+    return render(request, "web/_party_nodes.html", {
+        "nodes": with_totals(scope, page.object_list), "group_page": page, "parent": parent})
 
 
 @login_required
@@ -81,9 +110,8 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if x.subject_type == "party_org"]
     entries = party_org_history(party_org)
     return render(request, "web/party_detail.html", {
-        "party": party_org, "coverages": coverages,
+        "party": party_org, "coverages": coverages, "totals": party_org_totals(scope, [party_org])[party_org.pk],
         "roster": roster[:200], "roster_total": roster.count(),
-        "children": party_org_children(scope, party_org).order_by("name"),
         "term_end": end, "term_overdue": end < today, "term_due_soon": today <= end <= today + dt.timedelta(days=90),
         "findings": findings, "history": history(list(entries[:100]), PartyOrg),
         "superior_visible": party_org.superior_id is not None and party_org_get(scope, party_org.superior_id) is not None,
