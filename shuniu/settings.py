@@ -243,6 +243,12 @@ SHUNIU_IMPORT_MAX_MEMBERS = int(os.environ.get("SHUNIU_IMPORT_MAX_MEMBERS", "100
 SHUNIU_IMPORT_MAX_ROWS = int(os.environ.get("SHUNIU_IMPORT_MAX_ROWS", "1000000"))
 SHUNIU_IMPORT_MAX_COLUMNS = int(os.environ.get("SHUNIU_IMPORT_MAX_COLUMNS", "100"))
 SHUNIU_IMPORT_MAX_CELLS = int(os.environ.get("SHUNIU_IMPORT_MAX_CELLS", "10000000"))
+
+# ---- the three passes ----
+# How long an evaluation grade (等级评估) is valid from its decision: 5 years under the Measures for the
+# Evaluation of Social Organizations (《社会组织评估管理办法》, MCA order 39, 2010).
+SHUNIU_EVALUATION_VALID_YEARS = int(os.environ.get("SHUNIU_EVALUATION_VALID_YEARS", "5"))
+
 # The child process that parses an upload: its address space (0: parse in the calling process)
 # and its time.
 SHUNIU_IMPORT_READ_MEMORY_MB = float(os.environ.get("SHUNIU_IMPORT_READ_MEMORY_MB", "2048"))

@@ -80,7 +80,6 @@ Name200 = Text200
 
 OrgTypeIn = Literal["social_group", "service_institution", "foundation", "community_org", "social_intermediary"]
 RegistrationLevelIn = Literal["national", "province", "city", "county"]
-GradeIn = Literal["", "1A", "2A", "3A", "4A", "5A"]
 if TYPE_CHECKING:
     CoverageStatusIn = str
 else:
@@ -307,8 +306,6 @@ class OrgIn(InputSchema):
     trade_union_on: IsoDate | None = None
     has_youth_league: BoolIn | None = None
     youth_league_on: IsoDate | None = None
-    evaluation_grade: GradeIn | None = None
-    evaluation_year: IntIn | None = Field(None, ge=1, le=32767)
 
 
 class OrgPatch(InputSchema):
@@ -328,8 +325,6 @@ class OrgPatch(InputSchema):
     trade_union_on: IsoDate | None = None
     has_youth_league: BoolIn | None = None
     youth_league_on: IsoDate | None = None
-    evaluation_grade: GradeIn | None = None
-    evaluation_year: IntIn | None = Field(None, ge=1, le=32767)
 
 
 # ---- party orgs ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from shuniu.coverage import integrity
 from shuniu.coverage.due import Thresholds, due_q
 from shuniu.party import bodies, terms
 from shuniu.party.models import NESTING_SOURCE, NO_TERM_KINDS, PartyMember, PartyOrg, PartyOrgKind
-from shuniu.registry.models import CoverageStatus, SocialOrg
+from shuniu.registry.models import CoverageStatus, InspectionResult, SocialOrg
 from shuniu.rulesettings.declarations import Check, declare
 from shuniu.rulesettings.selectors import current
 
@@ -198,12 +198,24 @@ _GRADES = ["1A", "2A", "3A", "4A", "5A"]
 
 
 def _evaluation_veto(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    # Due and not established (``due_q``, the one definition) with a current grade at or above the
+    # bar: what ``passes.services.clean_evaluation`` refuses to record.
     grades = _GRADES[_GRADES.index(ctx.params["min_grade"]):]
     valid_from = ctx.today.year - ctx.params["valid_years"] + 1
     qs = (ctx.orgs.filter(evaluation_grade__in=grades, evaluation_year__gte=valid_from)
-          .exclude(coverage_status__in=[CoverageStatus.OWN, CoverageStatus.JOINT]))
+          .filter(due_q(thresholds=ctx.due)))
     for org in qs.order_by("name").iterator(chunk_size=2000):
         yield org, {"grade": org.evaluation_grade, "year": org.evaluation_year}
+
+
+def _eval_eligibility(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    # Due and not established with an evaluation still valid today (``passes.EvaluationRecord``,
+    # reached by its relation name: the coverage app does not import the passes app above it).
+    qs = (ctx.orgs.filter(due_q(thresholds=ctx.due)).filter(evaluations__valid_until__gte=ctx.today)
+          .annotate(valid_until=Max("evaluations__valid_until")))
+    for org in qs.order_by("name").iterator(chunk_size=2000):
+        yield org, {"grade": org.evaluation_grade or "—", "year": org.evaluation_year or "—",
+                    "until": org.valid_until}
 
 
 def _sync_registration(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
@@ -222,11 +234,35 @@ def _change_dissolve(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
             yield party_org, {"org": link.org.name, "date": link.org.deregistered_on}
 
 
+# Rule INSPECTION's cap, best conclusion first (``registry.InspectionResult``), with the labels of
+# its message in both languages.
+CONCLUSIONS = {InspectionResult.PASS.value: ("合格", "pass"), InspectionResult.BASIC_PASS.value: ("基本合格", "basic pass"),
+               InspectionResult.FAIL.value: ("不合格", "fail")}
+_CONCLUSION_ORDER = list(InspectionResult.values)
+
+
+def better_conclusions(cap: str) -> list[str]:
+    """The conclusions better than ``cap`` (what rule INSPECTION refuses a due org)."""
+    return _CONCLUSION_ORDER[:_CONCLUSION_ORDER.index(cap)]
+
+
 def _inspection(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    # Last year's inspection concluded better than the cap while the org is due and not established:
+    # what ``passes.services.clean_inspection`` refuses to record (reached by the relation name).
     year = ctx.today.year - 1
-    qs = ctx.orgs.filter(inspections__year=year, inspections__result="pass").filter(due_q(thresholds=ctx.due))
+    cap = ctx.params["max_conclusion"]
+    qs = (ctx.orgs.filter(inspections__year=year, inspections__conclusion__in=better_conclusions(cap))
+          .filter(due_q(thresholds=ctx.due)).annotate(conclusion=Max("inspections__conclusion")))
     for org in qs.order_by("name").iterator(chunk_size=2000):
-        yield org, {"year": year}
+        (given_zh, given_en), (cap_zh, cap_en) = CONCLUSIONS[org.conclusion], CONCLUSIONS[cap]
+        yield org, {"year": year, "given_zh": given_zh, "given_en": given_en, "cap_zh": cap_zh, "cap_en": cap_en}
+
+
+def _conclusion_check(value: Any) -> str | None:
+    if value in CONCLUSIONS:
+        return None
+    return _("年检结论“%(value)s”无效（规则：取值为 %(allowed)s 之一）") % {
+        "value": value, "allowed": " / ".join(CONCLUSIONS)}
 
 
 RULES: dict[str, Rule] = {r.id: r for r in [
@@ -265,8 +301,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "{zh}", "{en}",
          _superior, subject="party_org"),
     Rule("EVALUATION_VETO", "常州市做法（种子 003）：3A 以上等级评估党建一票否决",
-         "评估等级 {grade}（{year} 年）但未建立党组织：党建工作一票否决",
-         "evaluation grade {grade} ({year}) without party organization coverage: one-vote veto",
+         "评估等级 {grade}（{year} 年）但应建未建：党建工作一票否决",
+         "evaluation grade {grade} ({year}) while it should have a party organization: one-vote veto",
          _evaluation_veto, local=True, defaults={"min_grade": "3A", "valid_years": 5},
          checks={"min_grade": lambda v: None if v in _GRADES else _(
              "评估等级“%(value)s”无效（规则：取值为 %(allowed)s 之一）") % {"value": v, "allowed": " / ".join(_GRADES)},
@@ -281,9 +317,16 @@ RULES: dict[str, Rule] = {r.id: r for r in [
          "organization; transfer the members' relations",
          _change_dissolve, subject="party_org"),
     Rule("INSPECTION", "种子 001、003：年检同步检查党建（部分地区）",
-         "{year} 年度年检合格但应建未建：年检应同步检查党建工作",
-         "passed the {year} annual inspection while it should have a party organization: inspection should check party building",
-         _inspection, local=True),
+         "{year} 年度年检结论为“{given_zh}”，但应建未建：年检结论最高为“{cap_zh}”",
+         "concluded “{given_en}” in the {year} annual inspection while it should have a party organization: "
+         "the conclusion is at best “{cap_en}”",
+         _inspection, local=True, defaults={"max_conclusion": "basic_pass"},
+         checks={"max_conclusion": _conclusion_check}),
+    Rule("EVAL_ELIGIBILITY", "北京市做法（种子 001）：“对应建未建社会组织不允许参加评估”",
+         "应建未建却有有效的评估等级 {grade}（{year} 年，有效期至 {until}）：应建未建的社会组织不得参加评估",
+         "evaluated {grade} ({year}, valid until {until}) while it should have a party organization: "
+         "such an org may not enter the evaluation",
+         _eval_eligibility, local=True),
     # Data integrity (issue 11): the services refuse these states; these rules find them in the data.
     Rule("OWN_UNIQUE", "《意见》第八条（单独建立党组织）；DOMAIN §4（覆盖状态唯一）",
          "同时由 {n} 个单独组建的党组织覆盖（{names_zh}）：一个社会组织同一时间只能有一个单独组建的党组织，应撤销或结束多余的覆盖",

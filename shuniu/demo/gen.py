@@ -19,9 +19,11 @@ from shuniu.party.models import (
     PartyOrg,
     PartyOrgCoverage,
 )
+from shuniu.passes.models import EvaluationRecord, InspectionRecord
+from shuniu.passes.services import valid_until
 from shuniu.regions.codes import parse
 from shuniu.regions.models import Region
-from shuniu.registry.models import AnnualInspection, Hub, HubLink, Incubator, SocialOrg, SupervisoryUnit
+from shuniu.registry.models import Hub, HubLink, Incubator, SocialOrg, SupervisoryUnit
 
 # USCC registration-authority + type prefixes (GB 32100-2015 appendix): civil affairs 51/52/53/59,
 # justice 31 (law firms), market regulation 91 (firms such as CPA partnerships).
@@ -49,7 +51,8 @@ class Gen:
     def __init__(self, seed: int, series: str, series_digit: int) -> None:
         self.rng = random.Random(seed)
         self.fakes = Fakes(self.rng, series, series_digit)
-        self.w = {m: BulkWriter(m) for m in (Hub, SocialOrg, HubLink, AnnualInspection, Incubator, PartyOrg,
+        self.w = {m: BulkWriter(m) for m in (Hub, SocialOrg, HubLink, InspectionRecord, EvaluationRecord, Incubator,
+                                             PartyOrg,
                                              PartyOrgCoverage, PartyMember, Participation, Instructor,
                                              InstructorAssignment)}
         self.region_names: dict[str, str] = {}
@@ -123,6 +126,12 @@ class Gen:
             **extra: Any) -> int:
         county = region[:6]
         uscc = None if type == "community_org" else self.fakes.uscc(uscc_prefix or USCC_PREFIX[type], county)
+        grade = extra.get("evaluation_grade") or ""
+        if grade and not extra.get("evaluation_year"):
+            # A grade comes from an evaluation record (passes): one in the org's third year, at the
+            # earliest 2015 and at the latest last year; no random number drawn, so the scenarios'
+            # other figures stay as they were.
+            extra["evaluation_year"] = min(max(established_on.year + 2, 2015), self.today.year - 1)
         org_id = self.w[SocialOrg].add(
             name=name, uscc=uscc, type=type, registration_level=registration_level,
             registration_region_id=registration_region, industry_id=industry, hub_id=hub_id,
@@ -131,11 +140,16 @@ class Gen:
         )
         if hub_id is not None:
             self.w[HubLink].add(hub_id=hub_id, org_id=org_id, started_on=hub_from or established_on)
+        if grade:
+            year = extra["evaluation_year"]
+            decided = dt.date(year, 12, 1)
+            self.w[EvaluationRecord].add(org_id=org_id, year=year, grade=grade, decided_on=decided,
+                                         valid_until=valid_until(decided))
         self.counts["orgs"] += 1
         return org_id
 
     def inspection(self, org_id: int, year: int, result: str) -> None:
-        self.w[AnnualInspection].add(org_id=org_id, year=year, result=result)
+        self.w[InspectionRecord].add(org_id=org_id, year=year, conclusion=result)
 
     def party_org(self, *, name: str, kind: str, formation: str, region: str, established_on: dt.date,
                   superior_id: int | None = None, industry: str | None = None,

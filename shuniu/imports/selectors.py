@@ -18,12 +18,13 @@ from shuniu.coverage.selectors import coverage_rows, resolve_region
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.party.models import Formation, Gender, InstructorKind, MemberStatus, PartyOrgKind
 from shuniu.party.selectors import instructor_list, member_list, party_org_list
+from shuniu.passes.models import EvaluationRecord, InspectionRecord
 from shuniu.regions.codes import PREFIX_FIELDS
 from shuniu.regions.models import Region
-from shuniu.registry.models import OrgStatus, OrgType, RegistrationLevel, SocialOrg
+from shuniu.registry.models import InspectionResult, OrgStatus, OrgType, RegistrationLevel, SocialOrg
 from shuniu.registry.selectors import org_list
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
 Columns = list[tuple[str, str]]
 
 
@@ -198,6 +199,51 @@ def export_coverage(scope: Scope, region: str | None = None,
     return [*parts, total], COVERAGE_COLUMNS, title
 
 
+# The passes, with the import's column names (``imports.kinds.passes``) so that a file goes back in;
+# the snapshot columns and 有效期至 are shown and ignored on import.
+INSPECTION_COLUMNS: Columns = [
+    ("org_name", "社会组织名称"), ("org", "统一社会信用代码"), ("year", "年检年度"), ("conclusion", "年检结论"),
+    ("life_held", "按规定开展组织生活"), ("life_note", "组织生活情况"), ("dues_paid", "按时交纳党费"),
+    ("charter_clause", "章程写入党建工作内容"), ("note", "备注"), ("coverage_status", "党组织覆盖状态（年检时）"),
+    ("full_members", "专职人员中的正式党员（年检时）"), ("probationary_members", "专职人员中的预备党员（年检时）"),
+]
+EVALUATION_COLUMNS: Columns = [
+    ("org_name", "社会组织名称"), ("org", "统一社会信用代码"), ("year", "评估年度"), ("grade", "评估等级"),
+    ("decided_on", "评估结论日期"), ("valid_until", "有效期至"), ("document_number", "文号"), ("note", "备注"),
+]
+
+
+def _maybe(value: bool | None) -> str:
+    return "" if value is None else _yes(value)
+
+
+def export_inspections(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    orgs = _in_region(org_list(scope), scope, region)
+    conclusions = _labels(InspectionResult)
+    cov = dict(SocialOrg._meta.get_field("coverage_status").choices or [])
+    rows = []
+    for r in (InspectionRecord.objects.filter(org__in=orgs.values("pk")).select_related("org")
+              .order_by("org__name", "org_id", "-year").iterator(chunk_size=5000)):
+        rows.append({
+            "org_name": r.org.name, "org": r.org.uscc or "", "year": r.year,
+            "conclusion": conclusions.get(r.conclusion, r.conclusion), "life_held": _maybe(r.life_held),
+            "life_note": r.life_note, "dues_paid": _maybe(r.dues_paid), "charter_clause": _maybe(r.charter_clause),
+            "note": r.note, "coverage_status": str(cov.get(r.coverage_status, r.coverage_status)),
+            "full_members": r.full_members, "probationary_members": r.probationary_members,
+        })
+    return rows, INSPECTION_COLUMNS
+
+
+def export_evaluations(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    orgs = _in_region(org_list(scope), scope, region)
+    rows = [{"org_name": r.org.name, "org": r.org.uscc or "", "year": r.year, "grade": r.grade,
+             "decided_on": r.decided_on, "valid_until": r.valid_until, "document_number": r.document_number,
+             "note": r.note}
+            for r in (EvaluationRecord.objects.filter(org__in=orgs.values("pk")).select_related("org")
+                      .order_by("org__name", "org_id", "-year").iterator(chunk_size=5000))]
+    return rows, EVALUATION_COLUMNS
+
+
 def region_name(code: str) -> str:
     return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
 
@@ -207,9 +253,11 @@ def export_table(kind: str, scope: Scope, region: str | None = None) -> tuple[li
     if kind == "coverage":
         return export_coverage(scope, region)
     fn = {"orgs": export_orgs, "party_orgs": export_party_orgs, "members": export_members,
-          "instructors": export_instructors}.get(kind)
+          "instructors": export_instructors, "inspections": export_inspections,
+          "evaluations": export_evaluations}.get(kind)
     if fn is None:
         raise KeyError(kind)
     rows, columns = fn(scope, region)
-    titles = {"orgs": _("社会组织"), "party_orgs": _("党组织"), "members": _("党员"), "instructors": _("党建工作指导员")}
+    titles = {"orgs": _("社会组织"), "party_orgs": _("党组织"), "members": _("党员"), "instructors": _("党建工作指导员"),
+              "inspections": _("年检（年报）"), "evaluations": _("等级评估")}
     return rows, columns, titles[kind]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from shuniu.accounts.admin import ScopedReadOnlyAdmin
-from shuniu.registry.models import AnnualInspection, Hub, HubLink, Incubator, SocialOrg
+from shuniu.registry.models import Hub, HubLink, Incubator, SocialOrg
 
 
 @admin.register(SocialOrg)
@@ -23,12 +23,6 @@ class HubAdmin(ScopedReadOnlyAdmin):
 @admin.register(HubLink)
 class HubLinkAdmin(ScopedReadOnlyAdmin):
     list_display = ["hub", "org", "started_on", "ended_on"]
-
-
-@admin.register(AnnualInspection)
-class AnnualInspectionAdmin(ScopedReadOnlyAdmin):
-    list_display = ["org", "year", "result"]
-    list_filter = ["year", "result"]
 
 
 @admin.register(Incubator)

@@ -97,6 +97,9 @@ _COVERAGE_SHORT: dict[str, str | Promise] = {
 
 
 class InspectionResult(models.TextChoices):
+    """The conclusions of an annual inspection (``passes.InspectionRecord``), best first: defined
+    here, below the coverage app, so that rule INSPECTION names them too."""
+
     PASS = "pass", _("合格")
     BASIC_PASS = "basic_pass", _("基本合格")
     FAIL = "fail", _("不合格")
@@ -292,23 +295,6 @@ class HubLink(Timestamped):
 
     def __str__(self) -> str:
         return f"{self.hub} — {self.org}"
-
-
-class AnnualInspection(Timestamped):
-    org = models.ForeignKey(SocialOrg, verbose_name=_("社会组织"), on_delete=models.PROTECT, related_name="inspections")
-    year = models.PositiveSmallIntegerField(_("年度"))
-    result = models.CharField(_("结论"), max_length=10, choices=InspectionResult.choices)
-
-    scope_binding = ScopeBinding(region="org", org="org")
-
-    class Meta:
-        verbose_name = _("年检（年报）")
-        verbose_name_plural = _("年检（年报）")
-        ordering = ["-year"]
-        constraints = [models.UniqueConstraint(fields=["org", "year"], name="inspection_one_per_year")]
-
-    def __str__(self) -> str:
-        return f"{self.org} {self.year}: {self.get_result_display()}"
 
 
 class Incubator(InRegion, Timestamped):

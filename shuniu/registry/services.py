@@ -24,13 +24,11 @@ from shuniu.registry.models import (
     MAX_FULL_TIME_STAFF,
     USCC_CATEGORY_LABELS,
     USCC_PREFIXES_BY_TYPE,
-    AnnualInspection,
     Grade,
     Hub,
     HubLevel,
     HubLink,
     Industry,
-    InspectionResult,
     OrgStatus,
     OrgType,
     RegistrationLevel,
@@ -460,19 +458,6 @@ def org_deregister(*, actor: Actor, org: SocialOrg, on: Any, reason: str = "") -
         changes["reason"] = [None, reason]
     record(actor=actor, action="org.deregister", target=org, changes=changes)
     return org
-
-
-@transaction.atomic
-def inspection_record(*, actor: Actor, org: SocialOrg, year: int, result: str) -> AnnualInspection:
-    check_write(actor, org)
-    errors = Errors()
-    choice(errors, "result", result, InspectionResult, _("年检结论"))
-    if year < 1949 or year > dt.date.today().year:
-        errors.add("year", _("年度 %(y)s 无效") % {"y": year}, "year")
-    errors.raise_if_any()
-    inspection, _created = AnnualInspection.objects.update_or_create(org=org, year=year, defaults={"result": result})
-    record(actor=actor, action="inspection.record", target=org, changes={"year": [None, year], "result": [None, result]})
-    return inspection
 
 
 @transaction.atomic

@@ -169,9 +169,6 @@ class OrgForm(ScopedForm):
     trade_union_on = _date(label=_("工会成立日期"), required=False)
     has_youth_league = forms.BooleanField(label=_("已建立团组织"), required=False)
     youth_league_on = _date(label=_("团组织成立日期"), required=False)
-    evaluation_grade = forms.ChoiceField(label=_("评估等级"), choices=[("", _("（未评估）")), *Grade.choices],
-                                         required=False)
-    evaluation_year = forms.IntegerField(label=_("评估年度"), required=False)
 
     field_map = {"region_code": "region", "registration_region_code": "region"}
 

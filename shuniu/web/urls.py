@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shuniu.web.forms import LoginForm, PasswordForm
-from shuniu.web.views import account, cases, changes, dashboard, orgs, party, people, pickers
+from shuniu.web.views import account, cases, changes, dashboard, orgs, party, passes, people, pickers
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("orgs/<int:pk>/edit/", orgs.org_edit, name="org_edit"),
     path("orgs/<int:pk>/deregister/", changes.org_deregister_view, name="org_deregister"),
     path("orgs/<int:pk>/body/", orgs.org_body, name="org_body"),
+    path("orgs/<int:pk>/inspections/new/", passes.inspection_new, name="org_inspection_new"),
+    path("orgs/<int:pk>/evaluations/new/", passes.evaluation_new, name="org_evaluation_new"),
     path("orgs/<int:pk>/establish/", cases.establishment_new, name="establishment_new"),
     path("party/<int:pk>/cases/<slug:kind>/new/", cases.party_case_new, name="party_case_new"),
     path("cases/", cases.case_list, name="case_list"),

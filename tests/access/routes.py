@@ -349,8 +349,8 @@ def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage"]
-IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
+IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations"]
 
 RULES: dict[str, Rule] = {
     # pages
@@ -362,6 +362,9 @@ RULES: dict[str, Rule] = {
     "org_edit": Rule("object", obj="org", payloads=web_org_edit, reach=web_org_reach),
     "org_deregister": Rule("object", obj="org", payloads=dated),
     "org_body": Rule("object", obj="org", payloads=web_org_body, reach=web_org_body_reach),
+    "org_inspection_new": Rule("object", obj="org", payloads=lambda w, p: [{"year": "2023", "conclusion": "pass"}]),
+    "org_evaluation_new": Rule("object", obj="org", payloads=lambda w, p: [
+        {"year": "2023", "grade": "4A", "decided_on": "2023-12-01"}]),
     "party_tree": Rule("list", queries=({}, {"dissolved": "1"}), finds="party_org"),
     "establishment_new": Rule("object", obj="org", payloads=lambda w, p: [{"party_kind": "branch", "name": "越权党支部"}]),
     "case_list": Rule("list", queries=({}, {"overdue": "1"}, {"waiting": "applicant"}), finds="case"),
@@ -422,6 +425,14 @@ RULES: dict[str, Rule] = {
     "api:get_org": Rule("object", obj="org", api=True),
     "api:update_org": Rule("object", obj="org", api=True, method="PATCH", payloads=lambda w, p: [{"name": "越权改名"}],
                            reach=api_org_reach),
+    # An org's inspections and evaluations: read like the org; recording outside the scope refused
+    # (inside, the empty body of the matrix's request is a 422).
+    "api:list_inspections": Rule("object", obj="org", api=True),
+    "api:create_inspection": Rule("object", obj="org", api=True, method="POST", ok=nobody,
+                                  payloads=lambda w, p: [{"year": 2023, "conclusion": "pass"}]),
+    "api:list_evaluations": Rule("object", obj="org", api=True),
+    "api:create_evaluation": Rule("object", obj="org", api=True, method="POST", ok=nobody,
+                                  payloads=lambda w, p: [{"year": 2023, "grade": "4A", "decided_on": "2023-12-01"}]),
     "api:list_party_orgs": Rule("list", api=True, finds="party_org"),
     "api:create_party_org": Rule("create", api=True, method="POST", payloads=api_create_party_org),
     "api:get_party_org": Rule("object", obj="party_org", api=True),
@@ -461,7 +472,8 @@ RULES: dict[str, Rule] = {
     # No model has get_absolute_url, so "view on site" is a 404 for every object, in scope or not.
     "admin:view_on_site": Rule("object", obj="org", admin=True, ok=nobody,
                                values={"content_type_id": lambda w, p: [str(_content_type("registry.socialorg"))]}),
-    "admin:app_list": Rule("list", admin=True, ok=admin_apps, values={"app_label": ["registry", "party", "imports", "audit",
+    "admin:app_list": Rule("list", admin=True, ok=admin_apps, values={"app_label": [
+        "registry", "party", "passes", "imports", "audit",
                                                                      "regions", "accounts", "auth"]}),
     # Django names the user admin's password page after auth.User whatever the user model.
     "admin:auth_user_password_change": Rule(
@@ -475,7 +487,8 @@ RULES: dict[str, Rule] = {
 # are public reference data (the API lists them to anybody authenticated).
 ADMIN_OBJECTS: dict[str, str] = {
     "registry.socialorg": "org", "registry.hub": "hub", "registry.hublink": "hub_link",
-    "registry.annualinspection": "inspection", "registry.incubator": "incubator",
+    "registry.incubator": "incubator",
+    "passes.inspectionrecord": "inspection", "passes.evaluationrecord": "evaluation",
     "party.partyorg": "party_org", "party.partyorgcoverage": "coverage", "party.partymember": "member",
     "party.instructor": "instructor", "party.instructorassignment": "assignment",
     "imports.importbatch": "batch", "audit.auditentry": "audit", "accounts.user": "user", "auth.group": "group",

@@ -185,7 +185,12 @@ def org_deregister(w: World, p: str) -> list[Call]:
 
 
 def inspection_record(w: World, p: str) -> list[Call]:
-    return [Call(o, {"org": Ref(o), "year": 2023, "result": "pass"}, (o,))
+    return [Call(o, {"org": Ref(o), "year": 2023, "conclusion": "pass", "life_held": True}, (o,))
+            for o in first(inside(w, p, "org")) + outside(w, p, "org")]
+
+
+def evaluation_record(w: World, p: str) -> list[Call]:
+    return [Call(o, {"org": Ref(o), "year": 2024, "grade": "4A", "decided_on": "2024-12-01"}, (o,))
             for o in first(inside(w, p, "org")) + outside(w, p, "org")]
 
 
@@ -533,7 +538,6 @@ RULES: dict[str, Rule] = {
     "registry.org_create": Rule("scoped", org_create),
     "registry.org_update": Rule("scoped", org_update),
     "registry.org_deregister": Rule("scoped", org_deregister),
-    "registry.inspection_record": Rule("scoped", inspection_record),
     "registry.hub_create": Rule("scoped", hub_create),
     "registry.hub_link_set": Rule("scoped", hub_link_set),
     # party
@@ -550,6 +554,9 @@ RULES: dict[str, Rule] = {
     "party.instructor_create": Rule("scoped", instructor_create),
     "party.assignment_start": Rule("scoped", assignment_start),
     "party.assignment_end": Rule("scoped", assignment_end),
+    # passes
+    "passes.inspection_record": Rule("scoped", inspection_record),
+    "passes.evaluation_record": Rule("scoped", evaluation_record),
     # accounts
     "cases.case_open": Rule("scoped", case_open),
     "cases.case_update": Rule("scoped", _on_drafts(lambda case: {"case": case, "data": {"description": "改"}})),

@@ -31,8 +31,8 @@ from shuniu.audit.services import NON_WRITE_ACTIONS
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.party.models import PartyOrg, PartyOrgCoverage
 from shuniu.party.services import assignment_start
+from shuniu.passes.services import evaluation_record, inspection_record
 from shuniu.registry.models import HubLink
-from shuniu.registry.services import inspection_record
 from tests.factories import (
     CHAOYANG,
     HEHUACHI,
@@ -184,8 +184,10 @@ def build_world() -> World:
         uscc = make_uscc(n, county)
         org = w.add("org", key, SocialOrgFactory(name=name, region_code=region, hub=org_hub, uscc=uscc,
                                                  established_on=dt.date(2018, 3, 1)), zones, [name, uscc])
-        inspection = inspection_record(actor=SYSTEM, org=org, year=2024, result="pass")
+        inspection = inspection_record(actor=SYSTEM, org=org, year=2024, conclusion="pass")
         w.add("inspection", f"{key}_inspection", inspection, zones)
+        evaluation = evaluation_record(actor=SYSTEM, org=org, year=2023, grade="3A", decided_on="2023-12-01")
+        w.add("evaluation", f"{key}_evaluation", evaluation, zones)
         if org_hub is not None:
             w.add("hub_link", f"{key}_hub_link", HubLink.objects.get(org=org), zones)
     # Party orgs, each covering its org; the branch sits under the district's comprehensive
@@ -310,7 +312,7 @@ def snapshot() -> dict[str, Any]:
     from django.apps import apps
 
     out: dict[str, Any] = {}
-    for label in ("registry.SocialOrg", "registry.Hub", "registry.HubLink", "registry.AnnualInspection",
+    for label in ("registry.SocialOrg", "registry.Hub", "registry.HubLink", "passes.InspectionRecord", "passes.EvaluationRecord",
                   "registry.Incubator", "party.PartyOrg", "party.PartyOrgCoverage", "party.PartyMember",
                   "party.Participation", "party.Instructor", "party.InstructorAssignment", "imports.ImportBatch",
                   "imports.ImportChange", "audit.AuditEntry", "auth.Group", "rulesettings.RuleSetting",

@@ -70,22 +70,21 @@ def test_a_body_that_is_not_json_gets_400(api, zhonglou_officer):
 
 def test_patch_changes_only_the_given_fields_and_is_audited(api, zhonglou_officer):
     org = SocialOrgFactory(name="旧名称协会", full_time_staff=3)
-    response = api(zhonglou_officer).patch(f"/api/v1/orgs/{org.pk}", {"name": "新名称协会", "evaluation_grade": "4A",
-                                                                       "evaluation_year": 2023},
+    response = api(zhonglou_officer).patch(f"/api/v1/orgs/{org.pk}", {"name": "新名称协会", "has_trade_union": True},
                                            content_type="application/json")
     assert response.status_code == 200, response.content
     org.refresh_from_db()
-    assert (org.name, org.evaluation_grade, org.full_time_staff) == ("新名称协会", "4A", 3)
+    assert (org.name, org.has_trade_union, org.full_time_staff) == ("新名称协会", True, 3)
     entry = AuditEntry.objects.get(action="org.update", target_id=str(org.pk))
     assert entry.changes["name"] == ["旧名称协会", "新名称协会"]
 
 
 def test_patch_with_a_rule_broken_changes_nothing(api, zhonglou_officer):
     org = SocialOrgFactory(name="评估协会")
-    response = api(zhonglou_officer).patch(f"/api/v1/orgs/{org.pk}", {"name": "改名", "evaluation_grade": "3A"},
+    response = api(zhonglou_officer).patch(f"/api/v1/orgs/{org.pk}", {"name": "改名", "established_on": "2999-01-01"},
                                            content_type="application/json")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "evaluation_year"
+    assert response.json()["errors"][0]["field"] == "established_on"
     org.refresh_from_db()
     assert org.name == "评估协会"
 

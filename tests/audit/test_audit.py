@@ -13,6 +13,7 @@ from shuniu.accounts.services import user_create
 from shuniu.audit.models import AuditEntry
 from shuniu.audit.services import diff, record
 from shuniu.party import services as party
+from shuniu.passes import services as passes
 from shuniu.registry import services as registry
 from tests.factories import (
     HEHUACHI,
@@ -59,8 +60,11 @@ WRITES = [
                                                     region_code=HEHUACHI), "hub.create", "registry.hub", None),
     ("hub_link_set", lambda a, o: registry.hub_link_set(actor=a, org=o.org, hub=o.hub, on=dt.date(2024, 1, 1)),
      "org.hub", "registry.socialorg", lambda o: o.org),
-    ("inspection_record", lambda a, o: registry.inspection_record(actor=a, org=o.org, year=2023, result="pass"),
+    ("inspection_record", lambda a, o: passes.inspection_record(actor=a, org=o.org, year=2023, conclusion="pass"),
      "inspection.record", "registry.socialorg", lambda o: o.org),
+    ("evaluation_record", lambda a, o: passes.evaluation_record(actor=a, org=o.org, year=2023, grade="3A",
+                                                                decided_on="2023-12-01"),
+     "evaluation.record", "registry.socialorg", lambda o: o.org),
     ("party_org_create", lambda a, o: party.party_org_create(
         actor=a, name="审计党支部", kind="branch", established_on="2020-01-01", covers=[o.other_org]),
      "party_org.create", "party.partyorg", None),

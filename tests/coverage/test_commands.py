@@ -122,6 +122,11 @@ def test_local_rules_are_off_until_configured_and_take_parameters_for_a_region(c
     changzhou = SocialOrgFactory(name="四A级未建协会", evaluation_grade="4A", evaluation_year=year)  # 320404
     beijing = SocialOrgFactory(name="北京四A级未建协会", region_code=JIANWAI, evaluation_grade="4A",
                                evaluation_year=year)
+    # Both due and not established (the veto's condition, ``coverage.due``); one that is not due is
+    # never vetoed.
+    _with_members(changzhou, 3, start=500)
+    _with_members(beijing, 3, start=600)
+    SocialOrgFactory(name="四A级无党员协会", evaluation_grade="4A", evaluation_year=year)
 
     def vetoed() -> set[int]:
         return {f["subject_id"] for f in run_json(capsys, "findings") if f["rule_id"] == "EVALUATION_VETO"}

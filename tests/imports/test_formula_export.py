@@ -33,6 +33,7 @@ from shuniu.imports import cells
 from shuniu.imports.selectors import EXPORT_KINDS
 from shuniu.imports.services import batch_preview_upload, import_file, store_upload
 from shuniu.party.services import party_org_update
+from shuniu.passes.services import evaluation_record, inspection_record
 from shuniu.registry.models import SocialOrg
 from tests.factories import (
     HEHUACHI,
@@ -58,6 +59,8 @@ IMPORTED_MEMBER_NAME = "+1+1+cmd|' /C calc'!A0"
 INSTRUCTOR_NAME = "+HYPERLINK(\"http://evil.invalid\")"
 TAB_EMPLOYER = "\t=1+2"
 CR_EMPLOYER = "\r=3+4"
+INSPECTION_NOTE = "=1+1年检备注"
+EVALUATION_DOCUMENT = "@评估文号"
 # A control character that xlsx cannot hold: openpyxl would refuse the whole file.
 CONTROL_NAME = "控制\x01字符协会"
 
@@ -67,6 +70,8 @@ HOSTILE_BY_KIND = {
     "party_orgs": {PARTY_NAME, MEMBER_NAME},  # the member is the branch's secretary
     "members": {MEMBER_NAME, IMPORTED_MEMBER_NAME, ORG_NAME},
     "instructors": {INSTRUCTOR_NAME, TAB_EMPLOYER, CR_EMPLOYER},
+    "inspections": {ORG_NAME, INSPECTION_NOTE},
+    "evaluations": {ORG_NAME, EVALUATION_DOCUMENT},
 }
 NO_USER_TEXT = {"coverage"}  # region names and figures only
 
@@ -129,6 +134,9 @@ def hostile(tmp_path: Path) -> dict[str, Any]:
     party = PartyOrgFactory(name=PARTY_NAME, covers=[org])
     member = PartyMemberFactory(name=MEMBER_NAME, workplace=org, relation_org=party, id_number=make_id_number(9001))
     party_org_update(actor=SYSTEM, party_org=party, secretary=member)
+    inspection_record(actor=SYSTEM, org=org, year=2023, conclusion="pass", note=INSPECTION_NOTE)
+    evaluation_record(actor=SYSTEM, org=org, year=2023, grade="3A", decided_on="2023-12-01",
+                      document_number=EVALUATION_DOCUMENT)
     InstructorFactory(name=INSTRUCTOR_NAME, employer=TAB_EMPLOYER)
     InstructorFactory(name="回车指导员", employer=CR_EMPLOYER)
 

@@ -157,15 +157,15 @@ def test_a_missing_required_column_is_one_file_level_error(tmp_path):
 
 
 def test_cells_as_officers_type_them(tmp_path):
-    headers = [*HEADERS, "注销日期", "建立工会", "评估等级", "评估年度"]
+    headers = [*HEADERS, "注销日期", "建立工会"]
     code = make_uscc(42, "320404", "service_institution")
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
     rows = [
         ["  全角代码服务中心 ", full_width, "民办非企业单位", "３２０４０４００６０００", "区", "", "法律服务", "１２人",
-         "2016年1月2日", "正常", "", "是", "AAAA", "2021"],
+         "2016年1月2日", "正常", "", "是"],
         ["日期序号协会", make_uscc(43), "社团", 320404006000.0, "县级", "", "legal", 7.0, 42370, "注销", "2020/5/6",
-         "否", "", ""],
-        ["社区舞蹈队", "", "社区社会组织", "320404006", "县", "", "文化", "", "20190304", "", "", "", "", ""],
+         "否"],
+        ["社区舞蹈队", "", "社区社会组织", "320404006", "县", "", "文化", "", "20190304", "", "", ""],
     ]
     path = write_xlsx(tmp_path / "cells.xlsx", rows, headers=headers)
     out, _ = run_import("orgs", str(path))
@@ -173,8 +173,7 @@ def test_cells_as_officers_type_them(tmp_path):
     a = SocialOrg.objects.get(uscc=code)
     assert (a.name, a.type, a.region_id, a.registration_level, a.industry_id, a.full_time_staff) == (
         "全角代码服务中心", "service_institution", "320404006", "county", "legal", 12)
-    assert (a.established_on, a.has_trade_union, a.evaluation_grade, a.evaluation_year) == (
-        dt.date(2016, 1, 2), True, "4A", 2021)
+    assert (a.established_on, a.has_trade_union) == (dt.date(2016, 1, 2), True)
     assert a.coverage_status == "mass_org"  # a trade union: the engine's status, set at import
     b = SocialOrg.objects.get(uscc=make_uscc(43))
     assert (b.region_id, b.established_on, b.status, b.deregistered_on) == (

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from shuniu.audit.models import AuditEntry
 from shuniu.registry.models import HubLink, OrgStatus, SocialOrg
-from shuniu.registry.services import hub_link_set, inspection_record, org_create, org_deregister, org_update
+from shuniu.registry.services import hub_link_set, org_create, org_deregister, org_update
 from tests.factories import CHAOYANG, HEHUACHI, SYSTEM, HubFactory, SocialOrgFactory, make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -246,16 +246,6 @@ def test_org_update_of_the_hub_goes_through_the_link_history():
     assert HubLink.objects.filter(org=org).count() == 2
     assert HubLink.objects.get(org=org, ended_on__isnull=True).hub_id == second.pk
     assert _audit_for(org).get(action="org.update").changes["hub_id"] == [first.pk, second.pk]
-
-
-def test_inspection_record_is_one_per_year_and_updatable():
-    org = SocialOrgFactory()
-    inspection_record(actor=SYSTEM, org=org, year=2022, result="pass")
-    inspection_record(actor=SYSTEM, org=org, year=2022, result="basic_pass")
-    assert list(org.inspections.values_list("year", "result")) == [(2022, "basic_pass")]
-    with pytest.raises(ValidationError) as info:
-        inspection_record(actor=SYSTEM, org=org, year=2023, result="excellent")
-    assert "result" in info.value.message_dict
 
 
 def test_hub_link_set_cannot_end_the_current_link_before_it_started():

@@ -143,6 +143,10 @@ def invalid_posts(world: World, persona: str) -> list[tuple[str, dict[str, Any]]
     for url in (f"/orgs/{org}/deregister/", f"/party/{party}/dissolve/", f"/coverage/{coverage}/end/",
                 f"/assignments/{assignment}/end/"):
         posts += [(url, d) for d in dated]
+    posts += [(f"/orgs/{org}/inspections/new/", d) for d in (
+        {}, {"year": "x", "conclusion": "excellent", "life_held": "maybe", "note": "x" * 501}, {"year": "1800"})]
+    posts += [(f"/orgs/{org}/evaluations/new/", d) for d in (
+        {}, {"year": "1800", "grade": "6A", "decided_on": "2024-02-30", "document_number": LONG})]
     posts += [("/account/tokens/", {"label": LONG})]
     posts += [("/imports/", d) for d in (
         {}, {"kind": "x", "mapping_from": "abc", "file": SimpleUploadedFile("a.csv", b"")})]

@@ -266,11 +266,10 @@ def test_a_mistyped_uscc_is_shown_under_its_field_and_nothing_is_saved(client, z
 
 def test_service_errors_map_to_fields_and_a_region_outside_scope_is_not_a_choice(client, zhonglou):  # type: ignore[no-untyped-def]
     client.force_login(zhonglou["officer"])
-    response = client.post("/orgs/new/", _org_post(uscc="", established_on="2999-01-01", evaluation_grade="3A"))
+    response = client.post("/orgs/new/", _org_post(uscc="", established_on="2999-01-01"))
     errors = response.context["form"].errors
     assert "仅社区社会组织可无代码" in errors["uscc"][0]
     assert "不能晚于今天" in errors["established_on"][0]
-    assert "评估年度" in errors["evaluation_year"][0]
     response = client.post("/orgs/new/", _org_post(region=JIANWAI))
     assert "region" in response.context["form"].errors
     assert not SocialOrg.objects.filter(name="荷花池志愿者协会").exists()

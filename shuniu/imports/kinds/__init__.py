@@ -7,9 +7,10 @@ from shuniu.imports.kinds.links import CoverageLinkKind
 from shuniu.imports.kinds.members import MemberKind
 from shuniu.imports.kinds.orgs import OrgKind
 from shuniu.imports.kinds.party import InstructorKindSpec, PartyOrgKindSpec
+from shuniu.imports.kinds.passes import EvaluationKind, InspectionKind
 
 KINDS: dict[str, Kind] = {k.name: k for k in (OrgKind(), PartyOrgKindSpec(), MemberKind(), InstructorKindSpec(),
-                                               CoverageLinkKind())}
+                                               CoverageLinkKind(), InspectionKind(), EvaluationKind())}
 
 
 def get_kind(name: str) -> Kind:

@@ -4,7 +4,9 @@ Rows are validated by ``clean_org_fields``, the rules ``org_create`` and ``org_u
 lookups preloaded for the whole file; the status columns follow ``clean_deregistration`` as
 ``org_deregister`` does. Natural key: the USCC; a community org without one is identified by name
 and region. On an update only the non-blank cells of the file are applied (a blank cell never
-erases a value), and the registration authority region is kept, as ``org_update`` does.
+erases a value), and the registration authority region is kept, as ``org_update`` does. The
+evaluation grade is not a column: it is derived from the evaluation records, which the
+"evaluations" kind imports (``shuniu.imports.kinds.passes``).
 """
 
 from __future__ import annotations
@@ -56,8 +58,6 @@ LEVEL_OPTIONS = {
 }
 STATUS_OPTIONS = {"正常": OrgStatus.ACTIVE, "存续": OrgStatus.ACTIVE, "活跃": OrgStatus.ACTIVE,
                   "注销": OrgStatus.DEREGISTERED, "已注销": OrgStatus.DEREGISTERED}
-GRADE_OPTIONS = {**{f"{n}A": f"{n}A" for n in range(1, 6)}, **{"A" * n: f"{n}A" for n in range(1, 6)},
-                 **{f"{n}A级": f"{n}A" for n in range(1, 6)}}
 YES_NO = ("是", "否")
 
 COLUMNS: list[Column] = [
@@ -88,9 +88,6 @@ COLUMNS: list[Column] = [
            labels=YES_NO, example="否"),
     Column("has_youth_league", "建立团组织", "Youth league", cells.boolean, aliases=("是否建立团组织", "团组织"),
            labels=YES_NO, example="否"),
-    choice_column("evaluation_grade", "评估等级", "Evaluation grade", GRADE_OPTIONS, ("1A", "2A", "3A", "4A", "5A"),
-                  aliases=("等级",)),
-    Column("evaluation_year", "评估年度", "Evaluation year", cells.integer, aliases=("评估年份",)),
 ]
 
 # Model attributes an import may write (besides the region prefixes, registration region and timestamps).

@@ -160,7 +160,8 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "staff": staff[:20], "staff_total": sum(staff_counts.values()), "staff_counts": staff_counts,
         "findings": findings, "history": history(list(org_history(org)[:100]), SocialOrg),
         "hub_links": org.hub_links.select_related("hub").order_by("-started_on"),
-        "inspections": org.inspections.all(), "status_label": STATUS_SHORT.get(org.coverage_status, ""),
+        "inspections": org.inspections.all(), "evaluations": org.evaluations.all(),
+        "status_label": STATUS_SHORT.get(org.coverage_status, ""),
     })
 
 
