@@ -190,7 +190,7 @@ def case_update(*, actor: Actor, case: Case, data: Mapping[str, Any]) -> Case:
 def _transition(errors: Errors, declaration: CaseKind, case: Case, action: str) -> Transition | None:
     transition = declaration.transition(case.state, action)
     if transition is None:
-        allowed = "、".join(t.shown() for t in declaration.actions_from(case.state)) or _("无（已办结）")
+        allowed = _("、").join(t.shown() for t in declaration.actions_from(case.state)) or _("无（已办结）")
         errors.add("action", _("事项当前状态为“%(state)s”，不能“%(action)s”（允许的操作：%(allowed)s）") % {
             "state": declaration.state_label(case.state), "action": action, "allowed": allowed}, "transition")
     return transition

@@ -12,6 +12,7 @@ from shuniu.accounts.models import User
 from shuniu.accounts.services import user_create
 from shuniu.audit.services import record
 from shuniu.coverage import engine as coverage_engine
+from shuniu.demo.cases import seed_cases
 from shuniu.demo.gen import Gen
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS, SERIES
@@ -50,6 +51,8 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         _fill_secretaries()
         # Generated rows bypass the services, so the derived statuses and rollup are rebuilt once.
         coverage_engine.rebuild()
+        # Cases through the services, after the figures are true (the cases read them).
+        seed_cases(name)
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})
@@ -94,6 +97,9 @@ DEMO_USERS = [
     ("beijing", "city_officer", "11", "北京市社会组织党建工作人员"),
     ("chaoyang", "district_officer", "110105", "朝阳区社会组织综合党委"),
     ("zhonglou", "district_officer", "320404", "钟楼区社会组织综合党委"),
+    # Street officers: they apply for the orgs of their street; the district decides.
+    ("jianwai", "street_officer", "110105001", "朝阳区建外街道社会组织工作人员"),
+    ("hehuachi", "street_officer", "320404006", "钟楼区荷花池街道社会组织工作人员"),
 ]
 
 

@@ -49,10 +49,11 @@ class EstablishmentForm(OwnMessages, forms.Form):
         super().__init__(*args, **kwargs)
         self.staff = staff
         self.fields["secretary"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (m.pk, f"{m.name}（{m.get_status_display()}）") for m in staff if m.status == MemberStatus.FULL]
+            (m.pk, _("%(name)s（%(status)s）") % {"name": m.name, "status": m.get_status_display()})
+            for m in staff if m.status == MemberStatus.FULL]
         for m in staff:
             self.fields[f"m_{m.pk}"] = forms.ChoiceField(
-                label=f"{m.name}（{m.get_status_display()}）", required=False,
+                label=_("%(name)s（%(status)s）") % {"name": m.name, "status": m.get_status_display()}, required=False,
                 choices=[("", _("不列入")), ("relation", _("转入组织关系")), ("participate", _("参加组织生活"))],
                 initial="relation")
 

@@ -51,7 +51,12 @@ def test_the_secretary_submits_on_the_page_and_the_committee_decides_from_its_in
     client.force_login(world["body"])
     inbox = client.get("/todo/").content.decode()
     assert "荷花池养老服务中心更名报告" in inbox
-    assert re.search(r">\s*1\s*<", client.get("/todo/count/").content.decode())
+    # The count: this case, and the reminders of the terms ended in the committee's subtree.
+    from shuniu.accounts.scopes import Scope
+    from shuniu.cases.inbox import reminders
+
+    expected = 1 + reminders(Scope.for_user(world["body"]), dt.date.today()).count
+    assert re.search(rf">\s*{expected}\s*<", client.get("/todo/count/").content.decode())
     # The body's form offers its actions; a decision without its number is refused and changes nothing.
     detail = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'value="approve"' in detail and 'value="return"' in detail and 'value="withdraw"' not in detail
@@ -124,3 +129,27 @@ def test_a_secretary_reports_a_change_and_requests_an_election_from_the_party_pa
                           {"event": "other", "event_on": "2099-01-01", "submit_now": "on"})
     assert refused.status_code == 200 and "不能晚于今天" in refused.content.decode()
     assert Case.objects.count() == before
+
+
+def test_the_establishment_page_opens_the_case_with_its_attachment(client, world):
+    org = SocialOrgFactory(name="荷花池社区养老服务协会", region_code=HEHUACHI)
+    members = [PartyMemberFactory(workplace=org, relation_elsewhere="某支部") for _i in range(3)]
+    client.force_login(world["street"])
+    form = client.get(f"/orgs/{org.pk}/establish/").content.decode()
+    assert all(m.name in form for m in members)
+    response = client.post(f"/orgs/{org.pk}/establish/", {
+        "party_kind": "branch", "name": "荷花池社区养老服务协会党支部", "secretary": members[0].pk,
+        **{f"m_{m.pk}": "relation" for m in members}, "submit_now": "on",
+        "attachment": SimpleUploadedFile("申请.pdf", PDF)})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    case = Case.objects.get(org=org, kind="establishment")
+    assert case.state == "submitted" and case.body == world["committee"]
+    assert case.attachments.get().name == "申请.pdf"
+
+
+def test_a_street_officer_s_home_page_leads_with_the_inbox(client, world):
+    client.force_login(world["street"])
+    home = client.get("/").content.decode()
+    assert home.index("我的待办") < home.index("组织覆盖率") and 'hx-get="/todo/"' in home
+    client.force_login(world["other"])
+    assert 'hx-get="/todo/"' not in client.get("/").content.decode()

@@ -52,16 +52,6 @@ def load_pct(instructor: Any) -> int:
 
 
 @register.filter
-def is_mapping(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
-@register.filter
-def get(mapping: Any, key: Any) -> Any:
-    return mapping.get(str(key)) if isinstance(mapping, dict) else None
-
-
-@register.filter
 def case_state(case: Any) -> str:
     """A case's state in words, as its kind declares them."""
     from shuniu.cases.kinds import kind_of

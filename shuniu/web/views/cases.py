@@ -89,19 +89,67 @@ def _action_form(request: HttpRequest, case: Any, data: Any = None, files: Any =
                       choices={"decision": {k: str(v) for k, v in DECISIONS.items()}})
 
 
+_MEMBER_KEYS = ("secretary", "deputy", "committee")
+
+
+def _shown_value(key: str, value: Any, members: dict[str, Any], orgs: dict[str, Any]) -> str:
+    """An application's value as a reader expects it: names, not ids; words, not codes."""
+    from shuniu.organizing.change import DECISIONS, EVENTS
+    from shuniu.party.models import PartyOrgKind
+
+    sep = _("、")
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if key == "party_kind":
+        return str(dict(PartyOrgKind.choices).get(value, value))
+    if key == "event":
+        return str(EVENTS.get(value, value))
+    if key == "decision":
+        return str(DECISIONS.get(value, value))
+    if key in _MEMBER_KEYS:
+        ids = value if isinstance(value, list) else [value]
+        return sep.join(getattr(members.get(str(i)), "name", str(i)) for i in ids)
+    if key == "members" and isinstance(value, dict):
+        roles = {"relation": _("转入组织关系"), "participate": _("参加组织生活")}
+        return sep.join(_("%(name)s（%(role)s）") % {"name": getattr(members.get(str(i)), "name", i),
+                                                    "role": roles.get(r, r)} for i, r in value.items())
+    if key in ("orgs", "org"):
+        ids = value if isinstance(value, list) else [value]
+        return sep.join(getattr(orgs.get(str(i)), "name", str(i)) for i in ids)
+    if key == "candidates" and isinstance(value, list):
+        return sep.join(_("%(name)s 赞成 %(f)s") % {"name": getattr(members.get(str(c.get("member"))), "name", ""),
+                                                  "f": c.get("for", 0)} for c in value if isinstance(c, dict))
+    return str(value)
+
+
+def application_rows(case: Any) -> list[tuple[str, str]]:
+    """The application's fields with their labels, in the kind's order, as names and words."""
+    from shuniu.registry.models import SocialOrg
+
+    kind = kind_of(case.kind)
+    data = case.data
+    ids: set[int] = set()
+    for key in (*_MEMBER_KEYS, "members"):
+        value = data.get(key)
+        items = list(value) if isinstance(value, dict | list) else [value]
+        ids |= {int(i) for i in items if str(i).isdigit()}
+    ids |= {int(c["member"]) for c in data.get("candidates") or [] if isinstance(c, dict) and str(c.get("member")).isdigit()}
+    members = {str(m.pk): m for m in PartyMember.objects.filter(pk__in=ids)}
+    org_ids = [int(i) for i in [*(data.get("orgs") or []), data.get("org")] if str(i).isdigit()]
+    # Whoever may read the case reads its application: the names of the orgs and members it lists
+    # are what the deciding body decides on (a committee holds them only once it covers them).
+    orgs = {str(o.pk): o for o in SocialOrg.objects.filter(pk__in=org_ids)} if org_ids else {}
+    return [(str(label), _shown_value(name, data[name], members, orgs)) for name, label in kind.fields.items()
+            if data.get(name) not in (None, "", [], {}, False)]
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_or_404(request, pk)
     kind = kind_of(case.kind)
-    fields = [(str(label), case.data.get(name)) for name, label in kind.fields.items() if case.data.get(name) not in
-              (None, "", [], {})]
-    members = {}
-    if isinstance(case.data.get("members"), dict):
-        ids = [int(i) for i in case.data["members"] if str(i).isdigit()]
-        members = {str(m.pk): m for m in PartyMember.objects.filter(pk__in=ids)}
     return render(request, "web/cases/case_detail.html", {
         "case": case, "kind": kind, "state": kind.state_label(case.state), "steps": case_steps(case),
-        "fields": fields, "members": members, "today": today(), "action_form": _action_form(request, case),
+        "fields": application_rows(case), "today": today(), "action_form": _action_form(request, case),
         "warnings": establishment.warnings(case) if case.kind == "establishment" else [],
         "can_edit": case.waiting_on == APPLICANT and scope_of(request).allows(subject_of(case)),
     })
