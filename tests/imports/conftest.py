@@ -1,3 +1,3 @@
 """The browser fixtures of tests/web, shared with the import journey in tests/imports/test_browser.py."""
 
-from tests.web.test_browser import chrome, reference_data  # noqa: F401
+from tests.web.conftest import chrome, reference_data  # noqa: F401

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 
 from tests.factories import SYSTEM, ZHONGLOU
 from tests.imports.files import org_rows, write_csv
-from tests.web.test_browser import PASSWORD, Browser, _ensure_reference_data
+from tests.web.browser import Browser, _ensure_reference_data
+from tests.web.test_browser import PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from shuniu.registry.models import SocialOrg
 from tests.factories import SYSTEM, ZHONGLOU
 from tests.imports.files import org_rows, write_csv, write_xlsx
 from tests.imports.test_kill import REGIONS, ROOT, _committed_batch_1, _env, _shuniu
-from tests.web.test_browser import _ensure_reference_data
+from tests.web.browser import _ensure_reference_data
 
 REDIS_URL = os.environ.get("SHUNIU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -14,12 +14,7 @@ of a data migration. ``reference_data`` loads them again where they are missing.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import os
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,46 +29,11 @@ from tests.factories import (
     SocialOrgFactory,
     make_uscc,
 )
+from tests.web.browser import Browser, _ensure_reference_data
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-DATA = ROOT / "tests" / "data"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Zhonglou-2026-demo"
 
 pytestmark = pytest.mark.slow
-
-
-def _chromium_or_skip() -> None:
-    if Path(CHROMIUM).exists() and shutil.which(CHROMIUM):
-        return
-    message = f"{CHROMIUM} not found: install the Debian package chromium (and fonts-noto-cjk) to run browser tests"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _ensure_reference_data() -> None:
-    """The divisions, Zhonglou's communities and the industries, loaded again if a flush removed them."""
-    from shuniu.regions.models import Region
-    from shuniu.regions.services import load_communities, load_shipped
-    from shuniu.registry.models import Industry
-
-    if not Region.objects.filter(code=ZHONGLOU).exists():
-        load_shipped()
-    if not Region.objects.filter(code__startswith=HEHUACHI, level="community").exists():
-        load_communities(DATA / "villages-320404.csv")
-    if not Industry.objects.exists():
-        industries = importlib.import_module("shuniu.registry.migrations.0002_industries").INDUSTRIES
-        Industry.objects.bulk_create([Industry(code=c, name=n) for c, n in industries])
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_blocker: Any) -> Iterator[None]:
-    """Restore, after the module, what the last test's flush removed (other tests rely on it)."""
-    yield
-    with django_db_blocker.unblock():
-        _ensure_reference_data()
 
 
 @pytest.fixture
@@ -101,67 +61,6 @@ def world(reference_data: None, transactional_db: None, monkeypatch: pytest.Monk
     for day in (dt.date(2018, 12, 31), dt.date(2020, 12, 31), dt.date(2024, 12, 31)):
         snapshot_take(actor=SYSTEM, as_of=day)
     return {"officer": officer, "due": due, "joint": joint, "small": small}
-
-
-class Browser:
-    """One page with the console watched; ``shot`` saves a screenshot under test-artifacts/."""
-
-    def __init__(self, page: Any, base_url: str) -> None:
-        self.page = page
-        self.base = base_url
-        self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-
-    def go(self, path: str) -> None:
-        response = self.page.goto(self.base + path)
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        self.settle()
-
-    def settle(self) -> None:
-        self.page.wait_for_load_state("networkidle")
-        self.assert_no_errors()
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.wait_for_timeout(500)  # chart animations
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def assert_no_errors(self) -> None:
-        assert not self.errors, "JavaScript errors:\n" + "\n".join(self.errors)
-
-    def pick(self, field: str, text: str, value: Any) -> None:
-        """Type into a picker and choose the option with ``value``."""
-        self.page.fill(f"#id_{field}", text)
-        self.page.click(f"[data-pick-value='{value}']")
-        assert self.page.input_value(f"input[type=hidden][name={field}]") == str(value)
-
-
-@pytest.fixture
-def chrome(live_server: Any) -> Iterator[Browser]:
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        # Chinese dates in <input type=date> (yyyy/mm/dd) when Debian's chromium-l10n is installed.
-        chromium = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"],
-                                     env={**os.environ, "LANG": "zh_CN.UTF-8", "LANGUAGE": "zh_CN:zh"})
-        context = chromium.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                       viewport={"width": 1366, "height": 900})
-        context.set_default_timeout(15_000)
-        b = Browser(context.new_page(), live_server.url)
-        try:
-            yield b
-            b.assert_no_errors()
-        finally:
-            context.close()
-            chromium.close()
-            # Inside Playwright's event loop the ORM keeps its connections in another context than
-            # pytest-django's; close them, or PostgreSQL refuses to drop the test database at the end.
-            from django.db import connections
-
-            connections.close_all()
 
 
 def _log_in(b: Browser) -> None:

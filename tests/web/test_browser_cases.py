@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.factories import HEHUACHI, SYSTEM, ZHONGLOU, PartyMemberFactory, PartyOrgFactory, SocialOrgFactory
-from tests.web.test_browser import Browser, _ensure_reference_data, chrome, reference_data  # noqa: F401
+from tests.web.browser import Browser, _ensure_reference_data
 
 pytestmark = pytest.mark.slow
 PASSWORD = "Zhonglou-2026-demo"
@@ -31,11 +31,11 @@ def world(reference_data: None, transactional_db: None, monkeypatch: pytest.Monk
     org = SocialOrgFactory(name="荷花池社区养老服务协会", region_code=HEHUACHI, industry="elderly_care")
     members = [PartyMemberFactory(name=name, workplace=org, relation_elsewhere="中共钟楼区人才服务中心支部")
                for name in ("周秀兰", "吴建国", "郑海燕", "王立新")]
-    street, _p = user_create(actor=SYSTEM, username="hehuachi", role="street_officer", scope=HEHUACHI,
+    user_create(actor=SYSTEM, username="hehuachi", role="street_officer", scope=HEHUACHI,
                              password=PASSWORD, full_name="荷花池街道社会组织工作人员")
-    body, _p = user_create(actor=SYSTEM, username="zl_committee", role="secretary", scope=f"party:{committee.pk}",
+    user_create(actor=SYSTEM, username="zl_committee", role="secretary", scope=f"party:{committee.pk}",
                            password=PASSWORD, full_name="钟楼区社会组织综合党委")
-    officer, _p = user_create(actor=SYSTEM, username="zhonglou", role="district_officer", scope=ZHONGLOU,
+    user_create(actor=SYSTEM, username="zhonglou", role="district_officer", scope=ZHONGLOU,
                               password=PASSWORD, full_name="钟楼区社会组织工作人员")
     return {"committee": committee, "org": org, "members": members}
 

@@ -17,7 +17,8 @@ import pytest
 from django.test import Client
 
 # The browser journey's data and reference-data fixtures, shared with the other browser tests.
-from tests.web.test_browser import CHROMIUM, PASSWORD, _chromium_or_skip, reference_data, world  # noqa: F401
+from tests.web.browser import CHROMIUM, _chromium_or_skip
+from tests.web.test_browser import PASSWORD, world  # noqa: F401  (world is a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "shuniu").glob("*/templates/**/*.html"))

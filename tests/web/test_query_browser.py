@@ -6,20 +6,14 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import HEHUACHI, SYSTEM, ZHONGLOU, SocialOrgFactory
-from tests.web.test_browser import (  # noqa: F401  (chrome and reference_data are fixtures)
-    PASSWORD,
-    Browser,
-    _ensure_reference_data,
-    _log_in,
-    chrome,
-    reference_data,
-)
+from tests.web.browser import Browser, _ensure_reference_data
+from tests.web.test_browser import PASSWORD, _log_in
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def officer(reference_data: None, transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def officer(reference_data: None, transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     _ensure_reference_data()
     from shuniu.accounts.services import user_create
@@ -28,7 +22,7 @@ def officer(reference_data: None, transactional_db: None, monkeypatch: pytest.Mo
     SocialOrgFactory(name="荷花池社工服务中心", region_code=HEHUACHI)
 
 
-def test_a_refused_filter_shows_why_in_place_of_the_results(officer: None, chrome: Browser) -> None:  # noqa: F811
+def test_a_refused_filter_shows_why_in_place_of_the_results(officer: None, chrome: Browser) -> None:
     b = chrome
     _log_in(b)
     b.go("/orgs/")
