@@ -273,6 +273,12 @@ STORAGES = {
                 **({"OPTIONS": {"location": str(MEDIA_ROOT)}} if "SHUNIU_STORAGE_BACKEND" not in os.environ else {})},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The daily digest of each user's inbox by e-mail (``shuniu digest``, run by cron): off unless set,
+# and it needs Django's mail settings (EMAIL_HOST, EMAIL_PORT, DEFAULT_FROM_EMAIL, ...).
+SHUNIU_DIGEST = os.environ.get("SHUNIU_DIGEST", "0") == "1"
+EMAIL_HOST = os.environ.get("SHUNIU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SHUNIU_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("SHUNIU_EMAIL_FROM", "shuniu@localhost")
 # The largest attachment accepted, in MB (a scanned multi-page approval is a few MB).
 SHUNIU_ATTACHMENT_MAX_MB = float(os.environ.get("SHUNIU_ATTACHMENT_MAX_MB", "20"))
 # Seconds a Redis connect or command may take (cache, token cache, job queue), so that a stalled

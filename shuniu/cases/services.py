@@ -287,3 +287,35 @@ def attachment_add(*, actor: Actor, case: Case, upload: UploadedFile) -> Attachm
     errors.raise_if_any()
     assert ok is not None
     return _store(case, None, upload, ok, actor)
+
+
+# ---- the daily digest ----------------------------------------------------------------------------
+
+def send_digests(*, dry_run: bool = False, limit: int = 10) -> list[tuple[str, int]]:
+    """E-mail each active user who has an address and something waiting: the counts and the most
+    urgent ``limit`` items of their inbox (Django's mail settings; off unless SHUNIU_DIGEST)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.utils import translation
+
+    from shuniu.cases.inbox import reminders
+    from shuniu.cases.selectors import waiting_on_me
+
+    sent: list[tuple[str, int]] = []
+    day = today()
+    for user in User.objects.filter(is_active=True).exclude(email="").order_by("pk"):
+        scope = Scope.for_user(user)
+        cases = waiting_on_me(scope, user)
+        more = reminders(scope, day, limit)
+        total = cases.order_by().count() + more.count
+        if not total:
+            continue
+        sent.append((user.username, total))
+        if dry_run:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            lines = [f"{c.title}（{c.due_on or '—'}）" for c in cases[:limit]]
+            lines += [f"{r.title} {r.detail}" for r in more.items]
+            body = "\n".join([_("您有 %(n)s 项待办：") % {"n": total}, "", *lines])
+            send_mail(_("枢纽待办摘要 %(day)s") % {"day": day.isoformat()}, body, None, [user.email])
+    return sent

@@ -4,7 +4,9 @@ attachments readable only inside the scope, the inbox and its count."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -153,3 +155,24 @@ def test_a_street_officer_s_home_page_leads_with_the_inbox(client, world):
     assert home.index("我的待办") < home.index("组织覆盖率") and 'hx-get="/todo/"' in home
     client.force_login(world["other"])
     assert 'hx-get="/todo/"' not in client.get("/").content.decode()
+
+
+def test_a_30_mb_attachment_and_an_exe_renamed_pdf_are_refused_through_the_api(client, world):
+    token = token_create(actor=SYSTEM, user=world["secretary"], label="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    case = world["case"]
+    before = Attachment.objects.count()
+    big = SimpleUploadedFile("扫描件.pdf", PDF + b"\0" * (30 * 1024 * 1024))
+    response = client.post(f"/api/v1/cases/{case.pk}/attachments", {"file": big}, **auth)
+    assert response.status_code == 422 and "超过上限 20 MB" in response.content.decode()
+    exe = SimpleUploadedFile("批复.pdf", b"MZ\x90\x00" + b"\0" * 4096, content_type="application/pdf")
+    response = client.post(f"/api/v1/cases/{case.pk}/attachments", {"file": exe}, **auth)
+    assert response.status_code == 422 and "按文件内容识别" in response.content.decode()
+    assert Attachment.objects.count() == before
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    response = client.post(f"/api/v1/cases/{case.pk}/attachments",
+                           {"file": SimpleUploadedFile("会议纪要.docx", docx.getvalue())}, **auth)
+    assert response.status_code == 201 and response.json()["content_type"].endswith("wordprocessingml.document")
