@@ -18,7 +18,7 @@ from shuniu.imports.services import import_preview
 from shuniu.party.models import PartyOrg
 from shuniu.registry.models import MAX_FULL_TIME_STAFF, OrgType, SocialOrg
 from shuniu.registry.services import hub_link_set, org_create, org_update
-from tests.factories import HEHUACHI, JIANWAI, SYSTEM, XILIN, HubFactory, SocialOrgFactory, make_uscc
+from tests.factories import HEHUACHI, JIANWAI, SYSTEM, XILIN, HubFactory, PartyOrgFactory, SocialOrgFactory, make_uscc
 from tests.imports.files import HEADERS, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,9 @@ def test_a_uscc_of_another_type_is_refused_by_the_import(tmp_path, zhonglou_offi
 
 
 def test_an_org_whose_uscc_does_not_fit_its_type_is_a_finding_on_its_page(client, zhonglou_officer):
-    # With a trade union (work coverage), so that nothing else is found for it.
+    # With a trade union (work coverage) and a responsible party body (rule SUPERIOR), so that
+    # nothing else is found for it.
+    PartyOrgFactory(name="钟楼区社会组织综合党委", kind="comprehensive_committee", region_code="320404")
     org = SocialOrgFactory(type="foundation", name="荷花池基金会", has_trade_union=True)
     client.force_login(zhonglou_officer)
     assert "未发现需要处理的问题" in client.get(f"/orgs/{org.pk}/").content.decode()
