@@ -15,6 +15,7 @@ from shuniu.cases.selectors import waiting_on_me
 from shuniu.cases.services import attachment_add, case_act, case_open, case_update
 from shuniu.registry.services import org_deregister
 from tests.conftest import _user
+from tests.coverage.test_engine import assert_incremental_equals_rebuild
 from tests.factories import HEHUACHI, SYSTEM, PartyMemberFactory, PartyOrgFactory, SocialOrgFactory
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,4 @@ def test_dissolving_after_a_deregistration_ends_coverage_and_lists_the_members(r
     step = case.steps.get(action="approve")
     assert sorted(step.data["awaiting_transfer"]) == sorted(reporting.members.values_list("pk", flat=True))
     assert reporting.members.filter(ended_on__isnull=True).count() == 3
+    assert_incremental_equals_rebuild()
