@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,19 @@ M = TypeVar("M", bound=Model)
 
 # What a hub, party or instructor scope holds, and the lookup that matches it at the end of a path.
 _HELD = {"hub": "pk", "party": "path__startswith", "instructor": "pk"}
+
+
+def subtree_q(field: str, path: str) -> Q:
+    """The party orgs (at ``field``, a path column) in the subtree of materialized ``path``.
+
+    On PostgreSQL a prefix LIKE, which the path index serves under the C collation. SQLite's LIKE
+    ignores case, so it cannot use the index and scans every party org: there the same rows are
+    asked as a range of the index, from the path to the path with its final "/" raised to "0" (paths
+    hold only digits and "/", and SQLite compares text byte by byte), which reads only the subtree.
+    """
+    if connection.vendor == "sqlite" and path.endswith("/"):
+        return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
+    return Q(**{f"{field}__startswith": path})
 
 
 def binding_of(model: type[Model]) -> ScopeBinding:
@@ -137,10 +151,13 @@ class Scope:
         lookup = _HELD[self.kind]
         if isinstance(path, Through):
             link, own = _link(model, path)
-            rows = link._default_manager.filter(
-                **{f"{path.current}__isnull": True, _join(path.field, lookup): self._held_value()})
+            held = (subtree_q(_join(path.field, "path"), self.party_path) if self.kind == "party"
+                    else Q(**{_join(path.field, lookup): self._held_value()}))
+            rows = link._default_manager.filter(held, **{f"{path.current}__isnull": True})
             return Q(pk__in=rows.values(own))
         assert path is not None
+        if self.kind == "party":
+            return subtree_q(_join(path, "path"), self.party_path)
         return Q(**{_join(path, lookup): self._held_value()})
 
     def _via_orgs(self, model: type[Model], path: Path) -> Q:
