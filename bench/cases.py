@@ -112,6 +112,10 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="shuniu-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    if args.reuse and url.startswith("sqlite:///"):
+        # A kept SQLite benchmark directory holds the keys its personal data was written with.
+        tmp = str(Path(url.removeprefix("sqlite:///")).parent)
+        args.keep = True
     if args.reuse:
         env = {**os.environ, "DATABASE_URL": url, "SHUNIU_VAR_DIR": tmp}
         subprocess.run([sys.executable, "-m", "shuniu.cli", "migrate", "-v0"], check=True, env=env, cwd=ROOT)
