@@ -176,3 +176,16 @@ def test_a_30_mb_attachment_and_an_exe_renamed_pdf_are_refused_through_the_api(c
     response = client.post(f"/api/v1/cases/{case.pk}/attachments",
                            {"file": SimpleUploadedFile("会议纪要.docx", docx.getvalue())}, **auth)
     assert response.status_code == 201 and response.json()["content_type"].endswith("wordprocessingml.document")
+
+
+def test_a_submission_the_rules_refuse_on_the_page_leaves_no_draft_behind(client, world):
+    org = SocialOrgFactory(name="荷花池小微协会", region_code=HEHUACHI)
+    members = [PartyMemberFactory(workplace=org, relation_elsewhere="某支部") for _i in range(2)]
+    client.force_login(world["street"])
+    response = client.post(f"/orgs/{org.pk}/establish/", {
+        "party_kind": "branch", "name": "荷花池小微协会党支部", "secretary": members[0].pk,
+        **{f"m_{m.pk}": "relation" for m in members}, "submit_now": "on",
+        "attachment": SimpleUploadedFile("申请.pdf", PDF)})
+    page = response.content.decode()
+    assert response.status_code == 200 and "ESTABLISH" in page and "尚未保存" in page
+    assert not Case.objects.filter(org=org).exists() and not Attachment.objects.filter(name="申请.pdf").exists()

@@ -3,11 +3,13 @@ the establishment application started from an org's page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -198,6 +200,28 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def _save(request: SignedInRequest, form: Any, write: Callable[[], Any]) -> HttpResponse | None:
+    """Write the application (``write`` opens or changes the case), attach the file and submit it if
+    asked, all or nothing: a submission the rules refuse leaves no draft behind, and the form shows
+    why (None); else the case's page."""
+    try:
+        with transaction.atomic():
+            case = write()
+            if form.cleaned_data.get("attachment"):
+                attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
+            if form.cleaned_data.get("submit_now"):
+                case = case_act(actor=request.user, case=case, action="submit")
+    except ValidationError as exc:
+        for message in _errors(exc):
+            form.add_error(None, message)
+        return None
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return None
+    messages.success(request, _("已保存：%(title)s") % {"title": case.title})
+    return redirect("case_detail", case.pk)
+
+
 def _establishment_form(request: HttpRequest, org: Any, initial: dict[str, Any]) -> EstablishmentForm:
     staff = list(PartyMember.objects.filter(workplace=org, ended_on__isnull=True).order_by("name", "id"))
     return EstablishmentForm(request.POST or None, request.FILES or None, staff=staff, initial=initial)
@@ -210,20 +234,10 @@ def establishment_new(request: SignedInRequest, pk: int) -> HttpResponse:
         raise Http404
     form = _establishment_form(request, org, {"name": _("%(org)s党支部") % {"org": org.name}, "submit_now": True})
     if request.method == "POST" and form.is_valid():
-        try:
-            case = case_open(actor=request.user, kind="establishment", org=org, data=form.service_data())
-            if form.cleaned_data.get("attachment"):
-                attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
-            if form.cleaned_data.get("submit_now"):
-                case = case_act(actor=request.user, case=case, action="submit")
-        except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已建立申请：%(title)s") % {"title": case.title})
-            return redirect("case_detail", case.pk)
+        saved = _save(request, form, lambda: case_open(actor=request.user, kind="establishment", org=org,
+                                                        data=form.service_data()))
+        if saved is not None:
+            return saved
     return render(request, "web/cases/establishment_form.html", {
         "form": form, "org": org, "title": _("成立党组织申请"),
         "intro": _("正式党员 3 人以上的社会组织应单独建立党组织，由党建工作责任主体批复（《意见》第八条、第十一条）。")})
@@ -241,20 +255,9 @@ def case_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                "submit_now": True, **{f"m_{k}": v for k, v in (data.get("members") or {}).items()}}
     form = _establishment_form(request, case.org, initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            case = case_update(actor=request.user, case=case, data=form.service_data())
-            if form.cleaned_data.get("attachment"):
-                attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
-            if form.cleaned_data.get("submit_now"):
-                case = case_act(actor=request.user, case=case, action="submit")
-        except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已保存：%(title)s") % {"title": case.title})
-            return redirect("case_detail", case.pk)
+        saved = _save(request, form, lambda: case_update(actor=request.user, case=case, data=form.service_data()))
+        if saved is not None:
+            return saved
     return render(request, "web/cases/establishment_form.html", {
         "form": form, "org": case.org, "title": _("修改成立党组织申请"), "case": case})
 
@@ -273,20 +276,10 @@ def party_case_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse
     form = PartyCaseForm(request.POST or None, request.FILES or None, kind=kind, members=members,
                          initial={"submit_now": True})
     if request.method == "POST" and form.is_valid():
-        try:
-            case = case_open(actor=request.user, kind=kind, party_org=party_org, data=form.service_data())
-            if form.cleaned_data.get("attachment"):
-                attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
-            if form.cleaned_data.get("submit_now"):
-                case = case_act(actor=request.user, case=case, action="submit")
-        except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已建立：%(title)s") % {"title": case.title})
-            return redirect("case_detail", case.pk)
+        saved = _save(request, form, lambda: case_open(actor=request.user, kind=kind, party_org=party_org,
+                                                        data=form.service_data()))
+        if saved is not None:
+            return saved
     declared = kind_of(kind)
     return render(request, "web/cases/party_case_form.html", {
         "form": form, "party": party_org, "title": declared.label, "source": declared.source})
