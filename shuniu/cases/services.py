@@ -217,7 +217,10 @@ def case_act(*, actor: Actor, case: Case, action: str, comment: str = "",
              data: Mapping[str, Any] | None = None, attachments: Iterable[UploadedFile] = ()) -> Case:
     """Take ``action`` on ``case``: validated against its kind, atomic, audited."""
     declaration = kind_of(case.kind)
-    case = Case.objects.select_for_update().select_related("body", "party_org", "org", "member").get(pk=case.pk)
+    # Only the case row is locked: the related rows are read through nullable joins, which
+    # PostgreSQL cannot lock (FOR UPDATE on the nullable side of an outer join).
+    case = Case.objects.select_for_update(of=("self",)).select_related("body", "party_org", "org", "member").get(
+        pk=case.pk)
     errors = Errors()
     transition = _transition(errors, declaration, case, action)
     errors.raise_if_any()
