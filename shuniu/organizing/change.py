@@ -30,13 +30,15 @@ DECISIONS = {"keep": gettext_lazy("保留"), "rename": gettext_lazy("更名"), "
              "dissolve": gettext_lazy("撤销")}
 
 
-class _Choices:
+class Values:
+    """A set of codes as ``core.services.choice`` reads them (``.values``), for choices kept as dicts."""
+
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = list(values)
 
 
-_EVENT_CHOICES = _Choices(EVENTS)
-_DECISION_CHOICES = _Choices(DECISIONS)
+_EVENT_CHOICES = Values(EVENTS)
+_DECISION_CHOICES = Values(DECISIONS)
 
 
 def members_to_move(party_org: PartyOrg) -> list[PartyMember]:

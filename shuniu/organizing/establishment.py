@@ -22,6 +22,7 @@ from shuniu.cases.kinds import CaseKind, Transition, approval_flow, register
 from shuniu.cases.models import Case
 from shuniu.core.actors import SystemActor, actor_label
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
+from shuniu.organizing.change import Values
 from shuniu.party.models import Formation, MemberStatus, PartyMember, PartyOrg, PartyOrgKind
 from shuniu.party.services import participation_add, party_org_create, party_org_update
 from shuniu.registry.models import SocialOrg
@@ -160,11 +161,7 @@ def _clean_decision(errors: Errors, case: Case, data: Mapping[str, Any], kind: s
         errors.add("party_kind", _("成立党委须经县级以上党委批准（规则 LARGE_COMMITTEE，《意见》第八条）"), "committee")
 
 
-class _KindChoices:
-    values = [str(k.value) for k in KINDS]
-
-
-_KIND_CHOICES = _KindChoices()
+_KIND_CHOICES = Values({str(k.value): k.label for k in KINDS})
 
 
 def apply(case: Case, transition: Transition, data: Mapping[str, Any], actor: Any) -> dict[str, Any] | None:
