@@ -13,7 +13,9 @@ orgs they are assigned to now; rows that hang off orgs are reached through the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
@@ -127,20 +129,33 @@ class Scope:
         return qs.none() if condition is None else qs.filter(condition)
 
     def _condition(self, model: type[Model], binding: ScopeBinding) -> Q | None:
-        """The rows of ``model`` in scope as one condition; None when the scope reaches none."""
+        """The rows of ``model`` in scope as one condition; None when the scope reaches none.
+        A binding naming several paths for one side (a tuple) reaches a row through any of them."""
+        fields = ("region", "org", "hub", "party_org", "instructor")
+        split = next((f for f in fields if isinstance(getattr(binding, f), tuple)), None)
+        if split is not None:
+            conditions = [self._condition(model, replace(binding, **{split: path}))
+                          for path in getattr(binding, split)]
+            found: list[Q] = []
+            for c in conditions:
+                if c is not None and c not in found:
+                    found.append(c)
+            return reduce(or_, found) if found else None
+        region, org = binding.region, binding.org
+        direct = {"hub": binding.hub, "party": binding.party_org, "instructor": binding.instructor}.get(self.kind)
+        assert not isinstance(region, tuple) and not isinstance(org, tuple) and not isinstance(direct, tuple)
         if self.kind == "region":
             assert self.region is not None
-            if binding.region is None or isinstance(binding.region, Through):
+            if region is None or isinstance(region, Through):
                 return None
             # One equality on the prefix column of the scope's level: an index lookup.
-            return Q(**{_join(binding.region, self.region.field): self.region.short})
+            return Q(**{_join(region, self.region.field): self.region.short})
         if self.kind not in _HELD:
             return None
-        direct = {"hub": binding.hub, "party": binding.party_org, "instructor": binding.instructor}[self.kind]
         if direct is not None:
             return self._held(model, direct)
-        if binding.org is not None and binding.org != "":
-            return self._via_orgs(model, binding.org)
+        if org is not None and org != "":
+            return self._via_orgs(model, org)
         return None
 
     def _held_value(self) -> Any:

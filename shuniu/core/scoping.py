@@ -27,6 +27,9 @@ class Through:
 
 
 Path = str | Through | None
+# A row reached from either of two sides (a transfer letter: the org that issues it and, once it is
+# sent, the org it is addressed to) names both paths: the row is in scope when either is.
+Paths = Path | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,8 @@ class ScopeBinding:
     link's org), as such a scope holds orgs.
     """
 
-    region: Path = None
-    org: Path = None
-    hub: Path = None
-    party_org: Path = None
-    instructor: Path = None
+    region: Paths = None
+    org: Paths = None
+    hub: Paths = None
+    party_org: Paths = None
+    instructor: Paths = None

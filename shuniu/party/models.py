@@ -282,6 +282,38 @@ class PartyMember(InRegion, Timestamped):
         return crypto.decrypt(self.phone_encrypted)
 
 
+class RelationChange(models.Model):
+    """One move of a member's organizational relation (组织关系), dated: the history that answers
+    where the relation was on any day (``shuniu.party.relations``). A transfer's receipt, a letter
+    sent out of the system, a letter received from outside, a correction on the member's record:
+    each writes one row; the member row holds the relation of today. A move takes effect on ``on``:
+    the day before, the relation is still ``from``."""
+
+    member = models.ForeignKey(PartyMember, verbose_name=_("党员"), on_delete=models.PROTECT,
+                               related_name="relation_changes")
+    on = models.DateField(_("变动日期"))
+    from_org = models.ForeignKey(PartyOrg, verbose_name=_("原党组织"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    from_elsewhere = models.CharField(_("原组织关系（系统外）"), max_length=200, blank=True)
+    to_org = models.ForeignKey(PartyOrg, verbose_name=_("现党组织"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    to_elsewhere = models.CharField(_("现组织关系（系统外）"), max_length=200, blank=True)
+    reason = models.CharField(_("变动原因"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scope_binding = ScopeBinding(region="member", org="member__workplace",
+                                 party_org=("member__relation_org", "from_org", "to_org"))
+
+    class Meta:
+        verbose_name = _("组织关系变动")
+        verbose_name_plural = _("组织关系变动")
+        ordering = ["on", "id"]
+        indexes = [models.Index(fields=["member", "on"], name="relation_change_member_on")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.on}"
+
+
 class Participation(Timestamped):
     """一方隶属、参加多重组织生活: org life in a party org that does not hold the relation."""
 

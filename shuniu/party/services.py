@@ -50,6 +50,7 @@ from shuniu.party.models import (
     PartyOrg,
     PartyOrgCoverage,
     PartyOrgKind,
+    RelationChange,
     own_party_q,
 )
 from shuniu.registry.models import Industry, OrgStatus, SocialOrg, SupervisoryUnit
@@ -635,9 +636,17 @@ def member_update(*, actor: Actor, member: PartyMember, **data: Any) -> PartyMem
     if region_code or "workplace" in data or "relation_org" in data:
         place_member(member, errors, region_code)
     errors.raise_if_any()
+    moved = (before.get("relation_org_id"), before.get("relation_elsewhere")) != (member.relation_org_id,
+                                                                                  member.relation_elsewhere)
     with track() as t:
         t.touch(orgs=[old_workplace, member.workplace_id], members=[member.pk])
         member.save()
+    if moved:
+        # A correction of the record: the history says where the relation was before today.
+        RelationChange.objects.create(
+            member=member, on=dt.date.today(), from_org_id=before.get("relation_org_id"),
+            from_elsewhere=before.get("relation_elsewhere") or "", to_org=member.relation_org,
+            to_elsewhere=member.relation_elsewhere, reason=_("党员信息更正"))
     changes = diff(before, snapshot(member))
     if changes:
         record(actor=actor, action="member.update", target=member, changes=changes)
@@ -698,6 +707,56 @@ def member_end(*, actor: Actor, member: PartyMember, on: Any, reason: str, note:
     Participation.objects.filter(member=member, ended_on__isnull=True).update(ended_on=day)
     record(actor=actor, action="member.end", target=member, changes=diff(before, snapshot(member)))
     return member
+
+
+@transaction.atomic
+def relation_move(*, actor: Actor, member: PartyMember, on: Any, to_org: PartyOrg | None = None,
+                  to_elsewhere: str = "", reason: str, workplace: SocialOrg | Any | None = ...) -> RelationChange:
+    """Move a member's organizational relation on the date ``on`` (a transfer's receipt, a letter
+    to or from outside the system): to ``to_org`` here or to a party org ``to_elsewhere``; with the
+    new workplace when given. The member row takes the new relation; the history keeps the old one
+    until the day before (``shuniu.party.relations``)."""
+    links = [to_org, member.relation_org, *([workplace, member.workplace] if workplace is not ... else [])]
+    check_write(actor, member, *links)
+    errors = Errors()
+    day = as_date(errors, "on", on, _("变动日期"))
+    require(errors, "on", day, _("变动日期"))
+    not_in_future(errors, "on", day, _("变动日期"))
+    elsewhere = (to_elsewhere or "").strip()
+    if (to_org is None) == (not elsewhere):
+        errors.add("to_org", _("须指定接收的党组织，或系统外党组织的名称（规则：一方隶属）"), "relation")
+    if member.ended_on is not None:
+        errors.add("member", _("该党员已于 %(d)s 减少，不能转移组织关系") % {"d": member.ended_on.isoformat()}, "state")
+    if to_org is not None and to_org.pk == member.relation_org_id:
+        errors.add("to_org", _("组织关系已在“%(o)s”") % {"o": to_org.name}, "relation")
+    if to_org is not None and day is not None and (to_org.dissolved_on is not None or to_org.established_on > day):
+        errors.add("to_org", _("“%(o)s”在 %(d)s 不是存续的党组织（已撤销或尚未成立），不能接收组织关系")
+                   % {"o": to_org.name, "d": day.isoformat()}, "state")
+    last = member.relation_changes.order_by("-on", "-id").values_list("on", flat=True).first()
+    if day is not None and last is not None and day < last:
+        errors.add("on", _("变动日期 %(d)s 早于上一次组织关系变动 %(last)s（规则：组织关系按时间先后变动）")
+                   % {"d": day.isoformat(), "last": last.isoformat()}, "order")
+    errors.raise_if_any()
+    assert day is not None
+    before = snapshot(member)
+    change = RelationChange(member=member, on=day, from_org=member.relation_org,
+                            from_elsewhere=member.relation_elsewhere, to_org=to_org, to_elsewhere=elsewhere,
+                            reason=(reason or "").strip()[:200])
+    old_workplace = member.workplace_id
+    with track() as t:
+        if workplace is not ...:
+            t.touch(orgs=[old_workplace, getattr(workplace, "pk", None)], members=[member.pk])
+            member.workplace = workplace
+        else:
+            t.touch(members=[member.pk])
+        member.relation_org = to_org
+        member.relation_elsewhere = elsewhere
+        if member.workplace_id or member.relation_org_id:
+            place_member(member, Errors(), None)  # the region follows the workplace, else the relation
+        member.save()
+    change.save()
+    record(actor=actor, action="member.relation_move", target=member, changes=diff(before, snapshot(member)))
+    return change
 
 
 @transaction.atomic

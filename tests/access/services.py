@@ -364,6 +364,20 @@ def participation_add(w: World, p: str) -> list[Call]:
             for m, po in pairs]
 
 
+def relation_move(w: World, p: str) -> list[Call]:
+    """The member, the party org that receives the relation and the one it leaves."""
+    calls: list[Call] = []
+    for m in first(inside(w, p, "member")) + outside(w, p, "member"):
+        old = key_of(w, w[m].relation_org)
+        for po in [k for k in inside(w, p, "party_org") if k != old and w[k].dissolved_on is None][:1] + \
+                [k for k in outside(w, p, "party_org") if k != old and w[k].dissolved_on is None]:
+            calls.append(Call(f"{m} to {po}", {"member": Ref(m), "to_org": Ref(po), "on": dt.date.today(),
+                                                "reason": "矩阵"}, tuple(x for x in (m, po, old) if x)))
+        calls.append(Call(f"{m} elsewhere", {"member": Ref(m), "to_elsewhere": "外省某党支部", "on": dt.date.today(),
+                                             "reason": "矩阵"}, tuple(x for x in (m, old) if x)))
+    return calls
+
+
 # ---- instructors ------------------------------------------------------------------------------
 
 def instructor_create(w: World, p: str) -> list[Call]:
@@ -551,6 +565,7 @@ RULES: dict[str, Rule] = {
     "party.member_update": Rule("scoped", member_update),
     "party.member_end": Rule("scoped", member_end),
     "party.participation_add": Rule("scoped", participation_add),
+    "party.relation_move": Rule("scoped", relation_move),
     "party.instructor_create": Rule("scoped", instructor_create),
     "party.assignment_start": Rule("scoped", assignment_start),
     "party.assignment_end": Rule("scoped", assignment_end),

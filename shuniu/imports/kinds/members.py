@@ -28,7 +28,7 @@ from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.orgs import YES_NO
 from shuniu.imports.spec import Column, choice_column
 from shuniu.party import privacy
-from shuniu.party.models import EndReason, Gender, MemberStatus, Participation, PartyMember, PartyOrg
+from shuniu.party.models import EndReason, Gender, MemberStatus, Participation, PartyMember, PartyOrg, RelationChange
 from shuniu.party.services import clean_member_end, clean_member_fields, place_member
 from shuniu.regions.codes import InvalidRegionCode, parse
 from shuniu.registry.models import SocialOrg
@@ -277,6 +277,16 @@ class MemberKind(Kind):
             changes.append((label, c.pk, 1, "updated", c.before, c.after))  # type: ignore[arg-type]
         for names, group in groups.items():
             bulk.update_rows(PartyMember, [*names, "updated_at"], group)
+        # A relation changed by the file is a correction of the record, dated today in the history
+        # (``shuniu.party.relations``); undoing the batch deletes these rows with the rest.
+        moves = [RelationChange(member_id=int(c.pk or 0), on=timezone.localdate(), from_org_id=c.before.get("relation_org_id"),
+                                from_elsewhere=c.before.get("relation_elsewhere") or "",
+                                to_org_id=c.after.get("relation_org_id"), to_elsewhere=c.after.get("relation_elsewhere") or "",
+                                reason=_("导入更正"))
+                 for c in plan.updates if c.pk is not None and {"relation_org_id", "relation_elsewhere"} & set(c.after)]
+        RelationChange.objects.bulk_create(moves, batch_size=500)
+        changes += [(RelationChange._meta.label_lower, first, n, "created", None, None)
+                    for first, n in bulk.runs([m.pk for m in moves])]
         members = [c.after for c in plan.creates]
         PartyMember.objects.bulk_create(members, batch_size=500)
         ids = [m.pk for m in members]
