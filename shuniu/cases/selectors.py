@@ -19,12 +19,18 @@ def body_q(scope: Scope) -> Q | None:
     The bodies are asked as a subquery of party-org ids (an index range of the party orgs' path or
     region column), so that the cases are then found by their (body, waiting_on, due_on) index
     instead of joining every case to its body."""
+    return held_q(scope, "body")
+
+
+def held_q(scope: Scope, field: str) -> Q | None:
+    """The rows whose party org at ``field`` is one a jurisdiction decides for (see ``body_q``)."""
     if scope.kind == "all":
         return Q()
     if scope.kind == "party":
-        return Q(body_id__in=PartyOrg.objects.filter(subtree_q("path", scope.party_path)).values("pk"))
+        return Q(**{f"{field}_id__in": PartyOrg.objects.filter(subtree_q("path", scope.party_path)).values("pk")})
     if scope.kind == "region" and scope.region is not None:
-        return Q(body_id__in=PartyOrg.objects.filter(**{scope.region.field: scope.region.short}).values("pk"))
+        return Q(**{f"{field}_id__in": PartyOrg.objects.filter(**{scope.region.field: scope.region.short})
+                    .values("pk")})
     return None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from shuniu.party.models import PartyMember, PartyOrg, RelationChange
@@ -27,9 +27,10 @@ def relation_expression(day: dt.date) -> tuple[Case, Case]:
     """(party-org id, name elsewhere) of each member's relation on ``day``, as SQL expressions."""
     later = _later(day)
     moved = Exists(later)
-    org = Case(When(moved, then=Subquery(later.values("from_org")[:1])), default=F("relation_org"))
+    org = Case(When(moved, then=Subquery(later.values("from_org")[:1])), default=F("relation_org"),
+               output_field=IntegerField())
     elsewhere = Case(When(moved, then=Coalesce(Subquery(later.values("from_elsewhere")[:1]), Value(""))),
-                     default=F("relation_elsewhere"))
+                     default=F("relation_elsewhere"), output_field=CharField())
     return org, elsewhere
 
 

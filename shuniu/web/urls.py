@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shuniu.web.forms import LoginForm, PasswordForm
-from shuniu.web.views import account, cases, changes, dashboard, orgs, party, passes, people, pickers
+from shuniu.web.views import account, cases, changes, dashboard, orgs, party, passes, people, pickers, transfers
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("cases/<int:pk>/act/", cases.case_act_view, name="case_act"),
     path("cases/<int:pk>/edit/", cases.case_edit, name="case_edit"),
     path("cases/attachments/<int:pk>/", cases.attachment_download, name="attachment_download"),
+    path("transfers/", transfers.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", transfers.transfer_detail, name="transfer_detail"),
     path("todo/", cases.inbox, name="inbox"),
     path("todo/count/", cases.todo_count, name="todo_count"),
     path("party/", party.party_tree, name="party_tree"),

@@ -1,0 +1,128 @@
+"""Reads of transfer letters, batches, relation histories and the pocket-member finding, always
+through a scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
+
+from shuniu.accounts.scopes import Scope
+from shuniu.cases.selectors import held_q
+from shuniu.party.models import PartyMember, RelationChange
+from shuniu.transfers.models import LetterKind, LetterState, RelationLetter, TransferBatch
+
+OPEN_STATES = (LetterState.ISSUED, LetterState.RETURNED)
+
+
+def letters(scope: Scope) -> QuerySet[RelationLetter]:
+    return scope.filter(RelationLetter.objects.select_related("member", "from_org", "to_org", "receiver", "case"))
+
+
+def letter_search(scope: Scope, *, kind: str = "", state: str = "", direction: str = "", overdue: bool = False,
+                  q: str = "", party_org: int | None = None, today: dt.date | None = None) -> QuerySet[RelationLetter]:
+    """The letters a jurisdiction sees, filtered: ``direction`` "out" (issued by a party org it holds)
+    or "in" (sent to one); ``overdue``: issued and past validity, not received."""
+    qs = letters(scope)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if direction in ("out", "in"):
+        held = held_q(scope, "from_org" if direction == "out" else "receiver")
+        qs = qs.filter(held) if held is not None else qs.none()
+    if party_org:
+        qs = qs.filter(Q(from_org_id=party_org) | Q(receiver_id=party_org))
+    if overdue:
+        qs = qs.filter(overdue_q(today or dt.date.today()))
+    if q := q.strip():
+        qs = qs.filter(Q(number__icontains=q) | Q(member__name__icontains=q))
+    return qs.order_by("-issued_on", "-id")
+
+
+def overdue_q(today: dt.date) -> Q:
+    """Letters issued and not received within their validity (the one definition of "overdue")."""
+    return Q(state=LetterState.ISSUED, valid_until__lt=today)
+
+
+def letter_get(scope: Scope, pk: int) -> RelationLetter | None:
+    return letters(scope).filter(pk=pk).first()
+
+
+def relation_history(member: PartyMember) -> QuerySet[RelationChange]:
+    """The moves of a member the caller has found through a scoped read."""
+    return member.relation_changes.select_related("from_org", "to_org").order_by("on", "id")
+
+
+def batches(scope: Scope) -> QuerySet[TransferBatch]:
+    return scope.filter(TransferBatch.objects.select_related("party_org"))
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    by_state: dict[str, int]
+
+    @property
+    def done(self) -> int:
+        return self.by_state.get(LetterState.COMPLETED, 0)
+
+    @property
+    def left(self) -> int:
+        return self.total - self.done - self.by_state.get(LetterState.WITHDRAWN, 0)
+
+
+def batch_progress(batch: TransferBatch) -> Progress:
+    """How far a batch is: its letters by state (complete when every one is received or sent out).
+    A letter returned and sent on elsewhere stays the batch's (its case keeps the batch origin)."""
+    states = Counter(batch.letters.values_list("state", flat=True))
+    return Progress(sum(states.values()), dict(states))
+
+
+# ---- pocket members (口袋党员) -----------------------------------------------------------------
+
+POCKET_REASONS = {
+    "outgoing_no_receipt": gettext_lazy("转出到系统外，介绍信已过有效期仍无回执"),
+    "internal_not_received": gettext_lazy("系统内介绍信已过有效期，接收方仍未接收"),
+    "no_relation": gettext_lazy("在册党员，组织关系既不在本系统党组织，也未登记在外党组织"),
+}
+POCKET_SOURCE = ("《中国共产党党员教育管理工作条例》第二十五条（组织关系转出但尚未被接收的，原所在党组织仍负有管理责任）；"
+                 "《关于加强社会组织党的建设工作的意见（试行）》第十四条")
+
+
+@dataclass(frozen=True)
+class PocketRow:
+    member_id: int
+    name: str
+    reason: str
+    since: dt.date | None
+    letter_id: int | None
+    party_org: str
+
+    @property
+    def reason_label(self) -> str:
+        return str(POCKET_REASONS[self.reason])
+
+
+def pocket_members(scope: Scope, today: dt.date) -> list[PocketRow]:
+    """Members who carry a letter and are registered nowhere (口袋党员), past the letter's validity,
+    or on a roster with their relation nowhere: the list an officer works through (rule POCKET).
+
+    - a letter sent out of the system whose validity has passed with no receipt back;
+    - a letter inside the system not received within its validity (the member still counts at the
+      issuing party org, which remains responsible);
+    - a current member with neither a relation here nor one recorded elsewhere."""
+    rows: list[PocketRow] = []
+    late = letters(scope).filter(state=LetterState.ISSUED, valid_until__lt=today).order_by("valid_until", "id")
+    for letter in late:
+        reason = "outgoing_no_receipt" if letter.kind == LetterKind.OUTGOING else "internal_not_received"
+        rows.append(PocketRow(letter.member_id, letter.member.name, reason, letter.valid_until, letter.pk,
+                              letter.from_org.name if letter.from_org else ""))
+    nowhere = scope.filter(PartyMember.objects.filter(ended_on__isnull=True, relation_org__isnull=True,
+                                                      relation_elsewhere=""))
+    for pk, name in nowhere.order_by("name", "id").values_list("pk", "name"):
+        rows.append(PocketRow(pk, name, "no_relation", None, None, ""))
+    return rows
