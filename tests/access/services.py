@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 import shuniu
 from shuniu.party.models import PartyOrgCoverage
 from tests.access.world import FOREIGN_STREET, REGION_OF, World
@@ -378,6 +380,62 @@ def relation_move(w: World, p: str) -> list[Call]:
     return calls
 
 
+# ---- transfers ----------------------------------------------------------------------------------
+# The receiving party org of a letter may lie anywhere (it is usually outside the sender's scope):
+# the sender writes nothing to it, so it is not among what a call touches.
+
+def _receiving(w: World, m: str) -> str:
+    old = w[m].relation_org_id
+    return next(k for k in ("cy_joint", "xilin_party", "cy_party", "branch") if w[k].pk != old)
+
+
+def _with_relation(keys: list[str], w: World) -> list[str]:
+    return [k for k in keys if w[k].relation_org_id is not None]
+
+
+def letter_issue(w: World, p: str) -> list[Call]:
+    return [Call(f"{m} to {_receiving(w, m)}", {"member": Ref(m), "to_org": Ref(_receiving(w, m)), "reason": "矩阵"},
+                 (m,), raises=ValidationError)
+            for m in first(inside(w, p, "member")) + outside(w, p, "member")]
+
+
+def outgoing_record(w: World, p: str) -> list[Call]:
+    return [Call(m, {"member": Ref(m), "number": f"矩阵{serial()}", "to_elsewhere": "外省某党支部",
+                     "issued_on": dt.date.today()}, (m, key_of(w, w[m].relation_org) or m))
+            for m in first(_with_relation(inside(w, p, "member"), w)) + _with_relation(outside(w, p, "member", 3), w)[:1]]
+
+
+def outgoing_receipt(w: World, p: str) -> list[Call]:
+    def make(m: str) -> Callable[[World, Any], dict[str, Any]]:
+        def kwargs(w: World, actor: Any) -> dict[str, Any]:
+            from shuniu.transfers.services import outgoing_record as record_letter
+
+            # A fresh row: the service changes the instance it is given, and the world's must stay as built.
+            member = type(w[m]).objects.get(pk=w[m].pk)
+            letter = record_letter(actor=SYSTEM, member=member, number=f"矩阵{serial()}", to_elsewhere="外省某党支部",
+                                   issued_on=dt.date.today())
+            return {"letter": letter, "received_on": dt.date.today()}
+        return kwargs
+    return [Call(m, make(m), (key_of(w, w[m].relation_org) or m,))
+            for m in first(_with_relation(inside(w, p, "member"), w)) + _with_relation(outside(w, p, "member", 3), w)[:1]]
+
+
+def incoming_register(w: World, p: str) -> list[Call]:
+    def person() -> dict[str, Any]:
+        n = 7500 + serial()
+        return {"name": f"服务矩阵转入{n}", "gender": "male", "id_number": make_id_number(n),
+                "admitted_on": "2015-07-01", "full_on": "2016-07-01"}
+    return [Call(po, {"to_org": Ref(po), "number": f"矩阵{serial()}", "from_elsewhere": "外省某党支部",
+                      "issued_on": dt.date.today(), "received_on": dt.date.today(), "person": person()}, (po,))
+            for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")]
+
+
+def batch_open(w: World, p: str) -> list[Call]:
+    return [Call(po, {"party_org": Ref(po), "to_org": Ref("cy_joint" if po != "cy_joint" else "branch"),
+                      "reason": "矩阵"}, (po,), raises=ValidationError)
+            for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")]
+
+
 # ---- instructors ------------------------------------------------------------------------------
 
 def instructor_create(w: World, p: str) -> list[Call]:
@@ -574,6 +632,11 @@ RULES: dict[str, Rule] = {
     "passes.evaluation_record": Rule("scoped", evaluation_record),
     # accounts
     "cases.case_open": Rule("scoped", case_open),
+    "transfers.letter_issue": Rule("scoped", letter_issue),
+    "transfers.outgoing_record": Rule("scoped", outgoing_record),
+    "transfers.outgoing_receipt": Rule("scoped", outgoing_receipt),
+    "transfers.incoming_register": Rule("scoped", incoming_register),
+    "transfers.batch_open": Rule("scoped", batch_open),
     "cases.case_update": Rule("scoped", _on_drafts(lambda case: {"case": case, "data": {"description": "改"}})),
     "cases.case_act": Rule("scoped", _on_drafts(lambda case: {"case": case, "action": "withdraw"})),
     "cases.attachment_add": Rule("scoped", _on_drafts(_upload)),
