@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,6 +29,13 @@ SOURCE = "《关于加强社会组织党的建设工作的意见（试行）》�
 EVENTS = {"rename": gettext_lazy("更名"), "merge": gettext_lazy("合并"), "deregister": gettext_lazy("注销"), "other": gettext_lazy("其他变更")}
 DECISIONS = {"keep": gettext_lazy("保留"), "rename": gettext_lazy("更名"), "merge": gettext_lazy("并入其他党组织"),
              "dissolve": gettext_lazy("撤销")}
+
+
+# Sent when a decision closes a party org whose members' relations must move: ``party_org`` (now
+# dissolved), ``to_org`` (the party org merged into, or the one the decision names to receive the
+# members; None when the decision names none), ``actor`` and ``reason``. The transfers app opens
+# the letters of every member in one batch (《意见》第八条: 「党员组织关系及时转接」).
+members_released = Signal()
 
 
 class Values:
@@ -68,6 +76,10 @@ def _clean_decision(errors: Errors, case: Case, data: Mapping[str, Any], actor: 
     assert party_org is not None
     if decision == "rename":
         require(errors, "new_name", (data.get("new_name") or "").strip(), _("新名称"))
+    if decision == "dissolve" and data.get("transfer_to") not in (None, ""):
+        receiving = _target(errors, data.get("transfer_to"), "transfer_to")
+        if receiving is not None and (receiving.pk == party_org.pk or receiving.dissolved_on is not None):
+            errors.add("transfer_to", _("党员组织关系须转往另一个存续的党组织"), "transfer_to")
     if decision == "merge":
         target = _target(errors, data.get("merge_into"))
         if target is not None and (target.pk == party_org.pk or target.path.startswith(party_org.path)):
@@ -82,13 +94,14 @@ def _clean_decision(errors: Errors, case: Case, data: Mapping[str, Any], actor: 
                 errors.add("merge_into", _("“%(t)s”不在您的管辖范围内") % {"t": target.name}, "scope")
 
 
-def _target(errors: Errors, value: Any) -> PartyOrg | None:
+def _target(errors: Errors, value: Any, field: str = "merge_into") -> PartyOrg | None:
     try:
         target = PartyOrg.objects.filter(pk=int(value)).first()
     except (TypeError, ValueError):
         target = None
     if target is None:
-        errors.add("merge_into", _("请选择并入的党组织"), "required")
+        errors.add(field, _("请选择并入的党组织") if field == "merge_into" else _("请选择接收党员组织关系的党组织"),
+                   "required")
     return target
 
 
@@ -115,6 +128,10 @@ def apply(case: Case, transition: Transition, data: Mapping[str, Any], actor: An
             coverage_add(actor=on_behalf, party_org=target, org=org, started_on=decided)
     elif decision == "dissolve":
         party_org_dissolve(actor=on_behalf, party_org=party_org, on=decided, reason=reason)
+    if decision in ("merge", "dissolve") and waiting:
+        receiving = data.get("merge_into") if decision == "merge" else data.get("transfer_to")
+        members_released.send(sender="change_report", party_org=party_org, actor=on_behalf, reason=reason,
+                              to_org=PartyOrg.objects.get(pk=int(receiving)) if receiving not in (None, "") else None)
     return {"decision": decision, "decision_no": str(data["decision_no"]).strip(), "decided_on": str(decided),
             "awaiting_transfer": waiting if decision in ("merge", "dissolve") else []}
 
@@ -126,5 +143,6 @@ CHANGE_REPORT = register(CaseKind(
             "description": gettext_lazy("情况说明")},
     action_fields={"approve": {"decision": gettext_lazy("上级党组织决定"), "decision_no": gettext_lazy("决定文号"),
                                "decided_on": gettext_lazy("决定日期"), "new_name": gettext_lazy("新名称"),
-                               "merge_into": gettext_lazy("并入的党组织")}},
+                               "merge_into": gettext_lazy("并入的党组织"),
+                               "transfer_to": gettext_lazy("党员组织关系转往（撤销时）")}},
 ))

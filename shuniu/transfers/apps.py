@@ -12,3 +12,8 @@ class TransfersConfig(AppConfig):
         from shuniu.transfers.reminders import letter_reminders
 
         inbox.register("letters", letter_reminders)
+
+        from shuniu.organizing.change import members_released
+        from shuniu.transfers.hooks import on_members_released
+
+        members_released.connect(on_members_released, dispatch_uid="transfers.batch")

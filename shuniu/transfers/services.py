@@ -175,9 +175,9 @@ def incoming_register(*, actor: Actor, to_org: PartyOrg, number: str, from_elsew
 
 @transaction.atomic
 def batch_open(*, actor: Actor, party_org: PartyOrg, to_org: PartyOrg, reason: str, valid_days: Any = None,
-               is_demo: bool = False) -> TransferBatch:
+               is_demo: bool = False, skip_under_way: bool = False) -> TransferBatch:
     """Open the transfers of every current member of ``party_org`` (dissolved, or being merged) in
-    one action, each letter to ``to_org`` (《意见》第八条: 「党员组织关系及时转接」); a receiving side
+    one action (by hand, or on the superior's decision to dissolve or merge it), each letter to ``to_org`` (《意见》第八条: 「党员组织关系及时转接」); a receiving side
     that is not the right one returns a letter, and the issuing side sends it on elsewhere. Nothing
     is issued unless every letter can be."""
     check_write(actor, party_org)
@@ -189,6 +189,9 @@ def batch_open(*, actor: Actor, party_org: PartyOrg, to_org: PartyOrg, reason: s
     if to_org.pk == party_org.pk:
         errors.add("to_org", _("不能转往本党组织"), "relation")
     waiting = [m.name for m in members if open_letter(m) is not None]
+    if skip_under_way:  # opened by a decision: a member whose letter is under way keeps it
+        members = [m for m in members if open_letter(m) is None]
+        waiting = []
     if waiting:
         errors.add("party_org", _("以下党员已有办理中的介绍信：%(names)s") % {"names": _("、").join(waiting[:20])}, "open_letter")
     if valid_days not in (None, "") and not (isinstance(valid_days, int) and 1 <= valid_days <= MAX_VALID_DAYS):
@@ -212,3 +215,4 @@ def batch_open(*, actor: Actor, party_org: PartyOrg, to_org: PartyOrg, reason: s
     record(actor=actor, action="letter.batch", target=batch, changes={"members": [None, len(members)],
                                                                       "to_org": [None, to_org.pk]})
     return batch
+

@@ -229,3 +229,26 @@ def test_dissolving_opens_every_members_transfer_and_the_superior_follows_the_ba
     assert roster_as_of(target, dt.date.today()).count() == 3
     with pytest.raises(ValidationError, match="没有组织关系在此的党员"):
         batch_open(actor=world["committee_user"], party_org=here, to_org=target, reason="再来一次")
+
+
+def test_a_decision_to_dissolve_opens_the_transfers_to_the_party_org_it_names(world):
+    from shuniu.cases.services import case_open
+
+    here, committee = world["here"], world["committee"]
+    target = PartyOrgFactory(name="钟楼区社会组织联合党支部", kind="joint_branch", superior=committee,
+                             region_code=HEHUACHI)
+    # One member's letter is under way already: it stays as it is.
+    under_way = letter_issue(actor=world["sender"], member=world["members"][0], to_org=world["there"])
+    report = case_open(actor=world["sender"], kind="change_report", party_org=here, submit=True,
+                       data={"event": "deregister", "event_on": dt.date.today().isoformat()})
+    bad = {"decision": "dissolve", "decision_no": "钟社党〔2026〕31号", "decided_on": dt.date.today(),
+           "transfer_to": here.pk}
+    with pytest.raises(ValidationError) as exc:
+        case_act(actor=world["committee_user"], case=report, action="approve", data=bad)
+    assert "transfer_to" in exc.value.message_dict
+    case_act(actor=world["committee_user"], case=report, action="approve", data={**bad, "transfer_to": target.pk})
+    batch = here.transfer_batches.get()
+    assert sorted(batch.letters.values_list("member_id", flat=True)) == sorted(m.pk for m in world["members"][1:])
+    assert set(batch.letters.values_list("to_org", flat=True)) == {target.pk}
+    assert RelationLetter.objects.get(case=under_way).to_org == world["there"]
+    assert batch_progress(batch).left == 2
