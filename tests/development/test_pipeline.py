@@ -13,9 +13,9 @@ from shuniu.audit.models import AuditEntry
 from shuniu.development.models import Applicant, DevStep, Stage
 from shuniu.development.services import applicant_create, applicant_end, next_steps, step_record
 from shuniu.party.models import PartyMember
+from shuniu.party.terms import add_months
 from shuniu.rulesettings.services import rule_setting_set
 from tests.coverage.test_engine import assert_incremental_equals_rebuild
-from shuniu.party.terms import add_months
 from tests.development.conftest import ACTIVIST, APPLIED, FULL_MEETING, MEETING, RUN, data_of, run
 from tests.factories import HEHUACHI, SYSTEM, PartyMemberFactory, PartyOrgFactory, SocialOrgFactory, make_id_number
 
@@ -186,8 +186,7 @@ def test_the_notice_length_is_a_local_setting(person, full_members):
 def test_the_meeting_needs_the_pre_review_and_a_majority(person, full_members):
     run(person, full_members, until="pre_review")
     assert "尚未经上级党委预审" in refused(person, "meeting", MEETING, eligible=3, votes_for=3)
-    run_pre = [s for s in RUN if s[0] == "pre_review"][0]
-    step_record(actor=SYSTEM, applicant=person, step="pre_review", on=run_pre[1])
+    step_record(actor=SYSTEM, applicant=person, step="pre_review", on=on_of("pre_review"))
     message = refused(person, "meeting", MEETING, eligible=4, votes_for=2)
     assert "未超过应到会有表决权的正式党员 4 人的半数" in message
     assert "多于" in refused(person, "meeting", MEETING, eligible=3, votes_for=4)
