@@ -168,6 +168,19 @@ def web_member_duplicate(w: World, persona: str) -> list[dict[str, Any]]:
              "full_on": "2016-06-01", "workplace": org.pk, "id_number": member.personal[0]}]
 
 
+def web_applicant_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A new applicant at an org outside the scope, or developed by a party org outside it."""
+    base = {"name": "越界申请人", "gender": "male", "birth_date": "1990-01-01", "applied_on": _today()}
+    out = []
+    org, party = w.target(persona, "org"), w.target(persona, "party_org")
+    org_in, party_in = w.first_inside(persona, "org"), w.first_inside(persona, "party_org")
+    if org is not None and party_in is not None:
+        out.append({**base, "workplace": org.pk, "branch": party_in.pk})
+    if party is not None and org_in is not None:
+        out.append({**base, "workplace": org_in.pk, "branch": party.pk})
+    return out
+
+
 def web_coverage_new(w: World, persona: str) -> list[dict[str, Any]]:
     if w.target(persona, "org") is None:
         return []
@@ -349,7 +362,7 @@ def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
 IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations"]
 
 RULES: dict[str, Rule] = {
@@ -389,6 +402,12 @@ RULES: dict[str, Rule] = {
     "member_edit": Rule("object", obj="member", payloads=web_member_edit, reach=web_member_reach),
     "member_end": Rule("object", obj="member", payloads=dated),
     "instructor_list": Rule("list", finds="instructor"),
+    # the development pipeline
+    "development_board": Rule("list", queries=({}, {"overdue": "1"}, {"stage": "applicant"}), finds="applicant"),
+    "development_new": Rule("create", payloads=web_applicant_new),
+    "development_person": Rule("object", obj="applicant"),
+    "development_step": Rule("object", obj="applicant", payloads=lambda w, p: [{"step": "talk", "on": _today()}]),
+    "development_end": Rule("object", obj="applicant", payloads=lambda w, p: [{"on": _today(), "reason": "withdrawn"}]),
     "coverage_new": Rule("create", payloads=web_coverage_new),
     "coverage_end": Rule("object", obj="coverage", payloads=dated),
     "assignment_new": Rule("create", payloads=web_assignment_new),
