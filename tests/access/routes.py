@@ -347,6 +347,10 @@ def api_create_member(w: World, persona: str) -> list[dict[str, Any]]:
     return out
 
 
+def api_create_applicant(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{**d, "birth_date": "1990-01-01"} for d in web_applicant_new(w, persona)]
+
+
 # ---- the rules ----------------------------------------------------------------------------------
 
 def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
@@ -478,6 +482,16 @@ RULES: dict[str, Rule] = {
                                   payloads=lambda w, p: [{}]),
     "api:list_attachments": Rule("object", obj="case", api=True),
     "api:todo": Rule("list", api=True),
+    # the development pipeline: reads like the pages; steps and ends outside the scope refused (inside,
+    # the world's people are left as they are)
+    "api:list_applicants": Rule("list", api=True, finds="applicant", queries=({}, {"stage": "applicant"})),
+    "api:get_applicant": Rule("object", obj="applicant", api=True),
+    "api:create_applicant": Rule("create", api=True, method="POST", payloads=api_create_applicant),
+    "api:record_step": Rule("object", obj="applicant", api=True, method="POST", ok=nobody,
+                            payloads=lambda w, p: [{"step": "talk", "on": _today()}]),
+    "api:end_applicant": Rule("object", obj="applicant", api=True, method="POST", ok=nobody,
+                              payloads=lambda w, p: [{"ended_on": _today(), "reason": "withdrawn"}]),
+    "api:development_board": Rule("list", api=True),
     # admin pages that are not about one model
     "admin:index": Rule("list", admin=True),
     "admin:login": Rule("public", admin=True),
