@@ -155,7 +155,7 @@ def development_reminders(scope: Scope, today: dt.date, limit: int) -> Reminders
         if alert is not None and (alert.rule_id == "PROBATION" or alert.due_on <= today + horizon):
             found.append((alert.due_on, a.name, alert, a.pk))
     found.sort(key=lambda r: (r[0], r[1]))
-    items = [Reminder(rule_id=alert.rule_id, title=name, detail=f"{alert.title}（{due.isoformat()}）", due_on=due,
+    items = [Reminder(rule_id=alert.rule_id, title=name, detail=_("%(title)s（%(due)s）") % {"title": alert.title, "due": due.isoformat()}, due_on=due,
                       url=reverse("development_person", args=[pk]), source=alert.source)
              for due, name, alert, pk in found[:limit]]
     return Reminders(len(found), items)

@@ -26,6 +26,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
 from shuniu.accounts.actors import Actor, SystemActor, actor_label
@@ -47,7 +48,7 @@ from shuniu.party.terms import add_months
 from shuniu.registry.models import OrgStatus, SocialOrg
 
 MAX_TEXT = 500
-RECOMMENDED_BY = {"members": _("党员推荐"), "mass_org": _("群团组织推优")}
+RECOMMENDED_BY = {"members": gettext_lazy("党员推荐"), "mass_org": gettext_lazy("群团组织推优")}
 
 
 # ---- helpers --------------------------------------------------------------------------------------
