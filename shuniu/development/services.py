@@ -651,7 +651,7 @@ def step_record(*, actor: Actor, applicant: Applicant, step: str, on: Any, note:
     (recommended_by and contacts, conclusion, introducers, days and hours, eligible and votes_for,
     months). The pre-review and the approvals are the superior's."""
     check_write(actor, applicant)
-    a = Applicant.objects.select_for_update().select_related("branch", "workplace").get(pk=applicant.pk)
+    a = Applicant.objects.select_for_update(of=("self",)).select_related("branch", "workplace").get(pk=applicant.pk)
     if step in STEPS and STEPS[step].by_superior:
         _check_superior(actor, a, step)
     errors = Errors()
@@ -682,7 +682,7 @@ def applicant_end(*, actor: Actor, applicant: Applicant, on: Any, reason: str, n
     approved, moved away; a probationary member's qualification cancelled (党章第七条; the
     superior's decision, and the member leaves the roster). The row is kept."""
     check_write(actor, applicant)
-    a = Applicant.objects.select_for_update().select_related("branch").get(pk=applicant.pk)
+    a = Applicant.objects.select_for_update(of=("self",)).select_related("branch").get(pk=applicant.pk)
     if reason == EndReason.DISQUALIFIED:
         _check_superior(actor, a, StepCode.END)
     errors = Errors()
