@@ -159,3 +159,24 @@ def test_the_superior_s_approval_through_the_api_is_refused_to_the_branch(person
     done = api_client(committee_user).post(f"/api/v1/development/applicants/{person.pk}/steps", body,
                                            content_type="application/json")
     assert done.status_code == 201 and done.json()["stage"] == "probationary" and done.json()["member"]
+
+
+def test_ending_through_the_page_and_the_api(person, full_members, branch_secretary, api_client):
+    client = signed_in(branch_secretary)
+    on = next(d for s, d, _data in RUN if s == "talk")
+    response = client.post(f"/development/{person.pk}/end/", {"on": f"{on:%Y-%m-%d}", "reason": "disqualified"})
+    assert response.status_code == 200 and "由上级党委“钟楼区社会组织综合党委”办理" in response.content.decode()
+    response = client.post(f"/development/{person.pk}/end/", {"on": f"{on:%Y-%m-%d}", "reason": "withdrawn"})
+    assert response.status_code == 302
+    again = api_client(branch_secretary).post(f"/api/v1/development/applicants/{person.pk}/end",
+                                              {"ended_on": f"{on:%Y-%m-%d}", "reason": "withdrawn"},
+                                              content_type="application/json")
+    assert again.status_code == 422 and "已于" in again.content.decode()
+
+
+def test_the_export_lists_the_secretary_s_people_masked(person, branch_secretary, stranger):
+    response = signed_in(branch_secretary).get("/imports/exports/applicants.csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert person.name in body and person.id_number not in body and person.id_number_masked in body
+    response = signed_in(stranger).get("/imports/exports/applicants.csv")
+    assert person.name not in b"".join(response.streaming_content).decode("utf-8-sig")
