@@ -105,6 +105,8 @@ class Board:
     in_small_orgs: int = 0
     in_small_orgs_by_stage: dict[str, int] = field(default_factory=dict)
     ended: int = 0
+    # One row per party org developing people: its id and name, the count at each stage, overdue.
+    by_branch: list[dict[str, Any]] = field(default_factory=list)
     few_members: int = FEW_MEMBERS
     few_source: str = FEW_SOURCE
 
@@ -133,6 +135,14 @@ def board(scope: Scope, *, party_org: PartyOrg | None = None, region: str = "",
         if alert is not None and alert.overdue(today):
             out.overdue.append((a, alert))
     out.overdue.sort(key=lambda pair: pair[1].due_on)
+    late = Counter(a.branch_id for a, _alert in out.overdue)
+    rows: dict[int, dict[str, Any]] = {}
+    for a in people:
+        row = rows.setdefault(a.branch_id, {"id": a.branch_id, "name": a.branch.name, "total": 0,
+                                            "overdue": late.get(a.branch_id, 0), **{v: 0 for v in Stage.values}})
+        row[a.stage] += 1
+        row["total"] += 1
+    out.by_branch = sorted(rows.values(), key=lambda r: (-r["total"], r["name"]))
     out.overdue_reviews = sum(1 for _a, alert in out.overdue if alert.rule_id == "DEV_REVIEW")
     out.ended = applicants(scope, party_org=party_org, region=region, active=False).filter(
         ended_on__isnull=False).count()

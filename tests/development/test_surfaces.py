@@ -180,3 +180,16 @@ def test_the_export_lists_the_secretary_s_people_masked(person, branch_secretary
     assert person.name in body and person.id_number not in body and person.id_number_masked in body
     response = signed_in(stranger).get("/imports/exports/applicants.csv")
     assert person.name not in b"".join(response.streaming_content).decode("utf-8-sig")
+
+
+def test_the_board_breaks_the_people_down_by_party_org(person, full_members, dev_org, committee):
+    from shuniu.development.services import applicant_create
+    from tests.factories import make_id_number
+
+    other = PartyOrgFactory(name="另一个党支部", kind="branch", covers=[SocialOrgFactory(region_code=HEHUACHI)],
+                            superior=committee)
+    applicant_create(actor=SYSTEM, name="二号", gender="male", id_number=make_id_number(5009),
+                     applied_on=dt.date.today() - dt.timedelta(days=60), workplace=dev_org, branch=other)
+    figures = board(Scope.everything(), party_org=committee)
+    assert [(r["name"], r["applicant"], r["overdue"]) for r in figures.by_branch] == [
+        ("另一个党支部", 1, 1), ("荷花池青少年服务中心党支部", 1, 1)]
