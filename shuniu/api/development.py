@@ -146,6 +146,18 @@ class OverdueOut(Schema):
     source: str
 
 
+class BranchRow(Schema):
+    id: int
+    name: str
+    total: int
+    applicant: int
+    activist: int
+    candidate: int
+    probationary: int
+    full: int
+    overdue: int
+
+
 class BoardOut(Schema):
     stages: list[StageCount]
     total: int
@@ -154,6 +166,7 @@ class BoardOut(Schema):
     in_small_orgs: int = Field(..., description="工作单位正式党员 0 至 2 名的人数（《意见》第十五条）")
     ended: int
     overdue: list[OverdueOut]
+    by_branch: list[BranchRow] = Field(..., description="按培养党组织：各阶段人数与逾期事项")
 
 
 class BoardFilters(Schema):
@@ -225,5 +238,6 @@ def development_board(request: HttpRequest, filters: Query[BoardFilters]) -> Any
         "overdue_reviews": figures.overdue_reviews, "in_small_orgs": figures.in_small_orgs, "ended": figures.ended,
         "overdue": [{"applicant": a.pk, "name": a.name, "rule_id": alert.rule_id, "title": alert.title,
                      "due_on": alert.due_on, "source": alert.source} for a, alert in figures.overdue],
+        "by_branch": figures.by_branch,
     }
 

@@ -146,6 +146,7 @@ def test_the_api_lists_creates_records_and_refuses_with_the_rule(person, full_me
     assert detail["stage"] == "activist" and [s["code"] for s in detail["steps"]][:3] == ["apply", "talk", "activist"]
     figures = api.get("/api/v1/development/board").json()
     assert {s["stage"]: s["count"] for s in figures["stages"]}["activist"] == 1
+    assert [(b["name"], b["activist"], b["applicant"]) for b in figures["by_branch"]] == [(dev_branch.name, 1, 1)]
 
 
 def test_the_superior_s_approval_through_the_api_is_refused_to_the_branch(person, full_members, branch_secretary,
