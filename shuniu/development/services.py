@@ -475,7 +475,8 @@ def clean_step(errors: Errors, a: Applicant, step: Any, on: Any, data: dict[str,
                    % {"v": step, "allowed": " / ".join(STEPS)}, "choice")
         return {}
     day = as_date(errors, "on", on, _("日期"))
-    require(errors, "on", day, _("日期"))
+    if day is None and on in (None, ""):
+        require(errors, "on", day, _("日期"))
     not_in_future(errors, "on", day, _("日期"))
     if a.ended_on is not None:
         errors.add("step", _("“%(name)s”已于 %(d)s 终止培养（%(why)s）") % {
