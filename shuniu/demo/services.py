@@ -13,6 +13,7 @@ from shuniu.accounts.services import user_create
 from shuniu.audit.services import record
 from shuniu.coverage import engine as coverage_engine
 from shuniu.demo.cases import seed_cases
+from shuniu.demo.development import seed_pipeline
 from shuniu.demo.gen import Gen
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS, SERIES
@@ -53,6 +54,8 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         coverage_engine.rebuild()
         # Cases through the services, after the figures are true (the cases read them).
         seed_cases(name)
+        # People in the development pipeline, at every stage (some overdue), through its services.
+        counts.update(seed_pipeline(name))
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})

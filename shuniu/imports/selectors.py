@@ -24,7 +24,7 @@ from shuniu.regions.models import Region
 from shuniu.registry.models import InspectionResult, OrgStatus, OrgType, RegistrationLevel, SocialOrg
 from shuniu.registry.selectors import org_list
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
 Columns = list[tuple[str, str]]
 
 
@@ -151,6 +151,33 @@ def export_members(scope: Scope, region: str | None = None) -> tuple[list[dict[s
     return rows, MEMBER_COLUMNS
 
 
+APPLICANT_COLUMNS: Columns = [
+    ("name", "姓名"), ("gender", "性别"), ("id_number", "公民身份号码"), ("phone", "电话"), ("stage", "所处阶段"),
+    ("workplace", "工作单位"), ("workplace_uscc", "工作单位统一社会信用代码"), ("branch", "培养党组织"),
+    ("applied_on", "递交入党申请书日期"), ("talked_on", "谈话日期"), ("activist_on", "列为入党积极分子日期"),
+    ("last_review_on", "最近一次考察日期"), ("candidate_on", "列为发展对象日期"), ("meeting_on", "支部大会讨论接收日期"),
+    ("approved_on", "上级党委审批日期"), ("full_on", "转正日期"), ("ended_on", "终止日期"), ("end_reason", "终止原因"),
+    ("region_code", "所在地区代码"),
+]
+
+
+def export_applicants(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    """The people in the development pipeline; ID and phone numbers masked whatever the role."""
+    from shuniu.development.models import Applicant, EndReason, Stage
+
+    qs = _in_region(scope.filter(Applicant.objects.all()), scope, region).order_by("region_id", "stage", "name", "id")
+    genders, stages, reasons = _labels(Gender), _labels(Stage), _labels(EndReason)
+    fields = ("name", "gender", "id_number_masked", "phone_masked", "stage", "workplace__name", "workplace__uscc",
+              "branch__name", "applied_on", "talked_on", "activist_on", "last_review_on", "candidate_on",
+              "meeting_on", "approved_on", "full_on", "ended_on", "end_reason", "region_id")
+    rows = [{
+        **a, "gender": genders.get(a["gender"], ""), "id_number": a["id_number_masked"], "phone": a["phone_masked"],
+        "stage": stages.get(a["stage"], ""), "workplace": a["workplace__name"], "workplace_uscc": a["workplace__uscc"] or "",
+        "branch": a["branch__name"], "end_reason": reasons.get(a["end_reason"], ""), "region_code": a["region_id"],
+    } for a in qs.values(*fields).iterator(chunk_size=5000)]
+    return rows, APPLICANT_COLUMNS
+
+
 INSTRUCTOR_COLUMNS: Columns = [
     ("name", "姓名"), ("kind", "类别"), ("phone", "电话"), ("employer", "工作单位"), ("capacity", "可联系组织数"),
     ("region_code", "所在地区代码"), ("orgs", "派驻组织"),
@@ -254,10 +281,10 @@ def export_table(kind: str, scope: Scope, region: str | None = None) -> tuple[li
         return export_coverage(scope, region)
     fn = {"orgs": export_orgs, "party_orgs": export_party_orgs, "members": export_members,
           "instructors": export_instructors, "inspections": export_inspections,
-          "evaluations": export_evaluations}.get(kind)
+          "evaluations": export_evaluations, "applicants": export_applicants}.get(kind)
     if fn is None:
         raise KeyError(kind)
     rows, columns = fn(scope, region)
     titles = {"orgs": _("社会组织"), "party_orgs": _("党组织"), "members": _("党员"), "instructors": _("党建工作指导员"),
-              "inspections": _("年检（年报）"), "evaluations": _("等级评估")}
+              "inspections": _("年检（年报）"), "evaluations": _("等级评估"), "applicants": _("发展党员")}
     return rows, columns, titles[kind]

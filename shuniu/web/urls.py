@@ -2,7 +2,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shuniu.web.forms import LoginForm, PasswordForm
-from shuniu.web.views import account, cases, changes, dashboard, orgs, party, passes, people, pickers, transfers
+from shuniu.web.views import (
+    account,
+    cases,
+    changes,
+    dashboard,
+    development,
+    orgs,
+    party,
+    passes,
+    people,
+    pickers,
+    transfers,
+)
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -37,6 +49,11 @@ urlpatterns = [
     path("members/<int:pk>/edit/", changes.member_edit, name="member_edit"),
     path("members/<int:pk>/end/", changes.member_end_view, name="member_end"),
     path("instructors/", people.instructor_list, name="instructor_list"),
+    path("development/", development.development_board, name="development_board"),
+    path("development/new/", development.development_new, name="development_new"),
+    path("development/<int:pk>/", development.development_person, name="development_person"),
+    path("development/<int:pk>/step/", development.development_step, name="development_step"),
+    path("development/<int:pk>/end/", development.development_end, name="development_end"),
     path("coverage/new/", people.coverage_new, name="coverage_new"),
     path("coverage/<int:pk>/end/", changes.coverage_end_view, name="coverage_end"),
     path("assignments/new/", people.assignment_new, name="assignment_new"),

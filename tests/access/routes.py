@@ -168,6 +168,19 @@ def web_member_duplicate(w: World, persona: str) -> list[dict[str, Any]]:
              "full_on": "2016-06-01", "workplace": org.pk, "id_number": member.personal[0]}]
 
 
+def web_applicant_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A new applicant at an org outside the scope, or developed by a party org outside it."""
+    base = {"name": "越界申请人", "gender": "male", "birth_date": "1990-01-01", "applied_on": _today()}
+    out = []
+    org, party = w.target(persona, "org"), w.target(persona, "party_org")
+    org_in, party_in = w.first_inside(persona, "org"), w.first_inside(persona, "party_org")
+    if org is not None and party_in is not None:
+        out.append({**base, "workplace": org.pk, "branch": party_in.pk})
+    if party is not None and org_in is not None:
+        out.append({**base, "workplace": org_in.pk, "branch": party.pk})
+    return out
+
+
 def web_coverage_new(w: World, persona: str) -> list[dict[str, Any]]:
     if w.target(persona, "org") is None:
         return []
@@ -334,6 +347,10 @@ def api_create_member(w: World, persona: str) -> list[dict[str, Any]]:
     return out
 
 
+def api_create_applicant(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{**d, "birth_date": "1990-01-01"} for d in web_applicant_new(w, persona)]
+
+
 # ---- the rules ----------------------------------------------------------------------------------
 
 def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
@@ -349,8 +366,9 @@ def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
-IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
+IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations",
+                "applicants"]
 
 RULES: dict[str, Rule] = {
     # pages
@@ -389,6 +407,12 @@ RULES: dict[str, Rule] = {
     "member_edit": Rule("object", obj="member", payloads=web_member_edit, reach=web_member_reach),
     "member_end": Rule("object", obj="member", payloads=dated),
     "instructor_list": Rule("list", finds="instructor"),
+    # the development pipeline
+    "development_board": Rule("list", queries=({}, {"overdue": "1"}, {"stage": "applicant"}), finds="applicant"),
+    "development_new": Rule("create", payloads=web_applicant_new),
+    "development_person": Rule("object", obj="applicant"),
+    "development_step": Rule("object", obj="applicant", payloads=lambda w, p: [{"step": "talk", "on": _today()}]),
+    "development_end": Rule("object", obj="applicant", payloads=lambda w, p: [{"on": _today(), "reason": "withdrawn"}]),
     "coverage_new": Rule("create", payloads=web_coverage_new),
     "coverage_end": Rule("object", obj="coverage", payloads=dated),
     "assignment_new": Rule("create", payloads=web_assignment_new),
@@ -459,6 +483,16 @@ RULES: dict[str, Rule] = {
                                   payloads=lambda w, p: [{}]),
     "api:list_attachments": Rule("object", obj="case", api=True),
     "api:todo": Rule("list", api=True),
+    # the development pipeline: reads like the pages; steps and ends outside the scope refused (inside,
+    # the world's people are left as they are)
+    "api:list_applicants": Rule("list", api=True, finds="applicant", queries=({}, {"stage": "applicant"})),
+    "api:get_applicant": Rule("object", obj="applicant", api=True),
+    "api:create_applicant": Rule("create", api=True, method="POST", payloads=api_create_applicant),
+    "api:record_step": Rule("object", obj="applicant", api=True, method="POST", ok=nobody,
+                            payloads=lambda w, p: [{"step": "talk", "on": _today()}]),
+    "api:end_applicant": Rule("object", obj="applicant", api=True, method="POST", ok=nobody,
+                              payloads=lambda w, p: [{"ended_on": _today(), "reason": "withdrawn"}]),
+    "api:development_board": Rule("list", api=True),
     # admin pages that are not about one model
     "admin:index": Rule("list", admin=True),
     "admin:login": Rule("public", admin=True),

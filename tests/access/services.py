@@ -463,6 +463,30 @@ def assignment_end(w: World, p: str) -> list[Call]:
     return calls
 
 
+# ---- development ----------------------------------------------------------------------------------
+
+def applicant_create(w: World, p: str) -> list[Call]:
+    def data(o: str, po: str) -> dict[str, Any]:
+        n = 9500 + serial()
+        return {"name": f"服务矩阵申请人{n}", "gender": "male", "id_number": make_id_number(n),
+                "applied_on": dt.date.today() - dt.timedelta(days=5), "workplace": Ref(o), "branch": Ref(po)}
+
+    pairs = [(o, po) for o in first(inside(w, p, "org")) for po in first(inside(w, p, "party_org"))
+             + outside(w, p, "party_org")]
+    pairs += [(o, po) for o in outside(w, p, "org") for po in first(inside(w, p, "party_org"))]
+    return [Call(f"at {o} by {po}", data(o, po), (o, po)) for o, po in pairs]
+
+
+def step_record(w: World, p: str) -> list[Call]:
+    return [Call(a, {"applicant": Ref(a), "step": "talk", "on": dt.date.today()}, (a,))
+            for a in first(inside(w, p, "applicant")) + outside(w, p, "applicant")]
+
+
+def applicant_end(w: World, p: str) -> list[Call]:
+    return [Call(a, {"applicant": Ref(a), "on": dt.date.today(), "reason": "withdrawn"}, (a,))
+            for a in first(inside(w, p, "applicant")) + outside(w, p, "applicant")]
+
+
 # ---- system-wide, personal --------------------------------------------------------------------
 
 def system(kwargs: dict[str, Any], raises: type[Exception] | None = None) -> Callable[[World, str], list[Call]]:
@@ -630,6 +654,14 @@ RULES: dict[str, Rule] = {
     # passes
     "passes.inspection_record": Rule("scoped", inspection_record),
     "passes.evaluation_record": Rule("scoped", evaluation_record),
+    # development
+    "development.applicant_create": Rule("scoped", applicant_create),
+    "development.step_record": Rule("scoped", step_record),
+    "development.applicant_end": Rule("scoped", applicant_end),
+    "development.clean_applicant_fields": Rule("helper", why="the rules of a person entering the pipeline that "
+                                                             "applicant_create and the import apply after their own "
+                                                             "checks; the actor decides only how much a refused ID "
+                                                             "number reveals"),
     # accounts
     "cases.case_open": Rule("scoped", case_open),
     "transfers.letter_issue": Rule("scoped", letter_issue),

@@ -264,6 +264,21 @@ def build_world() -> World:
                                                                 employer=f"{name}所在单位"), zones, [name], [phone])
         assignment = assignment_start(actor=SYSTEM, instructor=instructor, org=w[org_key], started_on=today)
         w.add("assignment", f"{key}_assignment", assignment, zones)
+    # People in the development pipeline, one per branch, who applied ten days ago.
+    from shuniu.development.services import applicant_create
+
+    for key, name, workplace, party_key, zones, n, county in [
+        ("branch_applicant", "梅若鸿", "branch_org", "branch", BRANCH, 211, ZHONGLOU),
+        ("xilin_applicant", "檀秋實", "xilin_org", "xilin_party", ZL, 212, ZHONGLOU),
+        ("cy_applicant", "桑梓乔", "cy_org", "cy_party", CY, 213, CHAOYANG),
+    ]:
+        id_number, phone = make_id_number(n, county), f"1355{n:07d}"
+        applicant = applicant_create(actor=SYSTEM, name=name, gender="female", id_number=id_number, phone=phone,
+                                     applied_on=today - dt.timedelta(days=10), workplace=w[workplace],
+                                     branch=w[party_key])
+        born = applicant.birth_date
+        w.add("applicant", key, applicant, zones, [name],
+              [id_number, phone, f"{born:%Y-%m-%d}", f"{born.year}年{born.month}月{born.day}日"])
     for key, shows in {
         "branch_org": ["branch", "hhc_joint"], "hub_org": ["hub", "hub_instructor", "hhc_joint"],
         "xilin_org": ["xilin_hub", "xilin_party", "xilin_instructor"], "cy_org": ["cy_hub", "cy_party", "cy_instructor"],
@@ -271,6 +286,8 @@ def build_world() -> World:
         # A party org names its superior (the branch's page says which committee it reports to).
         "branch": ["zl_committee"], "sub_branch": ["branch"],
         "xilin_member": ["xilin_org", "xilin_party"], "cy_member": ["cy_org", "cy_party"],
+        "branch_applicant": ["branch_org", "branch", "zl_committee"],
+        "xilin_applicant": ["xilin_org", "xilin_party"], "cy_applicant": ["cy_org", "cy_party"],
     }.items():
         w.objects[key].shows = shows
     # The personas, each with an API token (made by the accounts service, as ``adduser --token`` does).
@@ -317,7 +334,8 @@ def snapshot() -> dict[str, Any]:
                   "party.Participation", "party.Instructor", "party.InstructorAssignment", "imports.ImportBatch",
                   "imports.ImportChange", "audit.AuditEntry", "auth.Group", "rulesettings.RuleSetting",
                   "coverage.RollupSnapshot", "demo.ScenarioRun", "cases.Case", "cases.CaseStep",
-                  "cases.Attachment", "party.RelationChange", "transfers.RelationLetter", "transfers.TransferBatch"):
+                  "cases.Attachment", "party.RelationChange", "transfers.RelationLetter", "transfers.TransferBatch",
+                  "development.Applicant", "development.DevStep"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")

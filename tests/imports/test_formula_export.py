@@ -29,6 +29,7 @@ from openpyxl import load_workbook
 
 from shuniu.core import output
 from shuniu.core.output import FORMULA_STARTS, neutralize
+from shuniu.development.services import applicant_create
 from shuniu.imports import cells
 from shuniu.imports.selectors import EXPORT_KINDS
 from shuniu.imports.services import batch_preview_upload, import_file, store_upload
@@ -61,6 +62,7 @@ TAB_EMPLOYER = "\t=1+2"
 CR_EMPLOYER = "\r=3+4"
 INSPECTION_NOTE = "=1+1年检备注"
 EVALUATION_DOCUMENT = "@评估文号"
+APPLICANT_NAME = "=2+2+cmd|' /C calc'!A0"
 # A control character that xlsx cannot hold: openpyxl would refuse the whole file.
 CONTROL_NAME = "控制\x01字符协会"
 
@@ -72,6 +74,7 @@ HOSTILE_BY_KIND = {
     "instructors": {INSTRUCTOR_NAME, TAB_EMPLOYER, CR_EMPLOYER},
     "inspections": {ORG_NAME, INSPECTION_NOTE},
     "evaluations": {ORG_NAME, EVALUATION_DOCUMENT},
+    "applicants": {APPLICANT_NAME, ORG_NAME, PARTY_NAME},
 }
 NO_USER_TEXT = {"coverage"}  # region names and figures only
 
@@ -137,6 +140,8 @@ def hostile(tmp_path: Path) -> dict[str, Any]:
     inspection_record(actor=SYSTEM, org=org, year=2023, conclusion="pass", note=INSPECTION_NOTE)
     evaluation_record(actor=SYSTEM, org=org, year=2023, grade="3A", decided_on="2023-12-01",
                       document_number=EVALUATION_DOCUMENT)
+    applicant_create(actor=SYSTEM, name=APPLICANT_NAME, gender="male", id_number=make_id_number(9003),
+                     applied_on="2024-03-01", workplace=org, branch=party)
     InstructorFactory(name=INSTRUCTOR_NAME, employer=TAB_EMPLOYER)
     InstructorFactory(name="回车指导员", employer=CR_EMPLOYER)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shuniu.imports.kinds.applicants import ApplicantKind
 from shuniu.imports.kinds.base import Kind
 from shuniu.imports.kinds.links import CoverageLinkKind
 from shuniu.imports.kinds.members import MemberKind
@@ -10,7 +11,8 @@ from shuniu.imports.kinds.party import InstructorKindSpec, PartyOrgKindSpec
 from shuniu.imports.kinds.passes import EvaluationKind, InspectionKind
 
 KINDS: dict[str, Kind] = {k.name: k for k in (OrgKind(), PartyOrgKindSpec(), MemberKind(), InstructorKindSpec(),
-                                               CoverageLinkKind(), InspectionKind(), EvaluationKind())}
+                                               CoverageLinkKind(), InspectionKind(), EvaluationKind(),
+                                               ApplicantKind())}
 
 
 def get_kind(name: str) -> Kind:
