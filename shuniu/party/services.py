@@ -775,6 +775,26 @@ def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg,
     return part
 
 
+@transaction.atomic
+def participation_end(*, actor: Actor, participation: Participation, ended_on: Any) -> Participation:
+    """End a member's org life in a party org that does not hold the relation (the host lets them go)."""
+    check_write(actor, participation)
+    errors = Errors()
+    end = as_date(errors, "ended_on", ended_on, _("结束日期"))
+    require(errors, "ended_on", end, _("结束日期"))
+    not_in_future(errors, "ended_on", end, _("结束日期"))
+    if participation.ended_on is not None:
+        errors.add("ended_on", _("该参加组织生活记录已结束"), "state")
+    if end is not None and end < participation.started_on:
+        errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
+    errors.raise_if_any()
+    participation.ended_on = end
+    participation.save(update_fields=["ended_on", "updated_at"])
+    record(actor=actor, action="participation.end", target=participation.member,
+           changes={"party_org_id": [participation.party_org_id, None]})
+    return participation
+
+
 # ---- the responsible party body ---------------------------------------------------------------
 
 @transaction.atomic

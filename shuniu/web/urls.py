@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shuniu.web.forms import LoginForm, PasswordForm
-from shuniu.web.views import account, cases, changes, dashboard, orgs, party, passes, people, pickers
+from shuniu.web.views import account, cases, changes, dashboard, mobile, orgs, party, passes, people, pickers
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -34,6 +34,12 @@ urlpatterns = [
     path("members/new/", people.member_new, name="member_new"),
     path("members/<int:pk>/edit/", changes.member_edit, name="member_edit"),
     path("members/<int:pk>/end/", changes.member_end_view, name="member_end"),
+    path("mobile/", mobile.mobile_list, name="mobile_list"),
+    path("mobile/members/<int:pk>/outflow/", mobile.outflow_new, name="mobile_outflow_new"),
+    path("mobile/members/<int:pk>/outflow/end/", mobile.outflow_end_view, name="mobile_outflow_end"),
+    path("mobile/members/<int:pk>/inflow/", mobile.inflow_new, name="mobile_inflow_new"),
+    path("mobile/members/<int:pk>/inflow/end/", mobile.inflow_end_view, name="mobile_inflow_end"),
+    path("mobile/members/<int:pk>/lost-contact/", mobile.lost_contact_new, name="mobile_lost_contact"),
     path("instructors/", people.instructor_list, name="instructor_list"),
     path("coverage/new/", people.coverage_new, name="coverage_new"),
     path("coverage/<int:pk>/end/", changes.coverage_end_view, name="coverage_end"),
