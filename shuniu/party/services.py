@@ -778,7 +778,7 @@ def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg,
 @transaction.atomic
 def participation_end(*, actor: Actor, participation: Participation, ended_on: Any) -> Participation:
     """End a member's org life in a party org that does not hold the relation (the host lets them go)."""
-    check_write(actor, participation)
+    check_write(actor, participation.party_org)
     errors = Errors()
     end = as_date(errors, "ended_on", ended_on, _("结束日期"))
     require(errors, "ended_on", end, _("结束日期"))

@@ -317,7 +317,7 @@ def snapshot() -> dict[str, Any]:
                   "party.Participation", "party.Instructor", "party.InstructorAssignment", "imports.ImportBatch",
                   "imports.ImportChange", "audit.AuditEntry", "auth.Group", "rulesettings.RuleSetting",
                   "coverage.RollupSnapshot", "demo.ScenarioRun", "cases.Case", "cases.CaseStep",
-                  "cases.Attachment"):
+                  "cases.Attachment", "mobile.Outflow", "mobile.Inflow"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")
