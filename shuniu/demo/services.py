@@ -14,6 +14,7 @@ from shuniu.audit.services import record
 from shuniu.coverage import engine as coverage_engine
 from shuniu.demo.cases import seed_cases
 from shuniu.demo.gen import Gen
+from shuniu.demo.mobile import seed_mobile
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS, SERIES
 
@@ -53,6 +54,8 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         coverage_engine.rebuild()
         # Cases through the services, after the figures are true (the cases read them).
         seed_cases(name)
+        # Mobile members: an outflow for each one marked mobile, and the MOBILE findings (no count changes).
+        seed_mobile(name)
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})
