@@ -23,7 +23,7 @@ from shuniu.cases.kinds import CaseKind, Transition, approval_flow, register
 from shuniu.cases.models import Case
 from shuniu.core.actors import SystemActor, actor_label
 from shuniu.core.services import Errors, as_date, not_in_future, require
-from shuniu.mobile.rules import LOST_SOURCE, RULE, limit_reached, months
+from shuniu.mobile.rules import LOST_CITE, LOST_SOURCE, RULE, limit_reached, months
 from shuniu.party.models import EndReason
 from shuniu.party.services import member_end
 from shuniu.party.terms import add_months
@@ -60,7 +60,7 @@ def clean_lost_contact(case: Case, action: str | None, data: Mapping[str, Any], 
     today = timezone.localdate()
     if action == "submit" and lost is not None and not limit_reached(lost, today, n):
         errors.add("lost_since", _("自 %(lost)s 失去联系未满 %(n)s 个月（%(from)s 起方可），不能提出停止党籍（规则 MOBILE：%(src)s）")
-                   % {"lost": lost.isoformat(), "n": n, "from": add_months(lost, n).isoformat(), "src": LOST_SOURCE},
+                   % {"lost": lost.isoformat(), "n": n, "from": add_months(lost, n).isoformat(), "src": LOST_CITE},
                    "MOBILE")
     if action == "approve":
         require(errors, "decision_no", str(data.get("decision_no") or "").strip(), _("批复文号"))
@@ -70,7 +70,7 @@ def clean_lost_contact(case: Case, action: str | None, data: Mapping[str, Any], 
         not_in_future(errors, "decided_on", decided, _("批复日期"))
         if decided is not None and lost is not None and not limit_reached(lost, decided, n):
             errors.add("decided_on", _("批复日期 %(d)s 距失去联系（%(lost)s）未满 %(n)s 个月（规则 MOBILE：%(src)s）")
-                       % {"d": decided.isoformat(), "lost": lost.isoformat(), "n": n, "src": LOST_SOURCE}, "MOBILE")
+                       % {"d": decided.isoformat(), "lost": lost.isoformat(), "n": n, "src": LOST_CITE}, "MOBILE")
 
 
 def apply_lost_contact(case: Case, transition: Transition, data: Mapping[str, Any],

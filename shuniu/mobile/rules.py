@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuniu.party.terms import add_months
 from shuniu.rulesettings.declarations import declare
@@ -27,6 +28,9 @@ TRANSFER_SOURCE = (f"{EDU}第二十五条：外出学习或者工作、生活6�
 OUTFLOW_SOURCE = (f"{EDU}第二十五条：外出6个月以内或者外出地点不固定的，可以开具党员证明信或者发放流动党员活动证；"
                   f"{OPINIONS}：一方隶属、参加多重组织生活")
 LOST_SOURCE = (f"{EDU}第二十四条：党员失去联系6个月以上的，应当停止党籍；党章第九条")
+# The same sources, short and translated, for the messages a user reads in their language.
+OUTFLOW_CITE = gettext_lazy("《中国共产党党员教育管理工作条例》第二十五条；《关于加强社会组织党的建设工作的意见（试行）》第十五条")
+LOST_CITE = gettext_lazy("《中国共产党党员教育管理工作条例》第二十四条；党章第九条")
 DEFAULTS = {"months": 6, "lost_contact_months": 6}
 
 

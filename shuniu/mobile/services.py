@@ -20,7 +20,7 @@ from shuniu.core import crypto
 from shuniu.core.services import Errors, as_date, choice, not_in_future, require
 from shuniu.core.validators import validate_phone
 from shuniu.mobile.models import Inflow, Outflow, OutflowEnd
-from shuniu.mobile.rules import OUTFLOW_SOURCE
+from shuniu.mobile.rules import OUTFLOW_CITE
 from shuniu.party.models import PartyMember, PartyOrg
 from shuniu.party.services import member_update, participation_add, participation_end
 from shuniu.regions.models import Region
@@ -88,7 +88,7 @@ def clean_outflow(errors: Errors, member: PartyMember, data: dict[str, Any]) -> 
                    % {"d": member.ended_on.isoformat(), "r": member.get_end_reason_display()}, "state")
     elif member.relation_org_id is None:
         errors.add("member", _("该党员的组织关系不在本系统的党组织，流出登记由组织关系所在党组织办理（规则 MOBILE：%(src)s）")
-                   % {"src": OUTFLOW_SOURCE}, "relation")
+                   % {"src": OUTFLOW_CITE}, "relation")
     if Outflow.objects.filter(member=member, ended_on__isnull=True).exists():
         errors.add("member", _("该党员已有未结束的流出登记，须先登记返回或结束，才能再次登记（规则 MOBILE：一名党员同时只有一条流出登记）"),
                    "unique")
@@ -172,7 +172,7 @@ def clean_take_in(errors: Errors, outflow: Outflow, host: PartyOrg, start: dt.da
         errors.add("member", _("该党员已于 %(d)s 减少，不能接收") % {"d": member.ended_on.isoformat()}, "state")
     if host.pk == member.relation_org_id:
         errors.add("host", _("“%(o)s”就是该党员组织关系所在的党组织，无需作为流入党组织接收（规则 MOBILE：一方隶属、"
-                             "参加多重组织生活；%(src)s）") % {"o": host.name, "src": OUTFLOW_SOURCE}, "relation")
+                             "参加多重组织生活；%(src)s）") % {"o": host.name, "src": OUTFLOW_CITE}, "relation")
     if host.dissolved_on is not None:
         errors.add("host", _("“%(o)s”已撤销，不能接收流动党员") % {"o": host.name}, "state")
     if Inflow.objects.filter(outflow=outflow, ended_on__isnull=True).exists():

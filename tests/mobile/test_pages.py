@@ -107,3 +107,32 @@ def test_recording_a_lost_contact_opens_a_case_of_the_branch(mobile, sec_a):
     case = Case.objects.get(kind="lost_contact", member=member)
     assert case.state == "draft" and case.data["lost_since"] == "2025-01-10"
     assert "党员a4" in client_for(sec_a).get("/mobile/").content.decode()
+
+
+def test_in_english_the_pages_and_their_errors_show_no_chinese_outside_the_data(mobile, sec_a, committee_user):
+    from django.conf import settings
+
+    from shuniu.cases.services import case_open
+    from tests.web.test_i18n import chinese_left, data_text
+
+    case_open(actor=sec_a, kind="lost_contact", member=mobile.m["a4"], data={"lost_since": "2025-01-10"})
+    found = {}
+    data = data_text() + "\x00苏州\x00务工"
+    for user in (sec_a, committee_user):
+        c = client_for(user)
+        c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        a1 = mobile.m["a1"].pk
+        pages = [c.get(u) for u in ("/mobile/", "/mobile/?finding=over_limit", "/mobile/?finding=x",
+                                    f"/mobile/members/{mobile.m['a4'].pk}/outflow/", f"/mobile/members/{a1}/outflow/end/",
+                                    f"/mobile/members/{a1}/inflow/", f"/mobile/members/{a1}/lost-contact/")]
+        pages += [c.post(f"/mobile/members/{mobile.m['a4'].pk}/outflow/", {"since": "x", "region": "9"}),
+                  c.post(f"/mobile/members/{a1}/outflow/", {"destination": "苏州", "since": TODAY.isoformat(),
+                                                             "reason": "务工"}),
+                  c.post(f"/mobile/members/{a1}/outflow/end/", {"ended_on": "x", "reason": "other"}),
+                  c.post(f"/mobile/members/{a1}/inflow/", {"host": mobile.a.pk, "started_on": TODAY.isoformat()}),
+                  c.post(f"/mobile/members/{a1}/lost-contact/", {"lost_since": "2999-01-01"})]
+        for response in pages:
+            left = chinese_left(response.content.decode(), data)
+            if left:
+                found[f"{user} {response.request['PATH_INFO']} {response.status_code}"] = left
+    assert not found, found
