@@ -136,3 +136,10 @@ def test_in_english_the_pages_and_their_errors_show_no_chinese_outside_the_data(
             if left:
                 found[f"{user} {response.request['PATH_INFO']} {response.status_code}"] = left
     assert not found, found
+
+
+def test_the_party_org_page_links_to_its_members_away_and_those_it_took_in(mobile, sec_a):
+    page = client_for(sec_a).get(f"/party/{mobile.a.pk}/").content.decode()
+    assert f"/mobile/?party_org={mobile.a.pk}" in page and f"/mobile/?host={mobile.a.pk}" in page
+    hosted = client_for(sec_a).get(f"/mobile/?host={mobile.a.pk}").content.decode()
+    assert "党员b1" in hosted and "党员a1" not in hosted
