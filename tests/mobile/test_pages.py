@@ -115,7 +115,7 @@ def test_in_english_the_pages_and_their_errors_show_no_chinese_outside_the_data(
     from shuniu.cases.services import case_open
     from tests.web.test_i18n import chinese_left, data_text
 
-    case_open(actor=sec_a, kind="lost_contact", member=mobile.m["a4"], data={"lost_since": "2025-01-10"})
+    case = case_open(actor=sec_a, kind="lost_contact", member=mobile.m["a4"], data={"lost_since": "2025-01-10"})
     found = {}
     data = data_text() + "\x00苏州\x00务工"
     for user in (sec_a, committee_user):
@@ -124,7 +124,8 @@ def test_in_english_the_pages_and_their_errors_show_no_chinese_outside_the_data(
         a1 = mobile.m["a1"].pk
         pages = [c.get(u) for u in ("/mobile/", "/mobile/?finding=over_limit", "/mobile/?finding=x",
                                     f"/mobile/members/{mobile.m['a4'].pk}/outflow/", f"/mobile/members/{a1}/outflow/end/",
-                                    f"/mobile/members/{a1}/inflow/", f"/mobile/members/{a1}/lost-contact/")]
+                                    f"/mobile/members/{a1}/inflow/", f"/mobile/members/{a1}/lost-contact/",
+                                    f"/cases/{case.pk}/")]
         pages += [c.post(f"/mobile/members/{mobile.m['a4'].pk}/outflow/", {"since": "x", "region": "9"}),
                   c.post(f"/mobile/members/{a1}/outflow/", {"destination": "苏州", "since": TODAY.isoformat(),
                                                              "reason": "务工"}),
