@@ -65,3 +65,11 @@ def test_take_in_and_end_by_the_host(mobile, committee_user, sec_a, sec_b):
     assert post(api(sec_a), f"{url}/end", {"ended_on": TODAY.isoformat()}).status_code == 404
     assert post(api(sec_b), f"{url}/end", {"ended_on": TODAY.isoformat()}).status_code == 200
     assert not Inflow.objects.filter(member=member, ended_on__isnull=True).exists()
+
+
+def test_the_lost_contact_case_opens_through_the_cases_api(mobile, sec_a, sec_b):
+    body = {"kind": "lost_contact", "member": mobile.m["a4"].pk, "data": {"lost_since": "2025-01-10"}}
+    assert post(api(sec_b), "/api/v1/cases", body).status_code == 422  # the member is outside: not found
+    made = post(api(sec_a), "/api/v1/cases", body)
+    assert made.status_code == 201, made.content
+    assert made.json()["state"] == "draft"
