@@ -710,6 +710,23 @@ def member_end(*, actor: Actor, member: PartyMember, on: Any, reason: str, note:
 
 
 @transaction.atomic
+def member_end_reason_set(*, actor: Actor, member: PartyMember, reason: str, note: str = "") -> PartyMember:
+    """Reclassify why a member left the roster, by a later decision (a member whose standing was
+    stopped, removed two years later: 停止党籍 → 除名, EDU 2019 art. 24); the date stays."""
+    check_write(actor, member)
+    errors = Errors()
+    category, text = clean_end_reason(errors, reason, note)
+    if member.ended_on is None:
+        errors.add("end_reason", _("该党员仍在册，减少原因在登记减少时填写（规则：先减少，后更正原因）"), "state")
+    errors.raise_if_any()
+    before = snapshot(member)
+    member.end_reason, member.end_note = category, text
+    member.save(update_fields=["end_reason", "end_note", "updated_at"])
+    record(actor=actor, action="member.end_reason", target=member, changes=diff(before, snapshot(member)))
+    return member
+
+
+@transaction.atomic
 def relation_move(*, actor: Actor, member: PartyMember, on: Any, to_org: PartyOrg | None = None,
                   to_elsewhere: str = "", reason: str, workplace: SocialOrg | Any | None = ...) -> RelationChange:
     """Move a member's organizational relation on the date ``on`` (a transfer's receipt, a letter

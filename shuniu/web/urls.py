@@ -40,6 +40,7 @@ urlpatterns = [
     path("mobile/members/<int:pk>/inflow/", mobile.inflow_new, name="mobile_inflow_new"),
     path("mobile/members/<int:pk>/inflow/end/", mobile.inflow_end_view, name="mobile_inflow_end"),
     path("mobile/members/<int:pk>/lost-contact/", mobile.lost_contact_new, name="mobile_lost_contact"),
+    path("mobile/members/<int:pk>/removal/", mobile.removal_new, name="mobile_removal"),
     path("instructors/", people.instructor_list, name="instructor_list"),
     path("coverage/new/", people.coverage_new, name="coverage_new"),
     path("coverage/<int:pk>/end/", changes.coverage_end_view, name="coverage_end"),

@@ -414,6 +414,8 @@ RULES: dict[str, Rule] = {
     "mobile_inflow_new": Rule("object", obj="member", payloads=mobile_take_in, reach=mobile_take_in_reach),
     "mobile_inflow_end": Rule("object", obj="member", ok=nobody, payloads=mobile_ended),
     "mobile_lost_contact": Rule("object", obj="member", payloads=lambda w, p: [{"lost_since": "2024-01-01"}]),
+    # Only a member whose standing was stopped is removed: none in the world (404 inside too).
+    "mobile_removal": Rule("object", obj="member", ok=nobody, payloads=lambda w, p: [{"lost_since": "2024-01-01"}]),
     "coverage_new": Rule("create", payloads=web_coverage_new),
     "coverage_end": Rule("object", obj="coverage", payloads=dated),
     "assignment_new": Rule("create", payloads=web_assignment_new),

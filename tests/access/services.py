@@ -600,6 +600,20 @@ def inflow_end(w: World, p: str) -> list[Call]:
     return calls
 
 
+def _ended(w: World, m: str) -> Any:
+    from shuniu.party.models import PartyMember
+    from shuniu.party.services import member_end as end
+
+    # A fresh row: the world's instance outlives the rolled-back calls.
+    return end(actor=SYSTEM, member=PartyMember.objects.get(pk=w[m].pk), on=dt.date.today(), reason="stopped")
+
+
+def member_end_reason_set(w: World, p: str) -> list[Call]:
+    """A member whose standing was stopped, later removed (the member is ended first, by the system)."""
+    return [Call(m, lambda world, actor, m=m: {"member": _ended(world, m), "reason": "removed"}, (m,))
+            for m in first(inside(w, p, "member")) + outside(w, p, "member")]
+
+
 def participation_end(w: World, p: str) -> list[Call]:
     from shuniu.party.services import participation_add as add
 
@@ -635,6 +649,7 @@ RULES: dict[str, Rule] = {
     "party.member_end": Rule("scoped", member_end),
     "party.participation_add": Rule("scoped", participation_add),
     "party.participation_end": Rule("scoped", participation_end),
+    "party.member_end_reason_set": Rule("scoped", member_end_reason_set),
     "party.relation_move": Rule("scoped", relation_move),
     "party.instructor_create": Rule("scoped", instructor_create),
     "party.assignment_start": Rule("scoped", assignment_start),

@@ -19,13 +19,15 @@ from shuniu.accounts.actors import SignedInRequest
 from shuniu.cases.models import Case
 from shuniu.cases.selectors import case_list
 from shuniu.cases.services import case_open
+from shuniu.core.services import add_years
 from shuniu.coverage import engine
 from shuniu.mobile.lost_contact import CODE as LOST_CONTACT
 from shuniu.mobile.lost_contact import stop_from
 from shuniu.mobile.models import Outflow
+from shuniu.mobile.rules import months
 from shuniu.mobile.selectors import FINDINGS, MobileFilters, mark, mobile_search, open_inflow_of, open_outflow_of
 from shuniu.mobile.services import inflow_end, inflow_take_in, outflow_end, outflow_register
-from shuniu.party.models import PartyMember
+from shuniu.party.models import EndReason, PartyMember
 from shuniu.party.selectors import member_list
 from shuniu.web.forms import submit
 from shuniu.web.mobile_forms import InflowEndForm, InflowForm, LostContactForm, OutflowEndForm, OutflowForm
@@ -67,6 +69,10 @@ def mobile_list(request: HttpRequest, query: MobileQuery) -> HttpResponseBase:
         lost = (case_list(scope).filter(kind=LOST_CONTACT).exclude(waiting_on="")
                 .select_related("member", "member__relation_org").order_by("-id")[:50])
         context["lost"] = [(c, stop_from(c)) for c in lost]
+        stopped = (scope.filter(PartyMember.objects.filter(end_reason=EndReason.STOPPED))
+                   .select_related("relation_org").order_by("ended_on", "pk")[:50])
+        context["stopped"] = [(m, add_years(m.ended_on, months(str(m.region_id), name="removal_years")))
+                              for m in stopped if m.ended_on]
     return render_page(request, "web/mobile_list.html", "web/_mobile_results.html", context)
 
 
@@ -184,3 +190,25 @@ def lost_contact_new(request: SignedInRequest, pk: int) -> HttpResponse:
             return redirect("case_detail", case.pk)
     return _form_page(request, form, _("记录失去联系的党员"), member, _(
         "失去联系满 6 个月后，党支部可提出停止党籍，报上级党组织批准后记录；不会自动停止党籍或除名。"))
+
+
+@login_required
+def removal_new(request: SignedInRequest, pk: int) -> HttpResponse:
+    """A later decision on a member whose standing was stopped and who is still out of contact: the
+    branch asks its superior to remove them (除名), through the same lost-contact case."""
+    member = (scope_of(request).filter(PartyMember.objects.filter(pk=pk, end_reason=EndReason.STOPPED)).first())
+    if member is None:
+        raise Http404
+    earlier = Case.objects.filter(kind=LOST_CONTACT, member=member).order_by("-id").first()
+    initial = {"lost_since": earlier.data.get("lost_since") if earlier else None}
+    form = LostContactForm(request.POST or None, scope=scope_of(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = {"lost_since": d["lost_since"].isoformat(), "efforts": d["efforts"], "decision": "removed"}
+        case: Case | None = submit(form, lambda: case_open(actor=request.user, kind=LOST_CONTACT, member=member,
+                                                           data=data))
+        if case is not None:
+            messages.success(request, _("已起草“%(name)s”的除名请示") % {"name": member.name})
+            return redirect("case_detail", case.pk)
+    return _form_page(request, form, _("提出除名"), member, _(
+        "停止党籍满 2 年后仍无法取得联系的，党支部可提出除名，报上级党组织批准后记录；不会自动除名。"))
