@@ -15,6 +15,7 @@ from shuniu.coverage import engine as coverage_engine
 from shuniu.demo.cases import seed_cases
 from shuniu.demo.development import seed_pipeline
 from shuniu.demo.gen import Gen
+from shuniu.demo.mobile import seed_mobile
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS, SERIES
 
@@ -56,6 +57,8 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         seed_cases(name)
         # People in the development pipeline, at every stage (some overdue), through its services.
         counts.update(seed_pipeline(name))
+        # Mobile members: an outflow for each one marked mobile, and the MOBILE findings (no count changes).
+        seed_mobile(name)
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})

@@ -710,6 +710,23 @@ def member_end(*, actor: Actor, member: PartyMember, on: Any, reason: str, note:
 
 
 @transaction.atomic
+def member_end_reason_set(*, actor: Actor, member: PartyMember, reason: str, note: str = "") -> PartyMember:
+    """Reclassify why a member left the roster, by a later decision (a member whose standing was
+    stopped, removed two years later: 停止党籍 → 除名, EDU 2019 art. 24); the date stays."""
+    check_write(actor, member)
+    errors = Errors()
+    category, text = clean_end_reason(errors, reason, note)
+    if member.ended_on is None:
+        errors.add("end_reason", _("该党员仍在册，减少原因在登记减少时填写（规则：先减少，后更正原因）"), "state")
+    errors.raise_if_any()
+    before = snapshot(member)
+    member.end_reason, member.end_note = category, text
+    member.save(update_fields=["end_reason", "end_note", "updated_at"])
+    record(actor=actor, action="member.end_reason", target=member, changes=diff(before, snapshot(member)))
+    return member
+
+
+@transaction.atomic
 def relation_move(*, actor: Actor, member: PartyMember, on: Any, to_org: PartyOrg | None = None,
                   to_elsewhere: str = "", reason: str, workplace: SocialOrg | Any | None = ...) -> RelationChange:
     """Move a member's organizational relation on the date ``on`` (a transfer's receipt, a letter
@@ -773,6 +790,26 @@ def participation_add(*, actor: Actor, member: PartyMember, party_org: PartyOrg,
     part = Participation.objects.create(member=member, party_org=party_org, started_on=start)
     record(actor=actor, action="participation.add", target=member, changes={"party_org_id": [None, party_org.pk]})
     return part
+
+
+@transaction.atomic
+def participation_end(*, actor: Actor, participation: Participation, ended_on: Any) -> Participation:
+    """End a member's org life in a party org that does not hold the relation (the host lets them go)."""
+    check_write(actor, participation.party_org)
+    errors = Errors()
+    end = as_date(errors, "ended_on", ended_on, _("结束日期"))
+    require(errors, "ended_on", end, _("结束日期"))
+    not_in_future(errors, "ended_on", end, _("结束日期"))
+    if participation.ended_on is not None:
+        errors.add("ended_on", _("该参加组织生活记录已结束"), "state")
+    if end is not None and end < participation.started_on:
+        errors.add("ended_on", _("结束日期不能早于起始日期"), "date_order")
+    errors.raise_if_any()
+    participation.ended_on = end
+    participation.save(update_fields=["ended_on", "updated_at"])
+    record(actor=actor, action="participation.end", target=participation.member,
+           changes={"party_org_id": [participation.party_org_id, None]})
+    return participation
 
 
 # ---- the responsible party body ---------------------------------------------------------------

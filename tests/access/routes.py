@@ -351,6 +351,24 @@ def api_create_applicant(w: World, persona: str) -> list[dict[str, Any]]:
     return [{**d, "birth_date": "1990-01-01"} for d in web_applicant_new(w, persona)]
 
 
+def mobile_outflow(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"destination": "越权外出地", "since": _today(), "reason": "越权"}]
+
+
+def mobile_take_in(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"host": _pk(w, persona, "party_org", True), "started_on": _today()}]
+
+
+def mobile_take_in_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """A member inside the scope taken in by a party org outside it."""
+    target = w.target(persona, "party_org")
+    return [{"host": target.pk, "started_on": _today()}] if target is not None else []
+
+
+def mobile_ended(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"ended_on": _today(), "reason": "returned"}]
+
+
 # ---- the rules ----------------------------------------------------------------------------------
 
 def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
@@ -413,6 +431,15 @@ RULES: dict[str, Rule] = {
     "development_person": Rule("object", obj="applicant"),
     "development_step": Rule("object", obj="applicant", payloads=lambda w, p: [{"step": "talk", "on": _today()}]),
     "development_end": Rule("object", obj="applicant", payloads=lambda w, p: [{"on": _today(), "reason": "withdrawn"}]),
+    "mobile_list": Rule("list", queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"finding": "over_limit"})),
+    "mobile_outflow_new": Rule("object", obj="member", payloads=mobile_outflow),
+    # The world's members are not away: ending an outflow or an inflow finds none (404) even inside.
+    "mobile_outflow_end": Rule("object", obj="member", ok=nobody, payloads=mobile_ended),
+    "mobile_inflow_new": Rule("object", obj="member", payloads=mobile_take_in, reach=mobile_take_in_reach),
+    "mobile_inflow_end": Rule("object", obj="member", ok=nobody, payloads=mobile_ended),
+    "mobile_lost_contact": Rule("object", obj="member", payloads=lambda w, p: [{"lost_since": "2024-01-01"}]),
+    # Only a member whose standing was stopped is removed: none in the world (404 inside too).
+    "mobile_removal": Rule("object", obj="member", ok=nobody, payloads=lambda w, p: [{"lost_since": "2024-01-01"}]),
     "coverage_new": Rule("create", payloads=web_coverage_new),
     "coverage_end": Rule("object", obj="coverage", payloads=dated),
     "assignment_new": Rule("create", payloads=web_assignment_new),
@@ -493,6 +520,12 @@ RULES: dict[str, Rule] = {
     "api:end_applicant": Rule("object", obj="applicant", api=True, method="POST", ok=nobody,
                               payloads=lambda w, p: [{"ended_on": _today(), "reason": "withdrawn"}]),
     "api:development_board": Rule("list", api=True),
+    "api:list_outflows": Rule("list", api=True, queries=({}, {"finding": "over_limit"}, {"region": ZHONGLOU})),
+    "api:register_outflow": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_outflow),
+    "api:end_outflow": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_ended),
+    "api:take_in": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_take_in,
+                        reach=mobile_take_in_reach),
+    "api:end_inflow": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_ended),
     # admin pages that are not about one model
     "admin:index": Rule("list", admin=True),
     "admin:login": Rule("public", admin=True),

@@ -627,6 +627,89 @@ def _unknown_scenario() -> type[Exception]:
     return UnknownScenario
 
 
+# ---- mobile members -------------------------------------------------------------------------
+
+def _related(w: World, keys: list[str]) -> list[str]:
+    """Members whose relation is held by a party org of the world (an outflow is registered there)."""
+    return [m for m in keys if w[m].relation_org_id is not None]
+
+
+def _live_hosts(w: World, keys: list[str], member: str) -> list[str]:
+    return [po for po in keys if w[po].dissolved_on is None and w[po].pk != w[member].relation_org_id]
+
+
+def _away(w: World, m: str) -> Any:
+    from shuniu.mobile.services import outflow_register
+
+    return outflow_register(actor=SYSTEM, member=w[m], destination="服务矩阵外出地", since="2024-01-01",
+                            reason="服务矩阵")
+
+
+def outflow_register(w: World, p: str) -> list[Call]:
+    return [Call(m, {"member": Ref(m), "destination": "服务矩阵外出地", "since": dt.date.today(), "reason": "矩阵"}, (m,))
+            for m in _related(w, inside(w, p, "member"))[:1] + _related(w, outside(w, p, "member"))]
+
+
+def outflow_end(w: World, p: str) -> list[Call]:
+    return [Call(m, lambda world, actor, m=m: {"outflow": _away(world, m), "ended_on": dt.date.today()}, (m,))
+            for m in _related(w, inside(w, p, "member"))[:1] + _related(w, outside(w, p, "member"))]
+
+
+def inflow_take_in(w: World, p: str) -> list[Call]:
+    pairs = [(m, po) for m in _related(w, inside(w, p, "member"))[:1]
+             for po in _live_hosts(w, inside(w, p, "party_org"), m)[:1] + _live_hosts(w, outside(w, p, "party_org"), m)]
+    pairs += [(m, po) for m in _related(w, outside(w, p, "member"))
+              for po in _live_hosts(w, inside(w, p, "party_org"), m)[:1]]
+    return [Call(f"{m} in {po}", lambda world, actor, m=m, po=po: {
+        "outflow": _away(world, m), "host": Ref(po), "started_on": dt.date.today()}, (m, po)) for m, po in pairs]
+
+
+def _hosted(w: World, m: str, po: str) -> Any:
+    from shuniu.mobile.services import inflow_take_in as take_in
+
+    return take_in(actor=SYSTEM, outflow=_away(w, m), host=w[po], started_on="2024-02-01")
+
+
+def inflow_end(w: World, p: str) -> list[Call]:
+    """The host ends it: only the host party org is written (the relation side's member is not)."""
+    members = _related(w, [k for k, o in w.objects.items() if o.kind == "member"])
+    calls = []
+    for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org"):
+        m = next((k for k in members if w[k].relation_org_id != w[po].pk), None)
+        if m is not None and w[po].dissolved_on is None:
+            calls.append(Call(f"{m} in {po}", lambda world, actor, m=m, po=po: {
+                "inflow": _hosted(world, m, po), "ended_on": dt.date.today()}, (po,)))
+    return calls
+
+
+def _ended(w: World, m: str) -> Any:
+    from shuniu.party.models import PartyMember
+    from shuniu.party.services import member_end as end
+
+    # A fresh row: the world's instance outlives the rolled-back calls.
+    return end(actor=SYSTEM, member=PartyMember.objects.get(pk=w[m].pk), on=dt.date.today(), reason="stopped")
+
+
+def member_end_reason_set(w: World, p: str) -> list[Call]:
+    """A member whose standing was stopped, later removed (the member is ended first, by the system)."""
+    return [Call(m, lambda world, actor, m=m: {"member": _ended(world, m), "reason": "removed"}, (m,))
+            for m in first(inside(w, p, "member")) + outside(w, p, "member")]
+
+
+def participation_end(w: World, p: str) -> list[Call]:
+    from shuniu.party.services import participation_add as add
+
+    members = [k for k, o in w.objects.items() if o.kind == "member"]
+    calls = []
+    for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org"):
+        m = next((k for k in members if w[k].relation_org_id != w[po].pk), None)
+        if m is not None:
+            calls.append(Call(f"{m} in {po}", lambda world, actor, m=m, po=po: {
+                "participation": add(actor=SYSTEM, member=world[m], party_org=world[po], started_on="2022-01-01"),
+                "ended_on": dt.date.today()}, (po,)))
+    return calls
+
+
 # ---- the rules --------------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -647,10 +730,17 @@ RULES: dict[str, Rule] = {
     "party.member_update": Rule("scoped", member_update),
     "party.member_end": Rule("scoped", member_end),
     "party.participation_add": Rule("scoped", participation_add),
+    "party.participation_end": Rule("scoped", participation_end),
+    "party.member_end_reason_set": Rule("scoped", member_end_reason_set),
     "party.relation_move": Rule("scoped", relation_move),
     "party.instructor_create": Rule("scoped", instructor_create),
     "party.assignment_start": Rule("scoped", assignment_start),
     "party.assignment_end": Rule("scoped", assignment_end),
+    # mobile members
+    "mobile.outflow_register": Rule("scoped", outflow_register),
+    "mobile.outflow_end": Rule("scoped", outflow_end),
+    "mobile.inflow_take_in": Rule("scoped", inflow_take_in),
+    "mobile.inflow_end": Rule("scoped", inflow_end),
     # passes
     "passes.inspection_record": Rule("scoped", inspection_record),
     "passes.evaluation_record": Rule("scoped", evaluation_record),

@@ -335,7 +335,8 @@ def snapshot() -> dict[str, Any]:
                   "imports.ImportChange", "audit.AuditEntry", "auth.Group", "rulesettings.RuleSetting",
                   "coverage.RollupSnapshot", "demo.ScenarioRun", "cases.Case", "cases.CaseStep",
                   "cases.Attachment", "party.RelationChange", "transfers.RelationLetter", "transfers.TransferBatch",
-                  "development.Applicant", "development.DevStep"):
+                  "development.Applicant", "development.DevStep",
+                  "mobile.Outflow", "mobile.Inflow"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")
