@@ -350,7 +350,8 @@ def own_region(w: World, persona: str) -> list[str]:
 
 
 EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations"]
-IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations"]
+IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations",
+                "transfers"]
 
 RULES: dict[str, Rule] = {
     # pages
