@@ -16,6 +16,7 @@ from shuniu.demo.cases import seed_cases
 from shuniu.demo.gen import Gen
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS, SERIES
+from shuniu.demo.transfers import seed_transfers
 
 DEFAULT_SEED = 2016
 
@@ -53,6 +54,7 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         coverage_engine.rebuild()
         # Cases through the services, after the figures are true (the cases read them).
         seed_cases(name)
+        seed_transfers(name)
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})
