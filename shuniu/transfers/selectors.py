@@ -19,7 +19,21 @@ OPEN_STATES = (LetterState.ISSUED, LetterState.RETURNED)
 
 
 def letters(scope: Scope) -> QuerySet[RelationLetter]:
-    return scope.filter(RelationLetter.objects.select_related("member", "from_org", "to_org", "receiver", "case"))
+    """The letters a jurisdiction sees: those whose issuing or receiving party org it holds.
+
+    For a region or a party scope this is ``scope.filter`` (the binding ``region=("from_org",
+    "receiver")``) in its subquery form: the binding's OR over the two joined party orgs makes the
+    database read every letter (a full scan of 100,000 at national scale), while two ``IN
+    (party orgs held)`` conditions are each an index lookup on the letter's foreign key
+    (``held_q``, as the cases waiting on a body are found; docs/benchmarks.md "Relation
+    transfers"). The same rows: a test compares the two forms."""
+    qs = RelationLetter.objects.select_related("member", "from_org", "to_org", "receiver", "case")
+    if scope.kind in ("region", "party"):
+        sent, received = held_q(scope, "from_org"), held_q(scope, "receiver")
+        if sent is None or received is None:
+            return qs.none()
+        return qs.filter(sent | received)
+    return scope.filter(qs)
 
 
 def letter_search(scope: Scope, *, kind: str = "", state: str = "", direction: str = "", overdue: bool = False,
