@@ -2,10 +2,12 @@
 
     python bench/transfers.py [--scale 0.1] [--letters N] [--database-url postgres://…] [--reuse] [--keep]
 
+(``--reuse`` of a kept PostgreSQL run: with ``SHUNIU_VAR_DIR`` set to the directory it printed.)
+
 Creates a fresh database and generates the ``national`` scenario at ``--scale`` (or, with
 ``--reuse``, migrates a database already generated, e.g. by ``bench/generate.py`` or a kept run of
-this bench), then writes ``--letters`` letters (100,000 × scale by default; none if the database
-already has them) in bulk, as a generator does: one a member, from the party org holding the
+this bench), then writes ``--letters`` letters (100,000 × scale by default; those the database
+lacks) in bulk, as a generator does: one a member, from the party org holding the
 relation; 60 % inside the system received on a date in the last two years (with the member's
 ``RelationChange`` and the relation moved, as ``relation_move`` leaves them), 20 % issued and
 waiting (a part of them overdue), 5 % returned, 10 % sent out of the system, 5 % received from
@@ -46,8 +48,9 @@ sys.path.insert(0, str(ROOT))
 from bench.coverage import fresh_database  # noqa: E402
 
 
-def write_letters(count: int, today: dt.date) -> int:
-    """``count`` letters in bulk (see the module docstring); returns how many were written."""
+def write_letters(count: int, today: dt.date, first: int = 0) -> int:
+    """``count`` letters in bulk (see the module docstring), for members with none yet, numbered
+    from ``first``; returns how many were written."""
     from django.db import connection, transaction
 
     from shuniu.party.models import PartyMember, PartyOrg, RelationChange
@@ -55,8 +58,8 @@ def write_letters(count: int, today: dt.date) -> int:
 
     rng = random.Random(13)
     orgs = list(PartyOrg.objects.filter(dissolved_on__isnull=True).values_list("pk", flat=True))
-    holders = list(PartyMember.objects.filter(ended_on__isnull=True, relation_org__isnull=False)
-                   .values_list("pk", "relation_org_id"))
+    holders = list(PartyMember.objects.filter(ended_on__isnull=True, relation_org__isnull=False,
+                                              relation_letters__isnull=True).values_list("pk", "relation_org_id"))
     picked = rng.sample(holders, min(count, len(holders)))
     letters: list[RelationLetter] = []
     moves: list[RelationChange] = []
@@ -68,7 +71,7 @@ def write_letters(count: int, today: dt.date) -> int:
             to_org = rng.choice(orgs)
         issued = today - dt.timedelta(days=rng.randint(0, 730))
         valid = rng.choice([10, 30, 30, 30, 90])
-        common = {"member_id": member_id, "number": f"B{n:07d}", "issued_on": issued, "valid_days": valid,
+        common = {"member_id": member_id, "number": f"B{first + n:07d}", "issued_on": issued, "valid_days": valid,
                   "valid_until": issued + dt.timedelta(days=valid), "reason": "工作调动", "dues_paid_to": "2026-11"}
         if roll < 0.60:
             received = min(issued + dt.timedelta(days=rng.randint(0, valid)), today)
@@ -132,6 +135,10 @@ def main() -> None:
         # A kept SQLite benchmark directory holds the keys its personal data was written with.
         tmp = str(Path(url.removeprefix("sqlite:///")).parent)
         args.keep = True
+    elif args.reuse and os.environ.get("SHUNIU_VAR_DIR"):
+        # A kept PostgreSQL run: its keys are in the directory it printed.
+        tmp = os.environ["SHUNIU_VAR_DIR"]
+        args.keep = True
     if args.reuse:
         env = {**os.environ, "DATABASE_URL": url, "SHUNIU_VAR_DIR": tmp}
         subprocess.run([sys.executable, "-m", "shuniu.cli", "migrate", "-v0"], check=True, env=env, cwd=ROOT)
@@ -164,9 +171,9 @@ def main() -> None:
         print(f"generated: {run.counts} in {time.perf_counter() - t0:.1f}s", flush=True)
     today = dt.date.today()
     wanted = args.letters if args.letters >= 0 else int(100_000 * args.scale)
-    if not RelationLetter.objects.exists():
+    if (have := RelationLetter.objects.count()) < wanted:
         t0 = time.perf_counter()
-        made = write_letters(wanted, today)
+        made = write_letters(wanted - have, today, first=have)
         print(f"letters written: {made} in {time.perf_counter() - t0:.1f}s", flush=True)
     letters = RelationLetter.objects.count()
     members = PartyMember.objects.count()

@@ -36,3 +36,18 @@ def test_letters_of_a_scope_are_those_of_its_binding(world):  # noqa: F811
         assert set(letters(scope).values_list("pk", flat=True)) == expected, scope
         assert set(letter_search(scope).values_list("pk", flat=True)) == expected, scope
     assert letters(Scope.of_region("320404")).count() == 4 and letters(Scope.of_region("44")).count() == 0
+
+
+def test_a_page_of_letters_is_the_same_read_in_two_steps(world, django_assert_num_queries):  # noqa: F811
+    for member in world["members"]:
+        letter_issue(actor=SYSTEM, member=member, to_org=world["there"])
+    RelationLetter.objects.update(issued_on=dt.date(2026, 1, 1))  # the order then rests on the id
+    scope = Scope.of_region("320404")
+    plain = list(RelationLetter.objects.filter(member__in=world["members"]).order_by("-issued_on", "-id")
+                 .values_list("pk", flat=True))
+    for start, stop in ((0, 2), (1, 3), (2, 10)):
+        with django_assert_num_queries(2):  # the ids of the page, then the rows with their related rows
+            page = list(letter_search(scope)[start:stop])
+            assert [letter.member.name for letter in page] and all(letter.from_org.name for letter in page)
+        assert [letter.pk for letter in page] == plain[start:stop]
+    assert letter_search(scope).count() == len(plain)
