@@ -127,6 +127,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use --database-url as it is (already generated)")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--explain", action="store_true", help="print the plan of each list query")
+    parser.add_argument("--random-page-cost", type=float, default=0.0,
+                        help="PostgreSQL: SET random_page_cost for the measured session (1.1 for an SSD)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="shuniu-bench-")
@@ -179,6 +181,9 @@ def main() -> None:
     members = PartyMember.objects.count()
     changes = RelationChange.objects.count()
 
+    if args.random_page_cost and connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET random_page_cost = %s", [args.random_page_cost])
     rng = random.Random(5)
     moved_ids = list(RelationChange.objects.values_list("member_id", flat=True)[:200_000])
     top = PartyMember.objects.order_by("-pk").values_list("pk", flat=True).first() or 1
