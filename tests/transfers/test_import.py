@@ -178,3 +178,21 @@ def test_an_internal_letter_number_is_unique(world, tmp_path):
     import_file(actor=SYSTEM, kind="transfers", path=_file(tmp_path, rows[:1]))
     preview = import_preview(actor=SYSTEM, kind="transfers", path=_file(tmp_path, rows[1:]))
     assert {(e.row, e.column, e.code) for e in preview.errors} == {(2, "介绍信编号", "unique")}
+
+
+def test_undoing_a_letter_out_of_the_system_restores_the_member_and_their_org_life(world, tmp_path):
+    from shuniu.party.models import Participation
+    from shuniu.party.services import participation_add
+
+    member = world["members"][0]
+    part = participation_add(actor=SYSTEM, member=member, party_org=world["committee"], started_on="2020-01-01")
+    day = (dt.date.today() - dt.timedelta(days=3)).isoformat()
+    rows = [["", world["ids"][0], "转出到系统外", "上海市某党委", "沪1", day, 30, "", "", ""]]
+    _preview, batch = import_file(actor=SYSTEM, kind="transfers", path=_file(tmp_path, rows))
+    assert batch is not None and Participation.objects.get(pk=part.pk).ended_on == D.fromisoformat(day)
+    batch_rollback(actor=SYSTEM, batch=batch)
+    back = PartyMember.objects.get(pk=member.pk)
+    assert (back.ended_on, back.relation_org, Participation.objects.get(pk=part.pk).ended_on) == (
+        None, world["here"], None)
+    assert not RelationLetter.objects.exists()
+    assert_incremental_equals_rebuild()
