@@ -131,8 +131,8 @@ def main() -> None:
                         help="PostgreSQL: SET random_page_cost for the measured session (1.1 for an SSD)")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="shuniu-bench-")
-    url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    url = args.database_url
+    tmp = ""
     if args.reuse and url.startswith("sqlite:///"):
         # A kept SQLite benchmark directory holds the keys its personal data was written with.
         tmp = str(Path(url.removeprefix("sqlite:///")).parent)
@@ -141,6 +141,9 @@ def main() -> None:
         # A kept PostgreSQL run: its keys are in the directory it printed.
         tmp = os.environ["SHUNIU_VAR_DIR"]
         args.keep = True
+    if not tmp:
+        tmp = tempfile.mkdtemp(prefix="shuniu-bench-")
+        url = url or f"sqlite:///{tmp}/bench.sqlite3"
     if args.reuse:
         env = {**os.environ, "DATABASE_URL": url, "SHUNIU_VAR_DIR": tmp}
         subprocess.run([sys.executable, "-m", "shuniu.cli", "migrate", "-v0"], check=True, env=env, cwd=ROOT)
