@@ -18,6 +18,7 @@ from shuniu.demo.gen import Gen
 from shuniu.demo.mobile import seed_mobile
 from shuniu.demo.models import ScenarioRun
 from shuniu.demo.scenarios import SCENARIOS, SERIES
+from shuniu.demo.transfers import seed_transfers
 
 DEFAULT_SEED = 2016
 
@@ -59,6 +60,7 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         counts.update(seed_pipeline(name))
         # Mobile members: an outflow for each one marked mobile, and the MOBILE findings (no count changes).
         seed_mobile(name)
+        seed_transfers(name)
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})

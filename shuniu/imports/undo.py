@@ -29,7 +29,10 @@ from shuniu.imports.rollup import OrgRollupDelta
 from shuniu.registry.models import SocialOrg
 
 # Created rows are removed in this order, so that a row's referrers created by the same batch go first.
-_DELETE_ORDER = ["development.devstep", "development.applicant", "party.partyorgcoverage", "party.instructorassignment", "party.partymember", "party.instructor",
+# (A transfers batch: its letters, then their cases' steps and cases, then the relation changes.)
+_DELETE_ORDER = ["development.devstep", "development.applicant", "transfers.relationletter", "cases.casestep",
+                 "cases.case", "party.relationchange", "party.partyorgcoverage", "party.instructorassignment",
+                 "party.partymember", "party.instructor",
                  "party.partyorg", "registry.socialorg", "registry.supervisoryunit"]
 _ORG = SocialOrg._meta.label_lower
 

@@ -386,7 +386,7 @@ def own_region(w: World, persona: str) -> list[str]:
 
 EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
 IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations",
-                "applicants"]
+                "applicants", "transfers"]
 
 RULES: dict[str, Rule] = {
     # pages

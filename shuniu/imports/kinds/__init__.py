@@ -9,10 +9,11 @@ from shuniu.imports.kinds.members import MemberKind
 from shuniu.imports.kinds.orgs import OrgKind
 from shuniu.imports.kinds.party import InstructorKindSpec, PartyOrgKindSpec
 from shuniu.imports.kinds.passes import EvaluationKind, InspectionKind
+from shuniu.imports.kinds.transfers import TransferKind
 
 KINDS: dict[str, Kind] = {k.name: k for k in (OrgKind(), PartyOrgKindSpec(), MemberKind(), InstructorKindSpec(),
                                                CoverageLinkKind(), InspectionKind(), EvaluationKind(),
-                                               ApplicantKind())}
+                                               ApplicantKind(), TransferKind())}
 
 
 def get_kind(name: str) -> Kind:
