@@ -17,7 +17,7 @@ from ninja.errors import Throttled
 from ninja.renderers import JSONRenderer
 from ninja.throttling import BaseThrottle, SimpleRateThrottle
 
-from shuniu.api import cases, coverage, errors, instructors, members, orgs, party_orgs, passes, regions
+from shuniu.api import cases, coverage, errors, instructors, members, orgs, party_orgs, passes, regions, transfers
 from shuniu.api.auth import BearerAuth, SessionAuth
 from shuniu.api.common import QueryParser
 from shuniu.core.cache import cache_call
@@ -109,7 +109,7 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     message = _("请求过于频繁，请稍后再试（规则：每个令牌%(per)s最多 %(n)s 次请求）") % {"per": _per(period), "n": limit}
     return api.create_response(request, {"errors": [errors.item(None, "rate_limit", message)]}, status=429)
 
-for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes):
+for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes, transfers):
     api.add_router("/", module.router)
 
 

@@ -450,6 +450,66 @@ def _upload(case: Any) -> dict[str, Any]:
     return {"case": case, "upload": SimpleUploadedFile("服务矩阵.pdf", _PDF)}
 
 
+# ---- relation transfers -------------------------------------------------------------------------
+# A letter is a write to the member (and the party org holding their relation); the receiving party
+# org may be any in the country (it is not the sender's to write: it decides on receipt). Members
+# who cannot have a letter now (a draft or a letter under way, no relation here) end with a
+# ValidationError once the permission check has passed.
+
+def _elsewhere_org(w: World, m: str) -> Any:
+    return w["branch"] if w[m].relation_org_id != w["branch"].pk else w["cy_party"]
+
+
+def letter_issue(w: World, p: str) -> list[Call]:
+    from django.core.exceptions import ValidationError
+
+    return [Call(m, lambda w, actor, m=m: {"member": w[m], "to_org": _elsewhere_org(w, m), "reason": "矩阵"},
+                 (m,), raises=ValidationError)
+            for m in first(inside(w, p, "member")) + outside(w, p, "member")]
+
+
+def outgoing_record(w: World, p: str) -> list[Call]:
+    from django.core.exceptions import ValidationError
+
+    calls = []
+    for m in first(inside(w, p, "member")) + outside(w, p, "member"):
+        held = key_of(w, w[m].relation_org)
+        calls.append(Call(m, {"member": Ref(m), "number": f"矩阵{serial()}", "to_elsewhere": "外省某党支部",
+                              "issued_on": dt.date.today()}, tuple(x for x in (m, held) if x), raises=ValidationError))
+    return calls
+
+
+def _sent_out(w: World, m: str) -> dict[str, Any]:
+    from shuniu.transfers.services import outgoing_record as record_out
+
+    letter = record_out(actor=SYSTEM, member=w[m], number=f"矩阵回执{serial()}", to_elsewhere="外省某党支部",
+                        issued_on=dt.date.today())
+    return {"letter": letter, "received_on": dt.date.today()}
+
+
+def outgoing_receipt(w: World, p: str) -> list[Call]:
+    """The receipt of a letter sent out by a party org inside the scope, and by one outside it."""
+    members = [m for m in ("xilin_member", "cy_member")]
+    return [Call(m, lambda w, actor, m=m: _sent_out(w, m), (key_of(w, w[m].relation_org) or m,))
+            for m in members]
+
+
+def incoming_register(w: World, p: str) -> list[Call]:
+    return [Call(po, {"to_org": Ref(po), "number": f"矩阵转入{serial()}", "from_elsewhere": "外省某党支部",
+                      "issued_on": dt.date.today(), "received_on": dt.date.today(),
+                      "person": {k: v for k, v in _member_data().items() if k != "full_on"}}, (po,))
+            for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")
+            if w[po].dissolved_on is None]
+
+
+def batch_open(w: World, p: str) -> list[Call]:
+    from django.core.exceptions import ValidationError
+
+    return [Call(po, lambda w, actor, po=po: {"party_org": w[po], "to_org": w["cy_joint"] if po != "cy_joint"
+                                              else w["branch"], "reason": "矩阵"}, (po,), raises=ValidationError)
+            for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")]
+
+
 # ---- imports ----------------------------------------------------------------------------------
 
 _FILES = Path(tempfile.mkdtemp(prefix="shuniu-service-matrix-"))
@@ -574,6 +634,11 @@ RULES: dict[str, Rule] = {
     "passes.evaluation_record": Rule("scoped", evaluation_record),
     # accounts
     "cases.case_open": Rule("scoped", case_open),
+    "transfers.letter_issue": Rule("scoped", letter_issue),
+    "transfers.outgoing_record": Rule("scoped", outgoing_record),
+    "transfers.outgoing_receipt": Rule("scoped", outgoing_receipt),
+    "transfers.incoming_register": Rule("scoped", incoming_register),
+    "transfers.batch_open": Rule("scoped", batch_open),
     "cases.case_update": Rule("scoped", _on_drafts(lambda case: {"case": case, "data": {"description": "改"}})),
     "cases.case_act": Rule("scoped", _on_drafts(lambda case: {"case": case, "action": "withdraw"})),
     "cases.attachment_add": Rule("scoped", _on_drafts(_upload)),
