@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shuniu.accounts.scopes import Scope
 from shuniu.party.models import Gender, MemberStatus, PartyMember, PartyOrg
+from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import org_list
 from shuniu.transfers.letters import MAX_VALID_DAYS
 from shuniu.transfers.models import LetterKind, LetterState
@@ -48,6 +49,12 @@ def any_party_org() -> Any:
     return PartyOrg.objects.filter(dissolved_on__isnull=True).select_related("region")
 
 
+def any_org() -> Any:
+    """Every active registered social org (the new workplace is usually on the receiving side):
+    only names and places are offered (the picker ``org_directory``)."""
+    return SocialOrg.objects.filter(status="active").select_related("region")
+
+
 def _month(**kwargs: Any) -> forms.CharField:
     return forms.CharField(label=_("党费交至（年-月）"), max_length=7, required=False,
                            widget=forms.TextInput(attrs={"placeholder": "2026-11", "inputmode": "numeric"}),
@@ -65,8 +72,8 @@ class LetterForm(ScopedForm):
 
     to_org = PickerField(any_party_org(), "party_org_directory", label=_("接收党组织"),
                          help_text=_("全国范围内存续的党组织，输入名称搜索"))
-    to_workplace = PickerField(org_list(Scope.nothing()), "org", label=_("新工作单位"), required=False,
-                               help_text=_("可不填；填写后，接收时工作单位一并变更"))
+    to_workplace = PickerField(any_org(), "org_directory", label=_("新工作单位"), required=False,
+                               help_text=_("全国范围内登记中的社会组织，可不填；填写后，接收之日工作单位一并变更"))
     reason = forms.CharField(label=_("转接原因"), max_length=200, required=False,
                              help_text=_("如工作调动、居住地变动"))
     dues_paid_to = _month()
@@ -75,7 +82,6 @@ class LetterForm(ScopedForm):
     def __init__(self, *args: Any, valid_default: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["valid_days"] = _valid_days(valid_default)
-        _scoped_pickers(self, to_workplace=org_list(self.scope).filter(status="active"))
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data

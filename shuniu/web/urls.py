@@ -51,6 +51,7 @@ urlpatterns = [
     path("account/tokens/", account.tokens, name="tokens"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke_view, name="token_revoke"),
     path("pick/party_org_directory/", pickers.party_org_directory, name="pick_directory"),
+    path("pick/org_directory/", pickers.org_directory, name="pick_org_directory"),
     path("pick/<slug:kind>/", pickers.pick, name="pick"),
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

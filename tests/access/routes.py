@@ -465,6 +465,9 @@ RULES: dict[str, Rule] = {
     # party orgs' names and places (no members, figures or secretaries), found only by a name search.
     # Any signed-in user may read it, like the regions; with no search it lists nothing.
     "pick_directory": Rule("public"),
+    # Likewise the new workplace named on a letter: active registered social orgs' names and places
+    # (public registration facts), by a name search only.
+    "pick_org_directory": Rule("public"),
     "login": Rule("public"),
     "logout": Rule("public"),
     "password_change": Rule("public"),

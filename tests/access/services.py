@@ -456,6 +456,12 @@ def _upload(case: Any) -> dict[str, Any]:
 # who cannot have a letter now (a draft or a letter under way, no relation here) end with a
 # ValidationError once the permission check has passed.
 
+def _db(w: World, key: str) -> Any:
+    """A world object read afresh (a call must not change the world's own instances)."""
+    instance = w[key]
+    return type(instance)._default_manager.get(pk=instance.pk)
+
+
 def _elsewhere_org(w: World, m: str) -> Any:
     return w["branch"] if w[m].relation_org_id != w["branch"].pk else w["cy_party"]
 
@@ -463,7 +469,7 @@ def _elsewhere_org(w: World, m: str) -> Any:
 def letter_issue(w: World, p: str) -> list[Call]:
     from django.core.exceptions import ValidationError
 
-    return [Call(m, lambda w, actor, m=m: {"member": w[m], "to_org": _elsewhere_org(w, m), "reason": "矩阵"},
+    return [Call(m, lambda w, actor, m=m: {"member": _db(w, m), "to_org": _elsewhere_org(w, m), "reason": "矩阵"},
                  (m,), raises=ValidationError)
             for m in first(inside(w, p, "member")) + outside(w, p, "member")]
 
@@ -482,16 +488,15 @@ def outgoing_record(w: World, p: str) -> list[Call]:
 def _sent_out(w: World, m: str) -> dict[str, Any]:
     from shuniu.transfers.services import outgoing_record as record_out
 
-    letter = record_out(actor=SYSTEM, member=w[m], number=f"矩阵回执{serial()}", to_elsewhere="外省某党支部",
+    letter = record_out(actor=SYSTEM, member=_db(w, m), number=f"矩阵回执{serial()}", to_elsewhere="外省某党支部",
                         issued_on=dt.date.today())
     return {"letter": letter, "received_on": dt.date.today()}
 
 
 def outgoing_receipt(w: World, p: str) -> list[Call]:
     """The receipt of a letter sent out by a party org inside the scope, and by one outside it."""
-    members = [m for m in ("xilin_member", "cy_member")]
     return [Call(m, lambda w, actor, m=m: _sent_out(w, m), (key_of(w, w[m].relation_org) or m,))
-            for m in members]
+            for m in ("xilin_member", "cy_member")]
 
 
 def incoming_register(w: World, p: str) -> list[Call]:
@@ -505,7 +510,7 @@ def incoming_register(w: World, p: str) -> list[Call]:
 def batch_open(w: World, p: str) -> list[Call]:
     from django.core.exceptions import ValidationError
 
-    return [Call(po, lambda w, actor, po=po: {"party_org": w[po], "to_org": w["cy_joint"] if po != "cy_joint"
+    return [Call(po, lambda w, actor, po=po: {"party_org": _db(w, po), "to_org": w["cy_joint"] if po != "cy_joint"
                                               else w["branch"], "reason": "矩阵"}, (po,), raises=ValidationError)
             for po in first(inside(w, p, "party_org")) + outside(w, p, "party_org")]
 

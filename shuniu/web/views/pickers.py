@@ -13,6 +13,7 @@ from shuniu.accounts.scopes import Scope
 from shuniu.core.validators import normalize_code
 from shuniu.party.models import PartyOrg
 from shuniu.party.selectors import instructor_search, party_org_list
+from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import hub_list, org_list, region_list
 from shuniu.web.forms import PickerQuery, picker_label
 from shuniu.web.views.common import form_errors, scope_of, takes_query
@@ -83,4 +84,21 @@ def party_org_directory(request: HttpRequest, query: PickerQuery) -> HttpRespons
     rows = (PartyOrg.objects.filter(dissolved_on__isnull=True, name__icontains=q).select_related("region")
             .only("id", "name", "region__name", "region__code").order_by("name", "id")[:LIMIT]) if q else []
     options = [{"value": p.pk, "label": picker_label(kind, p), "note": p.region.code} for p in rows]
+    return render(request, "web/_picker_options.html", {"options": options, "q": q, "kind": kind})
+
+
+@login_required
+@takes_query(PickerQuery)
+def org_directory(request: HttpRequest, query: PickerQuery) -> HttpResponse:
+    """A member's new workplace named on a transfer letter, anywhere in the country: a directory of
+    active registered social orgs' names and places (public registration facts), found by a name
+    search, and nothing else about them (no members, no coverage, no figures)."""
+    kind = "org_directory"
+    if not query.is_valid():
+        return render(request, "web/_picker_options.html", {"options": [], "error": form_errors(query)[0],
+                                                            "kind": kind})
+    q = query.cleaned_data["q"]
+    rows = (SocialOrg.objects.filter(status="active", name__icontains=q).select_related("region")
+            .only("id", "name", "region__name", "region__code").order_by("name", "id")[:LIMIT]) if q else []
+    options = [{"value": o.pk, "label": picker_label(kind, o), "note": o.region.code} for o in rows]
     return render(request, "web/_picker_options.html", {"options": options, "q": q, "kind": kind})
