@@ -24,7 +24,7 @@ from shuniu.api.members import member_get
 from shuniu.api.party_orgs import party_org_get
 from shuniu.api.schemas import ERRORS, MAX_ID, WRITE_ERRORS, InputSchema, Page, Paging
 from shuniu.cases.services import today
-from shuniu.party.models import MemberStatus, PartyOrg
+from shuniu.party.models import PartyOrg
 from shuniu.party.relations import relation_as_of
 from shuniu.registry.selectors import org_get
 from shuniu.transfers import selectors
@@ -146,7 +146,7 @@ class ReceiptIn(InputSchema):
 class PersonIn(InputSchema):
     name: str = Field(..., max_length=60)
     gender: Literal["male", "female"]
-    status: Literal["full", "probationary"] = MemberStatus.FULL
+    status: Literal["full", "probationary"] = "full"
     id_number: str | None = Field(None, max_length=30)
     admitted_on: dt.date | None = None
     full_on: dt.date | None = None

@@ -1,6 +1,6 @@
-"""The shared world of the transfer tests: a Zhonglou (荷花池) org with 3 full members and its
-branch under a comprehensive committee, a Beijing (朝阳) org short of members with its branch, and
-the secretaries of both."""
+"""The world of the transfer page and API tests (test_letters.py keeps its own copy): a Zhonglou
+(荷花池) org with 3 full members and its branch under a comprehensive committee, a Beijing (朝阳)
+org short of members with its branch, and the secretaries of both."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -59,7 +59,7 @@ def _row(letter: RelationLetter) -> dict[str, Any]:
 
 @login_required
 @takes_query(TransferFilters)
-def transfer_list(request: HttpRequest, query: TransferFilters) -> HttpResponse:
+def transfer_list(request: HttpRequest, query: TransferFilters) -> HttpResponseBase:
     day = today()
     context: dict[str, Any] = {"form": query, "f": query.values(), "today": day, "kinds": LetterKind.choices,
                                "states": LetterState.choices}
@@ -101,7 +101,7 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         full_id = member.id_number
         privacy.record_personal_read(request.user, member, ["id_number"], via="web")
     day = today()
-    held_out = letter.from_org_id is not None and scope.allows(letter.from_org)
+    held_out = letter.from_org is not None and scope.allows(letter.from_org)
     response = render(request, "web/transfers/detail.html", {
         "letter": letter, "member": member, "id_shown": full_id or member.id_number_masked,
         "age": _age(member.birth_date, letter.issued_on or day), "today": day,
