@@ -261,7 +261,8 @@ def build_world() -> World:
     from shuniu.transfers.services import letter_issue
 
     id_number, phone = make_id_number(205, ZHONGLOU), "13770000205"
-    mover = PartyMemberFactory(name="欧阳迁远", workplace=w["branch_org"], id_number=id_number, phone=phone,
+    # No workplace recorded (a member whose relation only is here): the branch's org keeps its one member.
+    mover = PartyMemberFactory(name="欧阳迁远", workplace=None, id_number=id_number, phone=phone,
                                relation_org=w["branch"])
     born = mover.birth_date
     w.add("member", "transfer_member", mover, BRANCH, ["欧阳迁远"],
