@@ -29,6 +29,7 @@ from shuniu.api import (
     party_orgs,
     passes,
     regions,
+    transfers,
 )
 from shuniu.api.auth import BearerAuth, SessionAuth
 from shuniu.api.common import QueryParser
@@ -121,7 +122,8 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     message = _("请求过于频繁，请稍后再试（规则：每个令牌%(per)s最多 %(n)s 次请求）") % {"per": _per(period), "n": limit}
     return api.create_response(request, {"errors": [errors.item(None, "rate_limit", message)]}, status=429)
 
-for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes, development, mobile):
+for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes, development, mobile,
+               transfers):
     api.add_router("/", module.router)
 
 

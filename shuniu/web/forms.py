@@ -79,6 +79,8 @@ def picker_label(kind: str, obj: Any) -> str:
         return _("%(name)s（%(code)s）") % {"name": obj.name, "code": obj.uscc}
     if kind == "region":
         return _("%(name)s（%(code)s）") % {"name": obj.name, "code": obj.code}
+    if kind in ("party_org_directory", "org_directory"):
+        return _("%(name)s（%(region)s）") % {"name": obj.name, "region": obj.region.name}
     return str(obj)
 
 

@@ -380,6 +380,52 @@ def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
     return out
 
 
+def _incoming(w: World, persona: str) -> dict[str, Any]:
+    return {"number": "越权转入001", "from_elsewhere": "越权来源党支部", "issued_on": _today(), "received_on": _today()}
+
+
+def transfer_incoming(w: World, persona: str) -> list[dict[str, Any]]:
+    """A paper letter registered for a party org outside the scope."""
+    return [{**_incoming(w, persona), "name": "越权转入党员", "gender": "male", "status": "full"}]
+
+
+def transfer_incoming_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """A party org inside the scope receiving a member recorded outside it."""
+    member = w.target(persona, "member")
+    return [{**_incoming(w, persona), "member": member.pk}] if member is not None else []
+
+
+def _receiving(w: World, persona: str) -> Any:
+    """A party org a letter may go to: any in the country (one inside the scope will do)."""
+    return _pk(w, persona, "party_org", True) or _pk(w, persona, "party_org", False)
+
+
+def api_letter_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A letter for a member outside the scope (the receiving side may be anywhere)."""
+    return [{"member": o.pk, "to_org": _receiving(w, persona)} for o in w.nearest_outside(persona, "member")]
+
+
+def api_outgoing_new(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"member": o.pk, "number": "越权001", "to_elsewhere": "越权去向党支部", "issued_on": _today()}
+            for o in w.nearest_outside(persona, "member")]
+
+
+def api_incoming_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A paper letter for a party org outside the scope, and for one inside naming a member outside."""
+    base = _incoming(w, persona)
+    out = [{**base, "to_org": o.pk, "person": {"name": "越权转入党员", "gender": "male"}}
+           for o in w.nearest_outside(persona, "party_org")]
+    inside, member = w.first_inside(persona, "party_org"), w.target(persona, "member")
+    if inside is not None and member is not None:
+        out.append({**base, "to_org": inside.pk, "member": member.pk})
+    return out
+
+
+def api_batch_new(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"party_org": o.pk, "to_org": _receiving(w, persona), "reason": "越权批量"}
+            for o in w.nearest_outside(persona, "party_org")]
+
+
 def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
@@ -444,9 +490,35 @@ RULES: dict[str, Rule] = {
     "coverage_end": Rule("object", obj="coverage", payloads=dated),
     "assignment_new": Rule("create", payloads=web_assignment_new),
     "assignment_end": Rule("object", obj="assignment", payloads=dated),
+    # Relation transfers: the letters a jurisdiction sends or receives (the world's letter goes from the
+    # branch to 朝阳区: both sides see it once issued, a third party never; a draft only its sender).
+    "transfer_list": Rule("list", queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"direction": "in"},
+                                           {"direction": "out"}, {"overdue": "1"}), finds="letter"),
+    "transfer_detail": Rule("object", obj="letter"),
+    # Only a letter sent out of the system takes a receipt; the world's letter is internal (a 404 inside).
+    "transfer_receipt": Rule("object", obj="letter", ok=nobody,
+                             payloads=lambda w, p: [{"received_on": _today(), "received_by": "越权经办"}]),
+    "transfer_pocket": Rule("list"),
+    "transfer_batch": Rule("object", obj="transfer_batch"),
+    # A letter for a member outside the scope is refused, whatever party org receives it (the
+    # receiving side is any active party org of the country: the letter goes there).
+    "transfer_new": Rule("object", obj="member", payloads=lambda w, p: [
+        {"to_org": _pk(w, p, "party_org", True) or _pk(w, p, "party_org", False), "reason": "越权转出"}]),
+    "transfer_outgoing": Rule("object", obj="member", payloads=lambda w, p: [
+        {"number": "越权001", "to_elsewhere": "越权去向党支部", "issued_on": _today()}]),
+    "transfer_incoming": Rule("object", obj="party_org", payloads=transfer_incoming, reach=transfer_incoming_reach),
+    "transfer_batch_new": Rule("object", obj="party_org", payloads=lambda w, p: [
+        {"to_org": _pk(w, p, "party_org", True) or _pk(w, p, "party_org", False), "reason": "越权批量"}]),
     "tokens": Rule("list"),
     "token_revoke": Rule("object", obj="token", method="POST", ok=nobody),
     "pick": Rule("list", values={"kind": ["org", "party_org", "instructor", "region", "hub", "unknown"]}),
+    # The receiving side of a transfer letter is picked from the whole country: a directory of active
+    # party orgs' names and places (no members, figures or secretaries), found only by a name search.
+    # Any signed-in user may read it, like the regions; with no search it lists nothing.
+    "pick_directory": Rule("public"),
+    # Likewise the new workplace named on a letter: active registered social orgs' names and places
+    # (public registration facts), by a name search only.
+    "pick_org_directory": Rule("public"),
     "login": Rule("public"),
     "logout": Rule("public"),
     "password_change": Rule("public"),
@@ -526,6 +598,20 @@ RULES: dict[str, Rule] = {
     "api:take_in": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_take_in,
                         reach=mobile_take_in_reach),
     "api:end_inflow": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_ended),
+    # Relation transfers (the world's letter: from the branch to 朝阳区, seen by both sides only).
+    "api:list_transfers": Rule("list", api=True, finds="letter",
+                               queries=({}, {"direction": "in"}, {"direction": "out"}, {"overdue": "true"})),
+    "api:pocket": Rule("list", api=True),
+    "api:get_transfer": Rule("object", obj="letter", api=True),
+    "api:create_transfer": Rule("create", api=True, method="POST", payloads=api_letter_new),
+    "api:create_outgoing": Rule("create", api=True, method="POST", payloads=api_outgoing_new),
+    # Only a letter sent out of the system takes a receipt (the world's is internal: a 422 inside).
+    "api:record_receipt": Rule("object", obj="letter", api=True, method="POST", ok=nobody,
+                               payloads=lambda w, p: [{"received_on": _today()}]),
+    "api:create_incoming": Rule("create", api=True, method="POST", payloads=api_incoming_new),
+    "api:open_batch": Rule("create", api=True, method="POST", payloads=api_batch_new),
+    "api:get_batch": Rule("object", obj="transfer_batch", api=True),
+    "api:member_relation": Rule("object", obj="member", api=True, queries=({}, {"as_of": "2024-01-01"})),
     # admin pages that are not about one model
     "admin:index": Rule("list", admin=True),
     "admin:login": Rule("public", admin=True),

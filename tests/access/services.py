@@ -532,6 +532,12 @@ def _upload(case: Any) -> dict[str, Any]:
     return {"case": case, "upload": SimpleUploadedFile("服务矩阵.pdf", _PDF)}
 
 
+# ---- relation transfers -------------------------------------------------------------------------
+# A letter is a write to the member (and the party org holding their relation); the receiving party
+# org may be any in the country (it is not the sender's to write: it decides on receipt). Members
+# who cannot have a letter now (a draft or a letter under way, no relation here) end with a
+# ValidationError once the permission check has passed.
+
 # ---- imports ----------------------------------------------------------------------------------
 
 _FILES = Path(tempfile.mkdtemp(prefix="shuniu-service-matrix-"))

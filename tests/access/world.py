@@ -253,6 +253,31 @@ def build_world() -> World:
         born = member.birth_date
         w.add("member", key, member, zones, [name],
               [id_number, phone, f"{born:%Y-%m-%d}", f"{born.year}年{born.month}月{born.day}日"])
+    # A relation transfer from the branch (钟楼区) to the branch of 朝阳区: the letter, once issued,
+    # is seen by both sides and their officers, by no third party; a draft (a case not yet issued)
+    # only by the sending side. Each side sees the other's party org and the member as the letter's facts.
+    from shuniu.cases.services import case_open as open_case
+    from shuniu.transfers.models import TransferBatch
+    from shuniu.transfers.services import letter_issue
+
+    id_number, phone = make_id_number(205, ZHONGLOU), "13770000205"
+    # No workplace recorded (a member whose relation only is here): the branch's org keeps its one member.
+    mover = PartyMemberFactory(name="欧阳迁远", workplace=None, id_number=id_number, phone=phone,
+                               relation_org=w["branch"])
+    born = mover.birth_date
+    w.add("member", "transfer_member", mover, BRANCH, ["欧阳迁远"],
+          [id_number, phone, f"{born:%Y-%m-%d}", f"{born.year}年{born.month}月{born.day}日"])
+    case = letter_issue(actor=SYSTEM, member=mover, to_org=w["cy_party"], reason="枫桥调动事由甲")
+    letter = case.letter
+    w.add("letter", "letter", letter, BRANCH | CY, [letter.number, "枫桥调动事由甲"])
+    draft = open_case(actor=SYSTEM, kind="relation_transfer", member=w["branch_member"], title="枫桥转接草稿丁",
+                      data={"to_org": w["cy_party"].pk, "reason": "枫桥草稿事由丁"})
+    w.add("case", "draft_transfer_case", draft, BRANCH, ["枫桥转接草稿丁", "枫桥草稿事由丁"])
+    for key, party_key, zones, reason in (("branch_batch", "branch", BRANCH, "枫桥批量原因甲"),
+                                          ("cy_batch", "cy_party", CY, "枫桥批量原因丙")):
+        batch = TransferBatch.objects.create(party_org=w[party_key], opened_on=today, reason=reason,
+                                             opened_by_label="系统")
+        w.add("transfer_batch", key, batch, zones, [reason])
     # Instructors, each assigned to one org.
     for key, name, region, org_key, zones, n in [
         ("hub_instructor", "卜冠群", HEHUACHI, "hub_org", HUBZ, 301),
@@ -288,6 +313,10 @@ def build_world() -> World:
         "xilin_member": ["xilin_org", "xilin_party"], "cy_member": ["cy_org", "cy_party"],
         "branch_applicant": ["branch_org", "branch", "zl_committee"],
         "xilin_applicant": ["xilin_org", "xilin_party"], "cy_applicant": ["cy_org", "cy_party"],
+        "transfer_member": ["branch_org", "branch"],
+        # The letter names the member and both party orgs, whose names contain their orgs' names;
+        # each side reads them as the letter's own facts.
+        "letter": ["transfer_member", "branch", "cy_party", "branch_org", "cy_org"],
     }.items():
         w.objects[key].shows = shows
     # The personas, each with an API token (made by the accounts service, as ``adduser --token`` does).

@@ -82,6 +82,7 @@ NO_USER_TEXT = {"coverage"}  # region names and figures only
 FILE_VIEWS = {
     "imports:export": "test_every_export_kind_through_the_page_and_the_command",
     "org_list": "test_the_org_list_download",
+    "transfer_list": "test_the_transfer_list_download",
     "imports:errors_file": "test_the_annotated_error_file_never_echoes_a_formula",
     "imports:template": "test_the_import_templates_hold_no_formula",
 }
@@ -253,6 +254,23 @@ def test_the_org_list_download(hostile: dict[str, Any], client: Any, zhonglou_of
     # xlsx shows what it cannot hold as U+FFFD; CSV keeps the character as it is.
     shown = [v for v, _k in xlsx_cells(data)] if fmt == "xlsx" else csv_fields(data)
     assert (CONTROL_NAME.replace("\x01", "\ufffd") if fmt == "xlsx" else CONTROL_NAME) in shown
+
+
+TRANSFER_REASON = "=1+1转接原因"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_transfer_list_download(hostile: dict[str, Any], client: Any, zhonglou_officer: Any, fmt: str) -> None:
+    from shuniu.party.models import PartyMember
+    from shuniu.transfers.services import letter_issue
+
+    member = PartyMember.objects.get(name=MEMBER_NAME)
+    letter_issue(actor=SYSTEM, member=member, to_org=PartyOrgFactory(name="+接收党支部"), reason=TRANSFER_REASON)
+    client.force_login(zhonglou_officer)
+    response = client.get(reverse("transfer_list"), {"format": fmt})
+    assert response.status_code == 200
+    assert_inert(b"".join(response.streaming_content), fmt, {MEMBER_NAME, PARTY_NAME, TRANSFER_REASON},
+                 f"transfer list {fmt}")
 
 
 def _bad_upload(tmp_path: Path) -> tuple[Path, dict[str, str]]:

@@ -147,13 +147,23 @@ def invalid_posts(world: World, persona: str) -> list[tuple[str, dict[str, Any]]
         {}, {"year": "x", "conclusion": "excellent", "life_held": "maybe", "note": "x" * 501}, {"year": "1800"})]
     posts += [(f"/orgs/{org}/evaluations/new/", d) for d in (
         {}, {"year": "1800", "grade": "6A", "decided_on": "2024-02-30", "document_number": LONG})]
+    bad_letter = {"to_org": out_party, "to_workplace": "abc", "reason": LONG, "dues_paid_to": "2026/13",
+                  "valid_days": "x"}
+    posts += [(f"/members/{member}/transfer/", d) for d in ({}, bad_letter, {"to_org": party, "valid_days": "120"})]
+    posts += [(f"/members/{member}/transfer-out/", d) for d in (
+        {}, {"number": LONG, "to_elsewhere": LONG, "issued_on": "2024-02-30", "valid_days": "0"})]
+    posts += [(f"/party/{party}/transfer-in/", d) for d in (
+        {}, {"number": "X", "from_elsewhere": "Y", "issued_on": "x", "received_on": "2000-01-01", "member": "abc",
+             "gender": "x", "status": "x", "workplace": out_org})]
+    posts += [(f"/party/{party}/transfer-all/", d) for d in ({}, {"to_org": "abc", "reason": LONG})]
     posts += [("/account/tokens/", {"label": LONG})]
     posts += [("/imports/", d) for d in (
         {}, {"kind": "x", "mapping_from": "abc", "file": SimpleUploadedFile("a.csv", b"")})]
     return posts
 
 
-FILTERS = ["/orgs/?page=-1&q=" + "x" * 101, "/orgs/?type=club&hub=abc", "/members/?status=x&region=0",
+FILTERS = ["/transfers/?direction=x&kind=y&state=z&overdue=2", "/pick/party_org_directory/?q=" + "x" * 101,
+           "/orgs/?page=-1&q=" + "x" * 101, "/orgs/?type=club&hub=abc", "/members/?status=x&region=0",
            "/party/?kind=x&dissolved=2", "/instructors/?overloaded=x&kind=y", "/pick/org/?q=" + "x" * 101,
            "/coverage/new/?org=abc", "/imports/exports/orgs.csv?region=3x"]
 

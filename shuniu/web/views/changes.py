@@ -33,6 +33,8 @@ from shuniu.party.services import (
 from shuniu.registry.models import OrgStatus
 from shuniu.registry.selectors import org_get
 from shuniu.registry.services import org_deregister
+from shuniu.transfers.letters import open_letter
+from shuniu.transfers.selectors import letters, relation_history
 from shuniu.web.forms import DatedChangeForm, MemberEditForm, MemberEndForm, PartyOrgEditForm, model_initial, submit
 from shuniu.web.views.common import scope_of
 
@@ -169,9 +171,11 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if submit(form, lambda: member_update(actor=request.user, member=member, **data)) is not None:
             messages.success(request, _("已保存修改"))
             return redirect(_member_back(member))
-    return render(request, "web/form.html", {
+    return render(request, "web/member_edit.html", {
         "form": form, "title": _("修改党员信息"), "subject": _member_subject(member),
         "cancel_url": back, "intro": _("转正、调整工作单位或组织关系后，覆盖状态和统计随即更新。"),
+        "member": member, "moves": relation_history(member), "letters": letters(scope).filter(member=member),
+        "open_letter": open_letter(member), "today": engine.today(),
     })
 
 

@@ -31,6 +31,7 @@ from shuniu.regions.codes import parse
 from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import org_list
 from shuniu.rulesettings.selectors import params
+from shuniu.transfers.selectors import batches
 from shuniu.web.forms import FilterForm, PartyChildrenFilters, PartyOrgFilters, PartyOrgForm, prefill_form, submit
 from shuniu.web.views.common import (
     bad_query,
@@ -109,6 +110,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "term_end": end, "term_alert": alert,
         "findings": findings, "history": history(list(entries[:100]), PartyOrg),
         "superior_visible": party_org.superior_id is not None and party_org_get(scope, party_org.superior_id) is not None,
+        "transfer_batches": list(batches(scope).filter(party_org=party_org)[:5]),
     })
 
 

@@ -11,7 +11,9 @@ from django.shortcuts import render
 
 from shuniu.accounts.scopes import Scope
 from shuniu.core.validators import normalize_code
+from shuniu.party.models import PartyOrg
 from shuniu.party.selectors import instructor_search, party_org_list
+from shuniu.registry.models import SocialOrg
 from shuniu.registry.selectors import hub_list, org_list, region_list
 from shuniu.web.forms import PickerQuery, picker_label
 from shuniu.web.views.common import form_errors, scope_of, takes_query
@@ -59,9 +61,44 @@ def pick(request: HttpRequest, kind: str, query: PickerQuery) -> HttpResponse:
             note = f"{obj.load}/{obj.capacity}"
         elif kind == "party_org":
             note = obj.get_kind_display()
+
         elif kind == "region":
             note = obj.get_level_display()
         elif kind == "org":
             note = obj.get_coverage_status_display()
         options.append({"value": value, "label": picker_label(kind, obj), "note": note})
+    return render(request, "web/_picker_options.html", {"options": options, "q": q, "kind": kind})
+
+
+@login_required
+@takes_query(PickerQuery)
+def party_org_directory(request: HttpRequest, query: PickerQuery) -> HttpResponse:
+    """The receiving side of a transfer letter, anywhere in the country (it is usually outside the
+    sender's jurisdiction): a directory of active party orgs' names and places, found by a name
+    search, and nothing else about them (no members, no figures, no secretary)."""
+    kind = "party_org_directory"
+    if not query.is_valid():
+        return render(request, "web/_picker_options.html", {"options": [], "error": form_errors(query)[0],
+                                                            "kind": kind})
+    q = query.cleaned_data["q"]
+    rows = (PartyOrg.objects.filter(dissolved_on__isnull=True, name__icontains=q).select_related("region")
+            .only("id", "name", "region__name", "region__code").order_by("name", "id")[:LIMIT]) if q else []
+    options = [{"value": p.pk, "label": picker_label(kind, p), "note": p.region.code} for p in rows]
+    return render(request, "web/_picker_options.html", {"options": options, "q": q, "kind": kind})
+
+
+@login_required
+@takes_query(PickerQuery)
+def org_directory(request: HttpRequest, query: PickerQuery) -> HttpResponse:
+    """A member's new workplace named on a transfer letter, anywhere in the country: a directory of
+    active registered social orgs' names and places (public registration facts), found by a name
+    search, and nothing else about them (no members, no coverage, no figures)."""
+    kind = "org_directory"
+    if not query.is_valid():
+        return render(request, "web/_picker_options.html", {"options": [], "error": form_errors(query)[0],
+                                                            "kind": kind})
+    q = query.cleaned_data["q"]
+    rows = (SocialOrg.objects.filter(status="active", name__icontains=q).select_related("region")
+            .only("id", "name", "region__name", "region__code").order_by("name", "id")[:LIMIT]) if q else []
+    options = [{"value": o.pk, "label": picker_label(kind, o), "note": o.region.code} for o in rows]
     return render(request, "web/_picker_options.html", {"options": options, "q": q, "kind": kind})

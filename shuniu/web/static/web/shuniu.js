@@ -207,6 +207,11 @@
     }
   });
 
+  // A button with data-print prints the page (the letter's print styles keep only the letter).
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-print]")) { e.preventDefault(); window.print(); }
+  });
+
   // A form with data-confirm asks before it is sent (revoking a token, rolling an import back).
   document.addEventListener("submit", function (e) {
     var form = e.target;
