@@ -390,7 +390,10 @@ def _receiving(w: World, m: str) -> str:
 
 
 def _with_relation(keys: list[str], w: World) -> list[str]:
-    return [k for k in keys if w[k].relation_org_id is not None]
+    """Members whose relation is held here and who have no letter under way (one letter at a time)."""
+    from shuniu.transfers.letters import open_letter
+
+    return [k for k in keys if w[k].relation_org_id is not None and open_letter(w[k]) is None]
 
 
 def letter_issue(w: World, p: str) -> list[Call]:
