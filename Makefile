@@ -28,11 +28,17 @@ dev: $(VENV)/.installed-dev ## install shuniu with the dev extra
 demo: venv ## set up and serve the demo at http://127.0.0.1:$(PORT) (SQLite, no configuration)
 	$(VENV)/bin/shuniu demo --scenario $(SCENARIO) --port $(PORT)
 
-test: dev ## run the whole test suite (SQLite unless DATABASE_URL is set)
-	$(PY) -m pytest $(PYTEST_ARGS)
+# pytest-xdist: one worker per core (TEST_WORKERS=0 runs in this process, serially, e.g. for a
+# debugger). --dist loadgroup keeps the tests marked xdist_group(name) in one worker; the others go
+# wherever a worker is free.
+TEST_WORKERS ?= auto
+TEST_XDIST := -n $(TEST_WORKERS) --dist loadgroup
+
+test: dev ## run the whole test suite in parallel (SQLite unless DATABASE_URL is set)
+	$(PY) -m pytest $(TEST_XDIST) $(PYTEST_ARGS)
 
 test-pg: dev ## run the suite on the local PostgreSQL
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(TEST_XDIST) $(PYTEST_ARGS)
 
 lint: dev ## ruff, mypy, the apps' import layers, and migrations in step with the models
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ the named personas that every test uses, each with a different jurisdiction:
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,23 @@ from tests.factories import (
 )
 
 DATA = Path(__file__).parent / "data"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test has a node id of its own.
+
+    schemathesis 4.32 under pytest 9.2 names each API operation of an unparametrized test
+    ("test_no_request_gives_a_server_error[GET /api/v1/ping]") but gives them all the bare function's
+    node id; pytest-xdist's --dist loadgroup schedules by node id, so it ran one of the 31 and reported
+    the others as neither run nor missing. Such items get the node id their name says; any duplicate
+    left stops the run instead of silently running fewer tests."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None and not item.nodeid.endswith("::" + item.name):
+            item._id = item.parent.id.child(item.name)  # what pytest's Node gives a plain name
+    duplicated = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if duplicated:
+        raise pytest.UsageError(f"tests share a node id (pytest-xdist would run only one): {duplicated[:5]}")
 
 
 @pytest.fixture(scope="session")

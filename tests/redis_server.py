@@ -30,17 +30,25 @@ class PrivateRedis:
             if os.environ.get("CI"):
                 pytest.fail(message)
             pytest.skip(message)
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while not self.answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"the private redis-server on port {self.port} did not start")
-            time.sleep(0.05)
+        # The port is free when asked for, but another process (another pytest-xdist worker's
+        # server, say) may take it before redis-server binds it: then it exits, and a new port is tried.
+        for _attempt in range(5):
+            self.port = _free_port()
+            self.url = f"redis://127.0.0.1:{self.port}/0"
+            self.process = subprocess.Popen(
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 20
+            while not self.answers():
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    break
+                time.sleep(0.05)
+            else:
+                if self._is_ours():
+                    return
+                self.stop()  # another server answered on that port; ours could not bind it
+        pytest.fail(f"the private redis-server did not start (last port tried: {self.port})")
 
     def answers(self) -> bool:
         from redis import Redis
@@ -50,6 +58,12 @@ class PrivateRedis:
             return bool(Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
         except RedisError:
             return False
+
+    def _is_ours(self) -> bool:
+        from redis import Redis
+
+        info = Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5).info("server")
+        return bool(info.get("process_id") == self.process.pid and self.process.poll() is None)
 
     @contextmanager
     def stalled(self) -> Iterator[None]:

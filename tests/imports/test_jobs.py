@@ -9,6 +9,7 @@ they are skipped when it is unreachable, and fail then when CI is set.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -57,14 +58,22 @@ def officer(reference_data: None, transactional_db: None) -> Any:
 
 @pytest.fixture
 def redis_queue(settings: Any) -> Any:
-    """REDIS_URL set (queue and cache in Redis), with a queue and cache keys of this test's own."""
+    """REDIS_URL set (queue and cache in Redis), with a queue and cache keys of this test's own.
+
+    The tests run the worker in this process, and RQ's worker replaces the SIGINT and SIGTERM
+    handlers with its own "warm shutdown" (which raises StopRequested wherever the process is) and
+    never puts them back: they are restored here, or a Ctrl-C, or pytest-xdist's interrupt of a
+    worker, would be swallowed for the rest of the session."""
     client = _redis_or_skip()
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     name = f"shuniu-test-{uuid.uuid4().hex[:12]}"
     settings.REDIS_URL = REDIS_URL
     settings.SHUNIU_JOB_QUEUE = name
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                                    "KEY_PREFIX": name}}
     yield name
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
     for key in client.scan_iter(f"*{name}*"):
         client.delete(key)
 
