@@ -83,6 +83,7 @@ FILE_VIEWS = {
     "imports:export": "test_every_export_kind_through_the_page_and_the_command",
     "org_list": "test_the_org_list_download",
     "transfer_list": "test_the_transfer_list_download",
+    "mobile_list": "test_the_mobile_list_download",
     "imports:errors_file": "test_the_annotated_error_file_never_echoes_a_formula",
     "imports:template": "test_the_import_templates_hold_no_formula",
 }
@@ -271,6 +272,25 @@ def test_the_transfer_list_download(hostile: dict[str, Any], client: Any, zhongl
     assert response.status_code == 200
     assert_inert(b"".join(response.streaming_content), fmt, {MEMBER_NAME, PARTY_NAME, TRANSFER_REASON},
                  f"transfer list {fmt}")
+
+
+MOBILE_DESTINATION = "=1+1外出地点"
+MOBILE_REASON = "@外出原因"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_mobile_list_download(hostile: dict[str, Any], client: Any, zhonglou_officer: Any, fmt: str) -> None:
+    from shuniu.mobile.services import outflow_register
+    from shuniu.party.models import PartyMember
+
+    member = PartyMember.objects.get(name=MEMBER_NAME)
+    outflow_register(actor=SYSTEM, member=member, destination=MOBILE_DESTINATION, since="2026-01-01",
+                     reason=MOBILE_REASON, certificate_no="-12+活动证")
+    client.force_login(zhonglou_officer)
+    response = client.get(reverse("mobile_list"), {"format": fmt})
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    assert_inert(data, fmt, {MEMBER_NAME, MOBILE_DESTINATION, MOBILE_REASON}, f"mobile list {fmt}")
 
 
 def _bad_upload(tmp_path: Path) -> tuple[Path, dict[str, str]]:
