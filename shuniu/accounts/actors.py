@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from shuniu.accounts.models import User
 
 __all__ = ["Actor", "SignedInRequest", "SystemActor", "actor_label", "check_admin", "is_admin", "is_system",
-           "require_actor"]
+           "require_actor", "user_of"]
 
 
 class SignedInRequest(HttpRequest):
@@ -22,3 +22,10 @@ class SignedInRequest(HttpRequest):
     time: ``require_actor``.)"""
 
     user: User
+
+
+def user_of(actor: object) -> User | None:
+    """The user behind ``actor`` (None for a system actor), for the columns that name who acted."""
+    from shuniu.accounts.models import User
+
+    return actor if isinstance(actor, User) else None

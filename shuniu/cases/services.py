@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.actors import Actor
+from shuniu.accounts.actors import Actor, user_of
 from shuniu.accounts.models import User
 from shuniu.accounts.scopes import Scope, check_write
 from shuniu.audit.services import record
@@ -120,15 +120,10 @@ def _place(case: Case) -> None:
     case.set_region(subject_of(case).region)
 
 
-def _user(actor: Any) -> User | None:
-    """The user behind ``actor`` (None for a system actor), for the columns that name who acted."""
-    return actor if isinstance(actor, User) else None
-
-
 def _step(case: Case, *, actor: Any, action: str, from_state: str, comment: str = "",
           data: Mapping[str, Any] | None = None) -> CaseStep:
     return CaseStep.objects.create(case=case, action=action, from_state=from_state, to_state=case.state,
-                                   actor=_user(actor), actor_label=actor_label(actor), body=case.body, comment=comment,
+                                   actor=user_of(actor), actor_label=actor_label(actor), body=case.body, comment=comment,
                                    data=dict(data or {}))
 
 
@@ -148,7 +143,7 @@ def case_open(*, actor: Actor, kind: str, org: SocialOrg | None = None, party_or
     cleaned = _clean_data(errors, data or {})
     case = Case(kind=kind, state=declaration.initial, org=org, party_org=party_org, member=member, data=cleaned,
                 origin=origin, is_demo=is_demo, opened_by_label=actor_label(actor),
-                opened_by=_user(actor))
+                opened_by=user_of(actor))
     case.title = (title or "").strip()[:200] or f"{declaration.label}：{subject}"
     declaration.clean(case, None, cleaned, errors, actor)
     errors.raise_if_any()
@@ -207,7 +202,7 @@ def _submit(errors: Errors, declaration: CaseKind, case: Case, actor: Any) -> No
     case.body = body
     if case.holder_id is None or case.party_org_id is None:
         case.holder = case.party_org or body
-    case.submitted_by = _user(actor)
+    case.submitted_by = user_of(actor)
     case.submitted_on = today()
     case.due_on = deadline_of(declaration, case.region_id).due(case.submitted_on)
 
@@ -270,7 +265,7 @@ def _store(case: Case, step: CaseStep | None, upload: UploadedFile, ok: files.Ch
     name = (upload.name or "").rsplit("/", 1)[-1][:200] or f"attachment.{ok.extension}"
     attachment = Attachment(case=case, step=step, name=name, extension=ok.extension, content_type=ok.content_type,
                             size=ok.size, sha256=ok.sha256, uploaded_by_label=actor_label(actor),
-                            uploaded_by=_user(actor))
+                            uploaded_by=user_of(actor))
     upload.seek(0)
     attachment.file.save(name, upload, save=False)
     attachment.save()

@@ -80,3 +80,15 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def id_number_fields(number: str, digest: str | None = None) -> dict[str, str]:
+    """The three stored columns of an ID number (encrypted, keyed hash, masked), as every model with
+    personal data keeps them; ``digest`` when the caller has already hashed it."""
+    return {"id_number_encrypted": encrypt(number), "id_number_hash": digest or keyed_hash(number),
+            "id_number_masked": mask_id_number(number)}
+
+
+def phone_fields(phone: str) -> dict[str, str]:
+    """The two stored columns of a phone number (encrypted, masked)."""
+    return {"phone_encrypted": encrypt(phone), "phone_masked": mask_phone(phone)}

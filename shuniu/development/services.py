@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
-from shuniu.accounts.actors import Actor, SystemActor, actor_label
+from shuniu.accounts.actors import Actor, SystemActor, actor_label, user_of
 from shuniu.accounts.scopes import Scope, check_write
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.cases.services import acts_for
@@ -524,8 +524,7 @@ def _clean_id(errors: Errors, raw: str, birth: dt.date | None, out: dict[str, An
                 errors.add("birth_date", _("出生日期 %(b)s 与公民身份号码中的 %(d)s 不一致（规则：出生日期以身份号码为准）")
                            % {"b": birth.isoformat(), "d": id_birth.isoformat()}, "mismatch")
             birth = id_birth
-            out.update(id_number_encrypted=crypto.encrypt(number), id_number_hash=digest,
-                       id_number_masked=crypto.mask_id_number(number))
+            out.update(crypto.id_number_fields(number, digest))
     elif birth is None:
         errors.add("id_number", _("须填写公民身份号码或出生日期（规则：%(s)s，须年满十八岁）") % {"s": rules.AGE_SOURCE},
                    "required")
@@ -552,7 +551,7 @@ def clean_applicant_fields(errors: Errors, data: dict[str, Any], *, actor: Any,
         except ValidationError as exc:
             errors.merge(exc)
         else:
-            out.update(phone_encrypted=crypto.encrypt(phone), phone_masked=crypto.mask_phone(phone))
+            out.update(crypto.phone_fields(phone))
     applied = as_date(errors, "applied_on", data.get("applied_on"), _("递交入党申请书日期"))
     require(errors, "applied_on", applied, _("递交入党申请书日期"))
     not_in_future(errors, "applied_on", applied, _("递交入党申请书日期"))
@@ -582,13 +581,9 @@ def _may_see_applicant(actor: Any, pk: int) -> bool:
     return Scope.for_user(actor).filter(Applicant.objects.filter(pk=pk)).exists()
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
 def _save_step(a: Applicant, code: str, on: dt.date, actor: Any, note: str, documents: str,
                data: dict[str, Any]) -> DevStep:
-    return DevStep.objects.create(applicant=a, code=code, on=on, actor_label=actor_label(actor), recorded_by=_user(actor),
+    return DevStep.objects.create(applicant=a, code=code, on=on, actor_label=actor_label(actor), recorded_by=user_of(actor),
                                   note=note, documents=documents, data=data)
 
 

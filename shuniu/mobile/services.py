@@ -80,7 +80,7 @@ def clean_outflow(errors: Errors, member: PartyMember, data: dict[str, Any]) -> 
     if phone:
         try:
             p = validate_phone(phone)
-            out.update(phone_encrypted=crypto.encrypt(p), phone_masked=crypto.mask_phone(p))
+            out.update(crypto.phone_fields(p))
         except ValidationError as exc:
             errors.merge(exc)
     if member.ended_on is not None:

@@ -466,8 +466,7 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
                 owner = id_hash_owner(digest)
                 if owner is not None and (member is None or owner != member.pk):
                     errors.add("id_number", privacy.refuse(actor, number, owner), privacy.REFUSED_CODE)
-                out.update(id_number_encrypted=crypto.encrypt(number), id_number_hash=digest,
-                           id_number_masked=crypto.mask_id_number(number))
+                out.update(crypto.id_number_fields(number, digest))
                 id_birth = ric.get_birth_date(number)
                 if "birth_date" not in data:
                     out["birth_date"] = id_birth
@@ -481,7 +480,7 @@ def clean_member_fields(errors: Errors, data: dict[str, Any], member: PartyMembe
             except ValidationError as exc:
                 errors.merge(exc)
             else:
-                out.update(phone_encrypted=crypto.encrypt(phone), phone_masked=crypto.mask_phone(phone))
+                out.update(crypto.phone_fields(phone))
         else:
             out.update(phone_encrypted="", phone_masked="")
     for field, label in (("birth_date", _("出生日期")), ("admitted_on", _("入党日期")), ("full_on", _("转正日期"))):
@@ -888,7 +887,7 @@ def clean_instructor(errors: Errors, *, name: str, kind: str, region_code: Any, 
     if phone:
         try:
             p = validate_phone(phone)
-            values.update(phone_encrypted=crypto.encrypt(p), phone_masked=crypto.mask_phone(p))
+            values.update(crypto.phone_fields(p))
         except ValidationError as exc:
             errors.merge(exc)
     return region, values

@@ -73,6 +73,13 @@ def open_letter(member: PartyMember, exclude_case: int | None = None) -> Relatio
     return letters.first() or cases.first()
 
 
+def one_letter_at_a_time(errors: Errors, member: PartyMember, exclude_case: int | None = None) -> None:
+    """Refuse a second letter while one is under way for the member (rule: one letter at a time)."""
+    if (other := open_letter(member, exclude_case=exclude_case)) is not None:
+        errors.add("member", _("%(name)s已有一份办理中的组织关系介绍信（%(what)s），须办结或撤回后再开具（规则：一人一信）")
+                   % {"name": member.name, "what": other}, "open_letter")
+
+
 def clean_letter(errors: Errors, member: PartyMember, content: Mapping[str, Any], *, region: str) -> dict[str, Any]:
     """The checks of a letter's content (issued in the system, or to outside it): the member is on
     the roster and their relation is here; the receiving party org exists and is not dissolved; the
@@ -140,9 +147,7 @@ def clean(case: Case, action: str | None, data: Mapping[str, Any], errors: Error
                 require(errors, "to_org", out["to_org"], _("接收党组织"))
         elif member.ended_on is not None:
             clean_letter(errors, member, content, region=member.region_id)
-        if (other := open_letter(member, exclude_case=case.pk)) is not None:
-            errors.add("member", _("%(name)s已有一份办理中的组织关系介绍信（%(what)s），须办结或撤回后再开具（规则：一人一信）")
-                       % {"name": member.name, "what": other}, "open_letter")
+        one_letter_at_a_time(errors, member, exclude_case=case.pk)
     elif action == "confirm":
         _clean_receipt(errors, case, data)
     elif action == "extend":

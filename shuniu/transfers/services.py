@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.actors import Actor
+from shuniu.accounts.actors import Actor, user_of
 from shuniu.accounts.scopes import check_write
 from shuniu.audit.services import record
 from shuniu.cases.models import Case
@@ -19,14 +19,8 @@ from shuniu.core.actors import SystemActor, actor_label
 from shuniu.core.services import Errors, as_date, not_before, not_in_future, require
 from shuniu.party.models import EndReason, MemberStatus, PartyMember, PartyOrg
 from shuniu.party.services import member_create, member_end, relation_move
-from shuniu.transfers.letters import KIND, MAX_VALID_DAYS, clean_letter, clean_terms, open_letter
+from shuniu.transfers.letters import KIND, MAX_VALID_DAYS, clean_letter, clean_terms, one_letter_at_a_time, open_letter
 from shuniu.transfers.models import LetterKind, LetterState, RelationLetter, TransferBatch
-
-
-def _user(actor: Any) -> Any:
-    from shuniu.accounts.models import User
-
-    return actor if isinstance(actor, User) else None
 
 
 def _text(errors: Errors, field: str, value: Any, label: str, *, required: bool = True, limit: int = 200) -> str:
@@ -77,9 +71,7 @@ def outgoing_record(*, actor: Actor, member: PartyMember, number: str, to_elsewh
     no = _text(errors, "number", number, _("介绍信编号"), limit=40)
     where = _text(errors, "to_elsewhere", to_elsewhere, _("去往党组织"))
     day = _day(errors, "issued_on", issued_on, _("开具日期"))
-    if (other := open_letter(member)) is not None:
-        errors.add("member", _("%(name)s已有一份办理中的组织关系介绍信（%(what)s），须办结或撤回后再开具（规则：一人一信）")
-                   % {"name": member.name, "what": other}, "open_letter")
+    one_letter_at_a_time(errors, member)
     errors.raise_if_any()
     assert day is not None
     letter = RelationLetter.objects.create(
@@ -198,7 +190,7 @@ def batch_open(*, actor: Actor, party_org: PartyOrg, to_org: PartyOrg, reason: s
         errors.add("valid_days", _("有效期须为 1 至 %(max)s 天") % {"max": MAX_VALID_DAYS}, "range")
     errors.raise_if_any()
     batch = TransferBatch.objects.create(party_org=party_org, opened_on=dt.date.today(), reason=why,
-                                         opened_by=_user(actor), opened_by_label=actor_label(actor), is_demo=is_demo)
+                                         opened_by=user_of(actor), opened_by_label=actor_label(actor), is_demo=is_demo)
     failed = Errors()
     for member in members:
         try:
