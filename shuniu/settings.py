@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "shuniu.transfers",
     "shuniu.mobile",
     "shuniu.development",
+    "shuniu.orglife",
+    "shuniu.annualreports",
     "shuniu.demo",
     "shuniu.imports",
     "shuniu.web",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AnnualreportsConfig(AppConfig):
+    name = "shuniu.annualreports"
+    verbose_name = "书记述职"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrglifeConfig(AppConfig):
+    name = "shuniu.orglife"
+    verbose_name = "组织生活"
