@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class OrglifeConfig(AppConfig):
     name = "shuniu.orglife"
     verbose_name = "组织生活"
+
+    def ready(self) -> None:
+        # The party services keep the compliance figures through core.derived, as they keep coverage;
+        # the LIFE settings change the slots; the inbox shows what is missing (rule LIFE).
+        from shuniu.core import derived
+        from shuniu.orglife import compliance, rules  # noqa: F401
+        from shuniu.rulesettings.signals import settings_changed
+
+        derived.install(compliance.track, name="orglife")
+        settings_changed.connect(compliance.on_settings_changed, dispatch_uid="orglife.life_settings")
