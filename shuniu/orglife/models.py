@@ -125,6 +125,9 @@ class Attendance(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once")]
         indexes = [models.Index(fields=["member", "meeting"], name="attendance_member")]
 
+    def __str__(self) -> str:
+        return f"{self.meeting_id}:{self.member_id}"
+
     @property
     def excused(self) -> bool:
         return self.present or self.reason in EXCUSED_REASONS
@@ -271,6 +274,9 @@ class LifeTally(LifeCounts):
         constraints = [models.UniqueConstraint(fields=["party_org", "year"], name="life_tally_unique")]
         indexes = [models.Index(fields=["year", "region"], name="life_tally_year_region")]
 
+    def __str__(self) -> str:
+        return f"{self.party_org_id}@{self.year}"
+
 
 class LifeRollup(LifeCounts):
     """Compliance per (dimension, key, region, year): the party orgs in the population, how many held
@@ -289,6 +295,9 @@ class LifeRollup(LifeCounts):
         constraints = [models.UniqueConstraint(fields=["year", "dimension", "key", "region"],
                                                name="life_rollup_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.year} {self.dimension}:{self.key}@{self.region or '全国'}"
+
     @property
     def complete_rate(self) -> float | None:
         return self.complete / self.orgs if self.orgs else None
@@ -302,3 +311,6 @@ class LifeState(models.Model):
     year = models.PositiveSmallIntegerField(primary_key=True)
     period = models.CharField(max_length=24)
     computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.period}"

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from shuniu.accounts.actors import Actor, actor_label
+from shuniu.accounts.actors import Actor, actor_label, user_of
 from shuniu.accounts.scopes import check_write
 from shuniu.audit.services import diff, record, snapshot
 from shuniu.cases import files
@@ -164,7 +164,7 @@ def _clean_people(errors: Errors, roster: dict[int, bool], attendees: Sequence[A
 
 
 def _check_files(errors: Errors, uploads: Iterable[UploadedFile]) -> list[tuple[UploadedFile, files.Checked]]:
-    out = []
+    out: list[tuple[UploadedFile, files.Checked]] = []
     uploads = list(uploads)
     if len(uploads) > MAX_FILES:
         errors.add("files", _("附件 %(n)s 个，超过上限 %(max)s 个（规则：附件数量上限）") % {"n": len(uploads), "max": MAX_FILES},
@@ -228,7 +228,7 @@ def meeting_record(*, actor: Actor, party_org: PartyOrg, kinds: Any, held_on: An
     with compliance.track() as t:
         t.touch(party_orgs=[party_org.pk], years=[day.year])
         meeting = Meeting.objects.create(party_org=party_org, kinds=bits, held_on=day, is_demo=is_demo,
-                                         recorded_by=actor if getattr(actor, "pk", None) else None,
+                                         recorded_by=user_of(actor),
                                          recorded_by_label=actor_label(actor), **text)
         _write_people(meeting, people, roster)
     _store_files(meeting, checked, actor)
@@ -337,31 +337,8 @@ def meeting_file_add(*, actor: Actor, meeting: Meeting, upload: UploadedFile) ->
 
 # ---- the member review ---------------------------------------------------------------------------
 
-@transaction.atomic
-def review_record(*, actor: Actor, party_org: PartyOrg, year: Any, reviewed_on: Any,
-                  results: Sequence[Mapping[str, Any]], meeting: Meeting | None = None,
-                  is_demo: bool = False) -> list[ReviewResult]:
-    """Record the member review of a year (民主评议党员): each result is ``{"member", "grade",
-    "follow_up", "improve_by", "note"}``; a 不合格 result needs its follow-up (education with a date to
-    improve by, persuading to withdraw, or removal). A member already reviewed that year is corrected."""
-    check_write(actor, party_org)
-    if meeting is not None:
-        check_write(actor, meeting.party_org)
-    errors = Errors()
-    day = as_date(errors, "reviewed_on", reviewed_on, _("评议日期"))
-    require(errors, "reviewed_on", reviewed_on, _("评议日期"))
-    not_in_future(errors, "reviewed_on", day, _("评议日期"))
-    try:
-        year_n = int(year)
-    except (TypeError, ValueError):
-        year_n = 0
-    if day is not None and year_n not in (day.year, day.year - 1):
-        errors.add("year", _("评议年度 %(y)s 须为评议日期所在年度或上一年度（规则 LIFE：民主评议党员每年一次）")
-                   % {"y": year}, "year")
-    if day is not None and day < party_org.established_on:
-        errors.add("reviewed_on", _("评议日期早于党组织成立日期（规则 LIFE）"), "before_established")
-    if meeting is not None and meeting.party_org_id != party_org.pk:
-        errors.add("meeting", _("评议会议不是本组织的会议"), "meeting")
+def _clean_results(errors: Errors, party_org: PartyOrg, day: dt.date | None,
+                   results: Sequence[Mapping[str, Any]]) -> list[tuple[int, str, str, dt.date | None, str]]:
     roster = set(roster_as_of(party_org, day).values_list("pk", flat=True)) if day is not None else set()
     cleaned = []
     seen: set[int] = set()
@@ -389,6 +366,35 @@ def review_record(*, actor: Actor, party_org: PartyOrg, year: Any, reviewed_on: 
             errors.add("results", _("第 %(i)s 条：限期改正须写明晚于评议日期的期限（规则：党章第九条）") % {"i": i}, "improve_by")
         cleaned.append((pk, grade, follow, improve_by if follow == FollowUp.EDUCATION else None,
                         str(result.get("note") or "")[:200]))
+    return cleaned
+
+
+@transaction.atomic
+def review_record(*, actor: Actor, party_org: PartyOrg, year: Any, reviewed_on: Any,
+                  results: Sequence[Mapping[str, Any]], meeting: Meeting | None = None,
+                  is_demo: bool = False) -> list[ReviewResult]:
+    """Record the member review of a year (民主评议党员): each result is ``{"member", "grade",
+    "follow_up", "improve_by", "note"}``; a 不合格 result needs its follow-up (education with a date to
+    improve by, persuading to withdraw, or removal). A member already reviewed that year is corrected."""
+    check_write(actor, party_org)
+    if meeting is not None:
+        check_write(actor, meeting.party_org)
+    errors = Errors()
+    day = as_date(errors, "reviewed_on", reviewed_on, _("评议日期"))
+    require(errors, "reviewed_on", reviewed_on, _("评议日期"))
+    not_in_future(errors, "reviewed_on", day, _("评议日期"))
+    try:
+        year_n = int(year)
+    except (TypeError, ValueError):
+        year_n = 0
+    if day is not None and year_n not in (day.year, day.year - 1):
+        errors.add("year", _("评议年度 %(y)s 须为评议日期所在年度或上一年度（规则 LIFE：民主评议党员每年一次）")
+                   % {"y": year}, "year")
+    if day is not None and day < party_org.established_on:
+        errors.add("reviewed_on", _("评议日期早于党组织成立日期（规则 LIFE）"), "before_established")
+    if meeting is not None and meeting.party_org_id != party_org.pk:
+        errors.add("meeting", _("评议会议不是本组织的会议"), "meeting")
+    cleaned = _clean_results(errors, party_org, day, results)
     if not cleaned and not errors.by_field:
         errors.add("results", _("没有评议结果"), "required")
     errors.raise_if_any()
