@@ -26,6 +26,7 @@ from shuniu.coverage import engine
 from shuniu.imports import bulk
 from shuniu.imports.models import BatchStatus, ImportBatch, ImportChange
 from shuniu.imports.rollup import OrgRollupDelta
+from shuniu.orglife import compliance
 from shuniu.registry.models import SocialOrg
 
 # Created rows are removed in this order, so that a row's referrers created by the same batch go first.
@@ -93,6 +94,11 @@ def undo_batch(batch: ImportBatch, scope: Scope | None) -> dict[str, int]:  # no
         befores = [b for _pk, b, _a in updated.get(model, [])]
         tracker.touch(**_touched(model, ids, befores))
 
+    # Org life's figures of the party orgs concerned: taken out now, put back for those that remain.
+    life = compliance.LifeTracker()
+    life.touch(party_orgs=_life_party_orgs(created, updated))
+    compliance.forget(life.party_orgs)
+
     now_ts = timezone.now()
     restored = 0
     for model, rows in updated.items():
@@ -136,7 +142,20 @@ def undo_batch(batch: ImportBatch, scope: Scope | None) -> dict[str, int]:  # no
         # Rows restored may now point at other orgs (a member's old workplace): name those too.
         tracker.touch(**_touched(model, [u[0] for u in updated.get(model, [])], []))
     tracker.finish()
+    life.finish()
     return {"restored": restored, "removed": removed, "kept": kept}
+
+
+def _life_party_orgs(created: dict[str, list[int]], updated: dict[str, list[Any]]) -> set[int]:
+    """The party orgs whose org-life figures an undo may change: those created or restored, and those
+    whose coverage links (hence hubs) it removes or restores."""
+    from shuniu.party.models import PartyOrgCoverage
+
+    ids = {*created.get("party.partyorg", []), *(u[0] for u in updated.get("party.partyorg", []))}
+    links = [*created.get("party.partyorgcoverage", []), *(u[0] for u in updated.get("party.partyorgcoverage", []))]
+    for chunk in bulk.id_chunks(links):
+        ids.update(PartyOrgCoverage.objects.filter(pk__in=chunk).values_list("party_org_id", flat=True))
+    return ids
 
 
 def _touched(model: str, ids: list[int], befores: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -167,6 +186,8 @@ def _referenced(cls: type[models.Model], ids: list[int]) -> set[int]:
         if not isinstance(rel.field, models.ForeignKey):
             continue
         related = rel.related_model
+        if getattr(related, "derived_figure", False):
+            continue
         for chunk in bulk.id_chunks(ids):
             out.update(related._base_manager.filter(**{f"{rel.field.attname}__in": chunk})
                        .values_list(rel.field.attname, flat=True).distinct())

@@ -18,8 +18,9 @@ last ``idle_months`` calendar months (the current one included) and held nothing
 sums the meetings' expected and present members (``Meeting.expected_count``/``present_count``, counted
 from the attendance rows when written: ``meeting_counts`` checks them); member-review results count by
 grade. A roll-up sums these over the party orgs of a (dimension, key, region): region (its place),
-type (its kind), industry, hub (each hub of the social orgs it covers on *d*; a joint branch counts
-once for each hub among its orgs), at every region level and the country.
+type (its kind), industry and hub (each industry and hub of the social orgs it covers on *d*, and an
+industry committee's own industry: a joint branch counts once for each of its orgs' industries and
+hubs), at every region level and the country.
 
 **Stored**: ``LifeTally`` (per party org and year) and ``LifeRollup`` (per dimension, key, region and
 year), with ``LifeState`` holding the period each year was computed for (``period_key``): the current
@@ -95,7 +96,7 @@ class OrgFigures:
     party_org_id: int
     region: str
     kind: str
-    industry: str
+    industries: str
     hubs: str
     levels: tuple[str, ...]  # the prefix codes of its place, province first ("" where none)
     counts: dict[str, int] = field(default_factory=dict)
@@ -103,15 +104,14 @@ class OrgFigures:
     idle: bool = False
 
     def keys(self, year: int) -> list[Key]:
-        return keys_of(self.region, self.kind, self.industry, self.hubs, self.levels)
+        return keys_of(self.region, self.kind, self.industries, self.hubs, self.levels)
 
 
-def keys_of(region: str, kind: str, industry: str, hubs: str, levels: Iterable[str] | None = None) -> list[Key]:
+def keys_of(region: str, kind: str, industries: str, hubs: str, levels: Iterable[str] | None = None) -> list[Key]:
     """The roll-up rows a party org adds to: each dimension's key at the country and every level of its place."""
     places = [""] + [code for code in (levels if levels is not None else _levels(region)) if code]
     dims: list[tuple[str, str]] = [("region", ""), ("type", kind)]
-    if industry:
-        dims.append(("industry", industry))
+    dims += [("industry", code) for code in industries.split(",") if code]
     dims += [("hub", hub) for hub in hubs.split(",") if hub]
     return [(dim, key, place) for dim, key in dims for place in places]
 
@@ -217,18 +217,25 @@ ORDER BY o.id"""
     return sql, args
 
 
-def _hubs(day: dt.date, where: str, where_args: list[Any]) -> dict[int, str]:
+def _lines(day: dt.date, where: str, where_args: list[Any]) -> dict[int, tuple[str, str]]:
+    """Each party org's industries and hubs on ``day``: those of the social orgs it covers then, and an
+    industry committee's own industry."""
     d = _d()
-    sql = (f"SELECT DISTINCT c.party_org_id, s.hub_id FROM party_partyorgcoverage c "
+    sql = (f"SELECT c.party_org_id, s.industry_id, s.hub_id FROM party_partyorgcoverage c "
            f"JOIN registry_socialorg s ON s.id = c.org_id JOIN party_partyorg o ON o.id = c.party_org_id "
-           f"WHERE c.started_on <= {d} AND (c.ended_on IS NULL OR c.ended_on > {d}) "
-           f"AND s.hub_id IS NOT NULL AND ({where})")
-    found: dict[int, list[int]] = defaultdict(list)
+           f"WHERE c.started_on <= {d} AND (c.ended_on IS NULL OR c.ended_on > {d}) AND ({where}) "
+           f"UNION SELECT o.id, o.industry_id, NULL FROM party_partyorg o WHERE o.industry_id IS NOT NULL AND ({where})")
+    industries: dict[int, set[str]] = defaultdict(set)
+    hubs: dict[int, set[int]] = defaultdict(set)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_date(day), _date(day), *where_args])
-        for party_org_id, hub_id in cursor.fetchall():
-            found[party_org_id].append(hub_id)
-    return {pk: ",".join(str(h) for h in sorted(hubs)) for pk, hubs in found.items()}
+        cursor.execute(sql, [_date(day), _date(day), *where_args, *where_args])
+        for party_org_id, industry_id, hub_id in cursor.fetchall():
+            if industry_id:
+                industries[party_org_id].add(str(industry_id))
+            if hub_id:
+                hubs[party_org_id].add(int(hub_id))
+    return {pk: (",".join(sorted(industries.get(pk, ()))), ",".join(str(h) for h in sorted(hubs.get(pk, ()))))
+            for pk in set(industries) | set(hubs)}
 
 
 def _where(party_org_ids: Iterable[int] | None, partition: Partition) -> tuple[str, list[Any]]:
@@ -254,7 +261,7 @@ def org_figures(year: int, day: dt.date, party_org_ids: Iterable[int] | None = N
             inner, more = PartyOrg.objects.filter(prefix_q(region)).values("id").query.sql_with_params()
             where = f"{where} AND o.id IN ({inner})"
             where_args = [*where_args, *more]
-        hubs = _hubs(day, where, where_args)
+        lines = _lines(day, where, where_args)
         sql, args = _sql(year, day, partition.params, where)
         # The partition's condition appears once, inside ``pop``: its arguments follow the values'.
         n_values = len(_slot_values(year, partition.params)[1])
@@ -262,18 +269,19 @@ def org_figures(year: int, day: dt.date, party_org_ids: Iterable[int] | None = N
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             for row in cursor.fetchall():
-                yield _figures(row, hubs)
+                yield _figures(row, lines)
 
 
-def _figures(row: tuple[Any, ...], hubs: dict[int, str]) -> OrgFigures:
-    pk, region, kind, industry = row[0], str(row[1]), row[2], str(row[3] or "")
+def _figures(row: tuple[Any, ...], lines: dict[int, tuple[str, str]]) -> OrgFigures:
+    pk, region, kind = row[0], str(row[1]), row[2]
+    industries, hubs = lines.get(pk, ("", ""))
     levels = tuple(str(code or "") for code in row[4:9])
     values = [int(v or 0) for v in row[9:9 + len(TALLY_FIELDS)]]
     idle = bool(row[9 + len(TALLY_FIELDS)])
     counts = dict(zip(TALLY_FIELDS, values, strict=True))
     exp = sum(counts[f"exp_{k}"] for k in KINDS)
     held = sum(counts[f"held_{k}"] for k in KINDS)
-    return OrgFigures(pk, region, kind, industry, hubs.get(pk, ""), levels, counts,
+    return OrgFigures(pk, region, kind, industries, hubs, levels, counts,
                       complete=exp > 0 and held == exp, idle=idle)
 
 
@@ -312,7 +320,7 @@ def stored_rollup(year: int) -> dict[Key, dict[str, int]]:
 
 def _tally_values(f: OrgFigures) -> dict[str, Any]:
     return {**f.counts, "complete": f.complete, "idle": f.idle, "region": f.region, "kind": f.kind,
-            "industry": f.industry, "hubs": f.hubs}
+            "industries": f.industries, "hubs": f.hubs}
 
 
 def _stored_tallies(year: int, ids: list[int] | None) -> dict[int, LifeTally]:
@@ -323,7 +331,7 @@ def _stored_tallies(year: int, ids: list[int] | None) -> dict[int, LifeTally]:
 
 
 def _tally_figures(t: LifeTally) -> OrgFigures:
-    return OrgFigures(t.party_org_id, t.region, t.kind, t.industry, t.hubs, tuple(_levels(t.region)),
+    return OrgFigures(t.party_org_id, t.region, t.kind, t.industries, t.hubs, tuple(_levels(t.region)),
                       {name: getattr(t, name) for name in TALLY_FIELDS}, t.complete, t.idle)
 
 
@@ -374,6 +382,19 @@ def refresh(party_org_ids: Iterable[int], year: int) -> None:
         _apply(year, _subtract(add_up(changed_new, year), add_up(changed_old, year)))
 
 
+def forget(party_org_ids: Iterable[int]) -> None:
+    """Take some party orgs out of the stored figures (their tallies and their part of the roll-up),
+    before rows they depend on are removed (an import's undo); ``refresh`` puts back those that remain."""
+    ids = sorted(set(party_org_ids))
+    if not ids:
+        return
+    for year in stored_years():
+        old = [_tally_figures(t) for t in _stored_tallies(year, ids).values()]
+        if old:
+            _apply(year, _subtract({}, add_up(old, year)))
+            LifeTally.objects.filter(year=year, party_org_id__in=ids).delete()
+
+
 def stored_years() -> list[int]:
     return sorted(LifeState.objects.values_list("year", flat=True))
 
@@ -409,7 +430,7 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
                     setattr(t, k, v)
                 update.append(t)
         LifeTally.objects.bulk_create(create, batch_size=2000)
-        LifeTally.objects.bulk_update(update, [*TALLY_FIELDS, "complete", "idle", "region", "kind", "industry",
+        LifeTally.objects.bulk_update(update, [*TALLY_FIELDS, "complete", "idle", "region", "kind", "industries",
                                                "hubs"], batch_size=2000)
         if stored:
             LifeTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
@@ -421,7 +442,7 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
 
 def _write_rollup(year: int, computed: dict[Key, dict[str, int]]) -> int:
     existing = {(r.dimension, r.key, r.region): r for r in LifeRollup.objects.filter(year=year)}
-    create, update, n = [], [], 0
+    create, update = [], []
     for key, values in computed.items():
         row = existing.pop(key, None)
         if row is None:
@@ -432,10 +453,11 @@ def _write_rollup(year: int, computed: dict[Key, dict[str, int]]) -> int:
             update.append(row)
     LifeRollup.objects.bulk_create(create, batch_size=2000)
     LifeRollup.objects.bulk_update(update, ROLLUP_FIELDS, batch_size=2000)
-    zero = [r.pk for r in existing.values()]
-    LifeRollup.objects.filter(pk__in=zero).delete()
-    n = len(create) + len(update) + len(zero)
-    return n
+    # Rows left over are no longer computed: those the tracker brought down to zeros are the same
+    # figures (removed quietly), any other is a difference.
+    gone = list(existing.values())
+    LifeRollup.objects.filter(pk__in=[r.pk for r in gone]).delete()
+    return len(create) + len(update) + sum(1 for r in gone if any(getattr(r, k) for k in ROLLUP_FIELDS))
 
 
 def ensure_current() -> None:

@@ -263,8 +263,12 @@ class LifeTally(LifeCounts):
     idle = models.BooleanField(_("连续三个月未开展"), default=False)
     region = models.CharField(max_length=12)
     kind = models.CharField(max_length=24)
-    industry = models.CharField(max_length=10, blank=True)
+    industries = models.TextField(blank=True)  # sorted industry codes, comma-separated
     hubs = models.TextField(blank=True)  # sorted hub ids, comma-separated
+
+    # A figure derived from the party org, not a reference to it: an import's undo may remove the
+    # party org (``compliance.forget`` takes it out of the figures first).
+    derived_figure = True
 
     scope_binding = ScopeBinding(region="party_org", party_org="party_org")
 

@@ -292,7 +292,7 @@ def life_orgs(scope: Scope, region_code: str | None = None, *, year: int | None 
     if by == "type" and key:
         tallies = [f for f in tallies if f.kind == key]
     elif by == "industry" and key:
-        tallies = [f for f in tallies if f.industry == key]
+        tallies = [f for f in tallies if key in f.industries.split(",")]
     elif by == "hub" and key:
         tallies = [f for f in tallies if key in f.hubs.split(",")]
     if figure == "complete":

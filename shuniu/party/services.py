@@ -279,7 +279,13 @@ def party_org_update(*, actor: Actor, party_org: PartyOrg, **data: Any) -> Party
             clean_nesting(errors, party_org.kind, sup)
         party_org.superior = sup
     errors.raise_if_any()
-    party_org.save()
+    if party_org.industry_id != before.get("industry_id") or party_org.kind != before.get("kind"):
+        # The figures kept by kind and industry (org life's roll-up) move with it.
+        with track() as t:
+            t.touch(party_orgs=[party_org.pk])
+            party_org.save()
+    else:
+        party_org.save()
     if move:
         old_path = before["path"]
         _set_path(party_org)

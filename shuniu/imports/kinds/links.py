@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuniu.core import derived
 from shuniu.core.services import Errors, not_in_future
-from shuniu.coverage import engine
 from shuniu.imports import bulk, cells
 from shuniu.imports.kinds.base import Change, Context, Kind, Parsed, Plan
 from shuniu.imports.kinds.members import _in_chunks
@@ -109,7 +109,7 @@ class CoverageLinkKind(Kind):
 
     def commit(self, plan: Plan, ctx: Context) -> list[tuple[str, int, int, str, Any, Any]]:
         links = [c.after for c in plan.creates]
-        with engine.track() as tracker:
+        with derived.track() as tracker:
             tracker.touch(orgs={link.org_id for link in links})
             PartyOrgCoverage.objects.bulk_create(links, batch_size=500)
         label = PartyOrgCoverage._meta.label_lower

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shuniu.core import crypto
+from shuniu.core import crypto, derived
 from shuniu.core.services import Errors, not_in_future
 from shuniu.coverage import engine
 from shuniu.imports import bulk, cells
@@ -218,7 +218,7 @@ class PartyOrgKindSpec(Kind):
         changes: list[tuple[str, int, int, str, Any, Any]] = []
         created = [c.after[0] for c in plan.creates]
         covers = [(c.after[0], org) for c in plan.creates for org in c.after[1]]
-        with engine.track() as tracker:
+        with derived.track() as tracker:
             tracker.touch(orgs={org.pk for _po, org in covers}, party_orgs=[c.pk for c in plan.updates])
             for c in plan.updates:
                 bulk.update_rows(PartyOrg, [*c.after, "updated_at"], [[*c.after.values(), now, c.pk]])
