@@ -7,6 +7,8 @@ dissolved by then. Each kind of meeting the settings require of a party org's ki
 months, quarters or the year; ``rules.slots``). A slot is
 
 * *required* when it has ended by *d* (its last day ≤ *d*) and the party org existed on its first day;
+  (for a past year *d* is its last day; the member review of a year, often held early the next year,
+  counts up to the real date;)
 * *held* when the party org recorded a meeting of that kind (alone or with other kinds) in it, by *d*;
 * *counted* when required, or when held though not required (the current slot, or the slot in which
   the party org was set up): a meeting raises the rate the day it is recorded, and a slot not yet
@@ -159,6 +161,9 @@ def _population_sql(day: dt.date, where: str) -> str:
 def _sql(year: int, day: dt.date, params: dict[str, Any], where: str) -> tuple[str, list[Any]]:
     """The one query: each party org of the population with its counts, flags and keys."""
     d = _d()
+    # Meetings and slots are the year's, seen on its last day once it is over; a review of the year may
+    # be held early the next year, so reviews count up to the date itself.
+    until, day = day, min(day, dt.date(year, 12, 31))
     values, value_args = _slot_values(year, params)
     idle_from = add_months(dt.date(day.year, day.month, 1), -(int(params["idle_months"]) - 1))
     kinds_sql = []
@@ -212,7 +217,7 @@ ORDER BY o.id"""
             _date(day),  # req
             _date(day), start, _date(day),  # hs
             start, _date(day),  # att
-            year, _date(day),  # rev
+            year, _date(until),  # rev
             _date(idle_from), _date(idle_from), _date(day)]  # idle
     return sql, args
 
@@ -249,7 +254,8 @@ def _where(party_org_ids: Iterable[int] | None, partition: Partition) -> tuple[s
 
 def org_figures(year: int, day: dt.date, party_org_ids: Iterable[int] | None = None,
                 region: str = "") -> Iterator[OrgFigures]:
-    """Each party org's figures for ``year`` seen on ``day`` (all, some ids, or those in ``region``)."""
+    """Each party org's figures for ``year`` as of ``day`` (all, some ids, or those in ``region``); the
+    year's slots and meetings are seen on ``day`` or the year's last day, whichever comes first."""
     ids = None if party_org_ids is None else sorted(set(party_org_ids))
     if ids is not None and not ids:
         return
@@ -303,8 +309,8 @@ def _contribution(counts: dict[str, int], complete: bool, idle: bool) -> dict[st
 
 
 def compute_rollup(year: int, day: dt.date | None = None, region: str = "") -> dict[Key, dict[str, int]]:
-    """The roll-up of ``year`` seen on ``day`` (default: as stored), recomputed from the records."""
-    return add_up(org_figures(year, day or seen_on(year), region=region), year)
+    """The roll-up of ``year`` as of ``day`` (default today, as stored), recomputed from the records."""
+    return add_up(org_figures(year, day or today(), region=region), year)
 
 
 # ---- stored figures ------------------------------------------------------------------------------
@@ -359,8 +365,7 @@ def refresh(party_org_ids: Iterable[int], year: int) -> None:
     ids = sorted({pk for pk in party_org_ids if pk})
     if not ids:
         return
-    day = seen_on(year)
-    new = {f.party_org_id: f for f in org_figures(year, day, ids)}
+    new = {f.party_org_id: f for f in org_figures(year, today(), ids)}
     old = _stored_tallies(year, ids)
     changed_new = []
     changed_old = []
@@ -417,7 +422,7 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
         if year > today().year:
             continue
         day = seen_on(year)
-        figures = list(org_figures(year, day))
+        figures = list(org_figures(year, today()))
         stored = _stored_tallies(year, None)
         create, update = [], []
         for f in figures:

@@ -121,12 +121,12 @@ def periods(party_org: PartyOrg, day: dt.date | None = None) -> list[Due]:
 def org_rate(party_org: PartyOrg, year: int, start: dt.date | None = None, end: dt.date | None = None,
              day: dt.date | None = None) -> dict[str, Any]:
     """A party org's compliance in a year (or a quarter: slots within [start, end]) seen on ``day``."""
-    day = day or compliance.seen_on(year)
+    day = day or compliance.today()
     figures = next(iter(compliance.org_figures(year, day, [party_org.pk])), None)
     if start is None or end is None:
         counts = figures.counts if figures else dict.fromkeys(TALLY_FIELDS, 0)
     else:
-        counts = _window(party_org, year, start, end, day)
+        counts = _window(party_org, year, start, end, compliance.seen_on(year, day))
     expected = sum(counts[f"exp_{k}"] for k in KINDS)
     held = sum(counts[f"held_{k}"] for k in KINDS)
     return {"expected": expected, "held": held, "rate": held / expected if expected else None,
@@ -238,7 +238,7 @@ def life_rows(scope: Scope, region_code: str | None = None, *, year: int | None 
     name = region.name if region else "全国"
     today = compliance.today()
     year = year or (as_of or today).year
-    live = as_of is None or as_of >= compliance.seen_on(year, today)
+    live = as_of is None or as_of >= today
     if live:
         compliance.ensure_current()
         stored = LifeRollup.objects.filter(year=year)
@@ -277,7 +277,7 @@ def life_orgs(scope: Scope, region_code: str | None = None, *, year: int | None 
     code = region.code if region else ""
     today = compliance.today()
     year = year or (as_of or today).year
-    live = as_of is None or as_of >= compliance.seen_on(year, today)
+    live = as_of is None or as_of >= today
     allowed = scope.filter(PartyOrg.objects.all())
     if live:
         compliance.ensure_current()

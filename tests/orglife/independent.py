@@ -42,8 +42,10 @@ def _d(value: dt.date) -> str:
     return value.isoformat()
 
 
-def per_org(year: int, day: dt.date) -> dict[int, dict[str, Any]]:
-    """Each party org in the population on ``day`` with its counts for ``year``."""
+def per_org(year: int, until: dt.date) -> dict[int, dict[str, Any]]:
+    """Each party org in the population with its counts for ``year`` as of ``until`` (slots seen on the
+    year's last day once it is over; reviews up to ``until``)."""
+    day = min(until, dt.date(year, 12, 31))
     cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     orgs = _all(f"SELECT id, kind, established_on, region_id, industry_id, province_code, city_code, county_code, "
                 f"street_code, community_code FROM party_partyorg WHERE established_on <= {cast} "
@@ -81,7 +83,7 @@ def per_org(year: int, day: dt.date) -> dict[int, dict[str, Any]]:
             f"JOIN orglife_meeting m ON m.id = a.meeting_id WHERE m.party_org_id = %s AND m.held_on >= {cast} "
             f"AND m.held_on <= {cast}", [pk, _d(dt.date(year, 1, 1)), _d(day)])[0]
         grades = dict(_all(f"SELECT grade, COUNT(*) FROM orglife_reviewresult WHERE party_org_id = %s AND year = %s "
-                           f"AND reviewed_on <= {cast} GROUP BY grade", [pk, year, _d(day)]))
+                           f"AND reviewed_on <= {cast} GROUP BY grade", [pk, year, _d(until)]))
         covered = _all(
             f"SELECT s.hub_id, s.industry_id FROM party_partyorgcoverage c JOIN registry_socialorg s ON s.id = c.org_id "
             f"WHERE c.party_org_id = %s AND c.started_on <= {cast} AND (c.ended_on IS NULL OR c.ended_on > {cast})",
