@@ -9,7 +9,9 @@ page) and htmx fragments (shown inside the pages) are left out; so is logging ou
 
 Each page is opened as a district officer of 钟楼区 and as the secretary of a party branch, at 390 px.
 It fails when ``document.documentElement.scrollWidth > window.innerWidth``, naming the page, its width
-and the element that reaches furthest right outside any scrolling box (the likely culprit). A web
+and the element that reaches furthest right outside any scrolling box (the likely culprit), and when
+text is squeezed to a character or two a line (three characters or more, on three lines, in a box
+under 2.6 characters wide: a table column or a menu entry that should stay on one line). A web
 route that neither persona reaches as a page and that is not a download, a fragment or POST-only
 fails too, unless ``UNREACHED`` says why. Screenshots of the offending pages go to test-artifacts/.
 """
@@ -74,7 +76,27 @@ WIDEST = """
     if (r.width === 0 || r.right <= right || clipped(el)) { continue; }
     worst = el; right = r.right;
   }
+  // Text squeezed to a character or two a line: three characters or more, on three lines or more, in a
+  // text box under 2.6 characters wide.
+  const squeezed = [];
+  for (const el of document.body.querySelectorAll("td, th, a, label, button, span, li, dd, dt, p, h1, h2, h3")) {
+    const nodes = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim());
+    const text = nodes.map((n) => n.textContent).join("").trim();
+    if ([...text].length < 3 || !el.checkVisibility()) { continue; }
+    const size = parseFloat(getComputedStyle(el).fontSize), range = document.createRange();
+    let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+    for (const n of nodes) {  // the box of the text itself, not of its cell
+      range.selectNodeContents(n);
+      for (const q of range.getClientRects()) {
+        left = Math.min(left, q.left); right = Math.max(right, q.right);
+        top = Math.min(top, q.top); bottom = Math.max(bottom, q.bottom);
+      }
+    }
+    const width = right - left, height = bottom - top;
+    if (width > 0 && width < 2.6 * size && height > 3 * size) { squeezed.push(path(el) + " «" + text.slice(0, 12) + "»"); }
+  }
   return {
+    squeezed: squeezed.slice(0, 3),
     scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
     widest: worst ? path(worst) + " (right edge at " + Math.round(right) + " px, "
                     + Math.round(worst.getBoundingClientRect().width) + " px wide)" : null,
@@ -187,14 +209,14 @@ def test_every_page_fits_a_390_px_phone(world: World, chrome: Browser) -> None:
         for page in pages:
             found = measure(b, page.url)
             visited.add(page.key)
-            if found["scroll"] > found["inner"]:
+            if found["scroll"] > found["inner"] or found["squeezed"]:
                 too_wide.append(f"{persona} {page.url} ({page.key}): {found['scroll']} px wide; "
-                                f"widest: {found['widest']}")
+                                f"widest: {found['widest']}; one character a line: {found['squeezed'] or 'none'}")
                 ARTIFACTS.mkdir(exist_ok=True)
                 b.page.screenshot(path=str(ARTIFACTS / f"phone-too-wide-{persona}-{page.key.replace(':', '-')}.png"),
                                   full_page=True)
     b.assert_no_errors()
-    assert not too_wide, "pages wider than a 390 px phone:\n" + "\n".join(too_wide)
+    assert not too_wide, "pages wider than a 390 px phone, or with text one character a line:\n" + "\n".join(too_wide)
     # Every web page was opened by one persona or the other, or is known not to be a page.
     client = Client()
     client.force_login(world.users["zhonglou"])
