@@ -243,3 +243,51 @@ def _answers_a_page_or_nothing(client: Client, url: str) -> bool:
     if response.status_code != 200:
         return False
     return not is_page(client, url)
+
+
+@pytest.fixture
+def officer(reference_data: None, transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    _ensure_reference_data()
+    from shuniu.accounts.services import user_create
+    from tests.factories import SYSTEM
+
+    user, _password = user_create(actor=SYSTEM, username="zhonglou", role="district_officer", scope=ZHONGLOU,
+                                  full_name="钟楼区社会组织综合党委")
+    return user
+
+
+def test_on_a_phone_the_bar_is_one_menu_and_at_desk_width_the_entries(officer: Any, chrome: Browser) -> None:
+    b, page = chrome, chrome.page
+    client = Client()
+    client.force_login(officer)
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": b.base}])
+    # At desk width: the entries and the user's links in the bar, no menu.
+    b.go("/")
+    assert page.is_visible(".mainnav a[href='/orgs/']") and page.is_visible(".usermenu")
+    assert not page.is_visible(".phonemenu")
+    # On a phone: one menu; its entries, the user's links and the language switch appear when it opens.
+    page.set_viewport_size(PHONE)
+    b.go("/")
+    assert not page.is_visible(".mainnav") and not page.is_visible(".usermenu")
+    assert page.is_visible(".phonemenu > summary") and not page.is_visible(".phonenav a[href='/orgs/']")
+    page.click(".phonemenu > summary")
+    assert page.is_visible(".phonenav a[href='/orgs/']") and page.is_visible(".phonemenu-user a[href='/password/']")
+    assert page.is_visible(".phonemenu-user button[name=language]")
+    assert page.inner_text(".phonenav a.on").strip() == "概况"
+    # A click elsewhere closes it; Escape too.
+    page.mouse.click(195, 800)  # below the open menu
+    assert not page.is_visible(".phonenav a[href='/orgs/']")
+    page.click(".phonemenu > summary")
+    page.keyboard.press("Escape")
+    assert not page.is_visible(".phonenav a[href='/orgs/']")
+    # An entry opens its page, marked as the current one.
+    page.click(".phonemenu > summary")
+    page.click(".phonenav a[href='/orgs/']")
+    b.settle()
+    assert page.url.endswith("/orgs/")
+    page.click(".phonemenu > summary")
+    assert page.inner_text(".phonenav a.on").strip() == "社会组织"
+    found = page.evaluate(WIDEST)
+    assert found["scroll"] <= found["inner"], found
