@@ -143,6 +143,18 @@
     document.querySelectorAll(".picker-menu").forEach(function (menu) {
       if (!menu.closest(".picker").contains(e.target)) { menu.innerHTML = ""; }
     });
+    // The phone's menu (a <details>, usable without script) closes on a click elsewhere.
+    document.querySelectorAll("details.phonemenu[open]").forEach(function (menu) {
+      if (!menu.contains(e.target)) { menu.open = false; }
+    });
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") { return; }
+    document.querySelectorAll("details.phonemenu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
   });
 
   // Filter forms leave out empty fields, so the address (pushed to the history) stays readable.
