@@ -40,3 +40,24 @@ def life(frozen, branch, branch_org):  # type: ignore[no-untyped-def]
     participation_add(actor=SYSTEM, member=guest, party_org=branch, started_on=dt.date(2026, 1, 1))
     stranger = PartyMemberFactory(workplace=other_org, relation_org=other)
     return Life(branch, branch_org, own, guest, other, stranger)
+
+
+def png_bytes(width: int = 120, height: int = 80, rgb: tuple[int, int, int] = (183, 28, 28)) -> bytes:
+    """A small real PNG (a sign-in sheet's photo, as far as the type check goes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded files under the test's own directory."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
+    return tmp_path / "media"
