@@ -129,12 +129,14 @@ def life_table(request: HttpRequest, query: LifeQuery) -> HttpResponseBase:
         a = _life_args(scope, query.cleaned_data)
         rows = _link_rows(life_rows(scope, a["code"] or None, year=a["year"], by=a["by"], as_of=a["as_of"]), a)
         if query.cleaned_data["format"]:
-            return _export_table(request, rows, a, query.cleaned_data["format"])
+            out, columns, stem = _table_file(rows, a)
+            return export(request, out, columns, query.cleaned_data["format"], stem, kind="life_table",
+                          region=a["code"])
         context.update(rows=rows, a=a, top=rows[0], first=BY_LABELS[a["by"]])
     return render_page(request, "web/orglife/life_table.html", "web/orglife/_life_results.html", context)
 
 
-def _export_table(request: HttpRequest, rows: list[dict[str, Any]], a: dict[str, Any], fmt: str) -> HttpResponseBase:
+def _table_file(rows: list[dict[str, Any]], a: dict[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[str, str]], str]:
     columns = [("name", _("名称")), ("orgs", _("党组织数")), ("complete", _("全部按时召开")),
                ("complete_rate", _("按时召开占比")), ("idle", _("连续三个月未开展")), ("expected", _("应开展次数")),
                ("held", _("已开展次数")), ("rate", _("组织生活开展率")), ("attendance_rate", _("党员出席率")),
@@ -142,8 +144,7 @@ def _export_table(request: HttpRequest, rows: list[dict[str, Any]], a: dict[str,
                ("rev_unqualified", _("评议不合格"))]
     columns += [(f"rate_{k}", _("%(kind)s开展率") % {"kind": label}) for k, label in _kind_columns()]
     out = [{**r, **{f"rate_{k}": r["kinds"][k]["rate"] for k in KINDS}} for r in rows]
-    return export(request, out, columns, fmt, _("组织生活开展情况%(y)s") % {"y": a["year"]}, kind="life_table",
-                  region=a["code"])
+    return out, columns, _("组织生活开展情况%(y)s") % {"y": a["year"]}
 
 
 @login_required
@@ -161,7 +162,8 @@ def life_orgs_view(request: HttpRequest, query: LifeOrgsQuery) -> HttpResponseBa
             r["kind_list"] = [{"kind": k, **r["kinds"][k]} for k in KINDS]
             r["kind_label"] = PartyOrgKind(r["kind"]).label if r["kind"] in PartyOrgKind.values else r["kind"]
         if d["format"]:
-            return _export_orgs(request, rows, a, d["format"])
+            out, columns, stem = _orgs_file(rows, a)
+            return export(request, out, columns, d["format"], stem, kind="life_orgs", region=a["code"])
         context.update(a=a, page=paginate(rows, d["page"]),  # type: ignore[arg-type]
                        figure_label=dict(_figure_labels()).get(d["figure"] or "orgs"),
                        region_name=a["region"].name if a["region"] else "")
@@ -173,7 +175,7 @@ def _figure_labels() -> list[tuple[str, str]]:
             ("idle", _("连续三个月未开展"))]
 
 
-def _export_orgs(request: HttpRequest, rows: list[dict[str, Any]], a: dict[str, Any], fmt: str) -> HttpResponseBase:
+def _orgs_file(rows: list[dict[str, Any]], a: dict[str, Any]) -> tuple[list[dict[str, Any]], list[tuple[str, str]], str]:
     yes, no = _("是"), _("否")
     columns = [("name", _("党组织")), ("kind_label", _("类别")), ("expected", _("应开展次数")), ("held", _("已开展次数")),
                ("rate", _("组织生活开展率")), ("attendance_rate", _("党员出席率")), ("complete_text", _("全部按时召开")),
@@ -182,8 +184,7 @@ def _export_orgs(request: HttpRequest, rows: list[dict[str, Any]], a: dict[str, 
     out = [{**r, "kind_label": str(r["kind_label"]), "complete_text": yes if r["is_complete"] else no,
             "idle_text": yes if r["is_idle"] else no,
             **{f"n_{k}": f"{r['kinds'][k]['held']}/{r['kinds'][k]['expected']}" for k in KINDS}} for r in rows]
-    return export(request, out, columns, fmt, _("组织生活党组织名单%(y)s") % {"y": a["year"]}, kind="life_orgs",
-                  region=a["code"])
+    return out, columns, _("组织生活党组织名单%(y)s") % {"y": a["year"]}
 
 
 # ---- one party org ---------------------------------------------------------------------------------
