@@ -50,7 +50,10 @@ def png_bytes(width: int = 120, height: int = 80, rgb: tuple[int, int, int] = (1
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    ink = bytes((60, 60, 70))
+    # A sheet: ruled lines every 24 px and a margin, as a sign-in sheet's photo looks from afar.
+    rows = b"".join(b"\x00" + b"".join(ink if (y % 24 == 23 or x == 40) else bytes(rgb) for x in range(width))
+                    for y in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 

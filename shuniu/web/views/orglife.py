@@ -128,11 +128,14 @@ def life_table(request: HttpRequest, query: LifeQuery) -> HttpResponseBase:
     if query.is_valid():
         a = _life_args(scope, query.cleaned_data)
         rows = _link_rows(life_rows(scope, a["code"] or None, year=a["year"], by=a["by"], as_of=a["as_of"]), a)
+        if a["region"] is None:
+            rows[0]["name"] = _("全国")
         if query.cleaned_data["format"]:
             out, columns, stem = _table_file(rows, a)
             return export(request, out, columns, query.cleaned_data["format"], stem, kind="life_table",
                           region=a["code"])
-        context.update(rows=rows, a=a, top=rows[0], first=BY_LABELS[a["by"]])
+        context.update(rows=rows, a=a, top=rows[0], first=BY_LABELS[a["by"]],
+                       empty_rows=sum(1 for r in rows[1:] if not r["orgs"]))
     return render_page(request, "web/orglife/life_table.html", "web/orglife/_life_results.html", context)
 
 
