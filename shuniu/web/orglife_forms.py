@@ -148,7 +148,7 @@ class MeetingTextFields(ScopedForm):
     # Carries the service's messages about the people (the roster is a checklist of its own).
     attendees = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_map = {"absentees": "attendees"}
+    field_map = {"absentees": "attendees", "files": "attachments"}
 
     def people(self, data: Any) -> tuple[list[int], dict[int, str]]:
         """The checklist posted: (members present, {member absent: reason}); ids as posted (the
@@ -180,11 +180,11 @@ class MeetingForm(MeetingTextFields):
     party_org = PickerField(party_org_list(Scope.nothing()), "party_org", label=_("党组织"),
                             help_text=_("联合党支部记录一次，计入所覆盖的各单位"))
     kinds = _kinds_field()
-    files = MultipleFileField(label=_("附件"), required=False,
+    attachments = MultipleFileField(label=_("附件"), required=False,
                               help_text=_("会议照片、签到表等，可多选；每个不超过 10 MB"))
 
     field_order = ["party_org", "kinds", "held_on", "topic", "place", "host", "recorder", "lecturer", "invitees",
-                   "minutes", "decisions", "files", "attendees"]
+                   "minutes", "decisions", "attachments", "attendees"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -118,7 +118,7 @@ def test_a_secretary_records_a_general_meeting_on_a_phone_and_the_rates_move_at_
         assert select.is_visible()
         select.select_option(reason)
     assert not page.locator(f"select[name=reason_{members[0].pk}]").is_visible()
-    page.set_input_files("#id_files", files=[{"name": "签到表.png", "mimeType": "image/png",
+    page.set_input_files("#id_attachments", files=[{"name": "签到表.png", "mimeType": "image/png",
                                               "buffer": png_bytes(360, 480, (236, 230, 220))}])
     _no_overflow(b, "the meeting form")
     b.shot("orglife-02-form-phone")

@@ -279,7 +279,7 @@ def meeting_roster(request: HttpRequest, query: RosterQuery) -> HttpResponse:
 def _posted_party(form: MeetingForm) -> PartyOrg | None:
     value = form.data.get("party_org")
     try:
-        return form.fields["party_org"].queryset.filter(pk=int(value)).first()  # type: ignore[attr-defined]
+        return form.fields["party_org"].queryset.filter(pk=int(str(value))).first()  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         return None
 
@@ -314,7 +314,7 @@ def meeting_new(request: SignedInRequest) -> HttpResponse:
             d = form.cleaned_data
             meeting = submit(form, lambda: meeting_record(
                 actor=request.user, party_org=d["party_org"], kinds=d["kinds"], held_on=d["held_on"],
-                topic=d["topic"], attendees=present, absentees=absent, files=d["files"], **form.text()))
+                topic=d["topic"], attendees=present, absentees=absent, files=d["attachments"], **form.text()))
             if meeting is not None:
                 messages.success(request, _("已记录“%(topic)s”（%(kinds)s），出席 %(p)s / %(e)s 人") % {
                     "topic": meeting.topic, "kinds": "、".join(meeting.kind_labels), "p": meeting.present_count,
