@@ -14,3 +14,7 @@ class OrglifeConfig(AppConfig):
 
         derived.install(compliance.track, name="orglife")
         settings_changed.connect(compliance.on_settings_changed, dispatch_uid="orglife.life_settings")
+        from shuniu.cases import inbox
+        from shuniu.orglife.reminders import missing_reminders
+
+        inbox.register("life_missing", missing_reminders)

@@ -310,3 +310,44 @@ def life_orgs(scope: Scope, region_code: str | None = None, *, year: int | None 
         rows.append(row)
     rows.sort(key=lambda r: (r["rate"] if r["rate"] is not None else 2, r["name"]))
     return rows
+
+
+# ---- for the pages -------------------------------------------------------------------------------
+
+def meeting_history(meeting: Meeting) -> QuerySet[Any]:
+    """The audit entries of a meeting (recorded, corrected, files added), oldest first; the caller has
+    found the meeting through a scoped read."""
+    from shuniu.audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(target_type="orglife.meeting", target_id=str(meeting.pk)).order_by("at", "id")
+
+
+@dataclass
+class RosterRow:
+    member_id: int
+    name: str
+    participant: bool
+    life: MemberLife | None = None
+    grade: str = ""
+
+    @property
+    def grade_label(self) -> str:
+        from shuniu.orglife.models import ReviewGrade
+
+        return str(ReviewGrade(self.grade).label) if self.grade in ReviewGrade.values else ""
+
+
+def roster_life(party_org: PartyOrg, year: int, day: dt.date | None = None) -> list[RosterRow]:
+    """The members expected at the party org's meetings on ``day`` (its relation members, then those
+    taking part from elsewhere), each with the year's attendance (``member_attendance``) and review."""
+    from shuniu.orglife.services import expected_roster
+    from shuniu.party.models import PartyMember
+
+    day = day or compliance.today()
+    roster = expected_roster(party_org, day)
+    names = dict(PartyMember.objects.filter(pk__in=list(roster)).values_list("pk", "name"))
+    lives = {m.member_id: m for m in member_attendance(party_org, year, min(day, compliance.seen_on(year)))}
+    grades = dict(ReviewResult.objects.filter(year=year, member_id__in=list(roster)).values_list("member_id", "grade"))
+    rows = [RosterRow(pk, names.get(pk, ""), participant, lives.get(pk), grades.get(pk, ""))
+            for pk, participant in roster.items()]
+    return sorted(rows, key=lambda r: (r.participant, r.name, r.member_id))

@@ -369,6 +369,41 @@ def mobile_ended(w: World, persona: str) -> list[dict[str, Any]]:
     return [{"ended_on": _today(), "reason": "returned"}]
 
 
+def _this_year() -> str:
+    return str(dt.date.today().year)
+
+
+def web_meeting_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A meeting recorded for a party org outside the scope, and one inside naming a member outside."""
+    base = {"kinds": "general_meeting", "held_on": _today(), "topic": "越权会议"}
+    out: list[dict[str, Any]] = []
+    party, member = w.target(persona, "party_org"), w.target(persona, "member")
+    if party is not None:
+        out.append({**base, "party_org": party.pk})
+    inside = w.first_inside(persona, "party_org")
+    if inside is not None and member is not None:
+        out.append({**base, "party_org": inside.pk, "present": member.pk, "roster": member.pk})
+    return out
+
+
+def web_meeting_correct(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"reason": "越权更正", "kinds": "general_meeting", "held_on": _today(), "topic": "越权更正主题"}]
+
+
+def web_meeting_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """A meeting inside the scope corrected to name a member outside it as present."""
+    member = w.target(persona, "member")
+    if member is None:
+        return []
+    return [{**web_meeting_correct(w, persona)[0], "present": member.pk, "roster": member.pk}]
+
+
+def web_review(w: World, persona: str) -> list[dict[str, Any]]:
+    member = w.target(persona, "member")
+    out = {"year": _this_year(), "reviewed_on": _today()}
+    return [{**out, f"grade_{member.pk}": "qualified"}] if member is not None else [out]
+
+
 # ---- the rules ----------------------------------------------------------------------------------
 
 def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
@@ -509,6 +544,24 @@ RULES: dict[str, Rule] = {
     "transfer_incoming": Rule("object", obj="party_org", payloads=transfer_incoming, reach=transfer_incoming_reach),
     "transfer_batch_new": Rule("object", obj="party_org", payloads=lambda w, p: [
         {"to_org": _pk(w, p, "party_org", True) or _pk(w, p, "party_org", False), "reason": "越权批量"}]),
+    # Organizational life: the compliance table is by region (a party scope is sent to its own party
+    # org's page, hub and instructor scopes to the meeting list: 302); the party orgs behind a figure,
+    # a party org's org life and its member review, the meetings and their files are read and written
+    # like the party org they belong to.
+    "life_table": Rule("list", ok=regional, queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"by": "type"},
+                                                     {"by": "hub"}, {"year": _this_year(), "as_of": f"{_this_year()}-01-31"})),
+    "life_orgs": Rule("list", queries=({}, {"figure": "incomplete"}, {"format": "csv"}, {"format": "xlsx"})),
+    "life_org": Rule("object", obj="party_org"),
+    "life_review": Rule("object", obj="party_org", payloads=web_review, reach=web_review),
+    "meeting_list": Rule("list", finds="meeting", queries=({}, {"kind": "general_meeting"}, {"year": _this_year()})),
+    "meeting_new": Rule("create", payloads=web_meeting_new),
+    "meeting_roster": Rule("list"),
+    "meeting_detail": Rule("object", obj="meeting"),
+    "meeting_correct": Rule("object", obj="meeting", payloads=web_meeting_correct, reach=web_meeting_reach),
+    # Inside the scope the world's meetings are left as they are (deleting is checked in tests/orglife).
+    "meeting_delete": Rule("object", obj="meeting", method="POST", ok=nobody,
+                           payloads=lambda w, p: [{"reason": "越权删除"}]),
+    "meeting_file": Rule("object", obj="meeting_file"),
     "tokens": Rule("list"),
     "token_revoke": Rule("object", obj="token", method="POST", ok=nobody),
     "pick": Rule("list", values={"kind": ["org", "party_org", "instructor", "region", "hub", "unknown"]}),

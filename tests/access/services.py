@@ -490,6 +490,51 @@ def applicant_end(w: World, p: str) -> list[Call]:
             for a in first(inside(w, p, "applicant")) + outside(w, p, "applicant")]
 
 
+# ---- organizational life -----------------------------------------------------------------------
+
+# The branches of the world with a member of their own: the one each records a meeting or a review with.
+_LIFE_MEMBER = {"branch": "branch_member", "xilin_party": "xilin_member", "cy_party": "cy_member"}
+
+
+def _life_orgs(w: World, p: str) -> list[str]:
+    return first([k for k in inside(w, p, "party_org") if k in _LIFE_MEMBER]) + [
+        k for k in outside(w, p, "party_org", 3) if k in _LIFE_MEMBER][:1]
+
+
+def meeting_record(w: World, p: str) -> list[Call]:
+    return [Call(po, lambda world, actor, po=po: {
+        "party_org": Ref(po), "kinds": ["party_lecture"], "held_on": dt.date.today(), "topic": f"服务矩阵党课{serial()}",
+        "attendees": [world[_LIFE_MEMBER[po]].pk]}, (po,)) for po in _life_orgs(w, p)]
+
+
+def _meetings(w: World, p: str) -> list[str]:
+    return first(inside(w, p, "meeting")) + outside(w, p, "meeting")
+
+
+def meeting_correct(w: World, p: str) -> list[Call]:
+    return [Call(m, {"meeting": Ref(m), "reason": "服务矩阵更正", "topic": "服务矩阵更正主题"}, (m,))
+            for m in _meetings(w, p)]
+
+
+def meeting_delete(w: World, p: str) -> list[Call]:
+    return [Call(m, {"meeting": Ref(m), "reason": "服务矩阵删除"}, (m,)) for m in _meetings(w, p)]
+
+
+def meeting_file_add(w: World, p: str) -> list[Call]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.orglife.conftest import png_bytes
+
+    return [Call(m, lambda world, actor, m=m: {"meeting": Ref(m), "upload": SimpleUploadedFile(
+        "服务矩阵照片.png", png_bytes(), content_type="image/png")}, (m,)) for m in _meetings(w, p)]
+
+
+def review_record(w: World, p: str) -> list[Call]:
+    return [Call(po, lambda world, actor, po=po: {
+        "party_org": Ref(po), "year": dt.date.today().year, "reviewed_on": dt.date.today(),
+        "results": [{"member": world[_LIFE_MEMBER[po]].pk, "grade": "qualified"}]}, (po,)) for po in _life_orgs(w, p)]
+
+
 # ---- system-wide, personal --------------------------------------------------------------------
 
 def system(kwargs: dict[str, Any], raises: type[Exception] | None = None) -> Callable[[World, str], list[Call]]:
@@ -750,6 +795,12 @@ RULES: dict[str, Rule] = {
     "mobile.outflow_end": Rule("scoped", outflow_end),
     "mobile.inflow_take_in": Rule("scoped", inflow_take_in),
     "mobile.inflow_end": Rule("scoped", inflow_end),
+    # organizational life
+    "orglife.meeting_record": Rule("scoped", meeting_record),
+    "orglife.meeting_correct": Rule("scoped", meeting_correct),
+    "orglife.meeting_delete": Rule("scoped", meeting_delete),
+    "orglife.meeting_file_add": Rule("scoped", meeting_file_add),
+    "orglife.review_record": Rule("scoped", review_record),
     # passes
     "passes.inspection_record": Rule("scoped", inspection_record),
     "passes.evaluation_record": Rule("scoped", evaluation_record),

@@ -163,6 +163,24 @@ class World:
         return out
 
 
+def _add_meetings(w: World, today: dt.date) -> None:
+    """Organizational life: a meeting of each branch with a sign-in photo (topics and file names are
+    markers); each is seen where its party org is."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shuniu.orglife.services import meeting_record
+    from tests.orglife.conftest import png_bytes
+
+    for key, party_key, member_key, zones, topic in (("branch_meeting", "branch", "branch_member", BRANCH, "枫桥学习会甲"),
+                                                     ("xilin_meeting", "xilin_party", "xilin_member", ZL, "枫桥学习会乙"),
+                                                     ("cy_meeting", "cy_party", "cy_member", CY, "枫桥学习会丙")):
+        meeting = meeting_record(actor=SYSTEM, party_org=w[party_key], kinds=["general_meeting"], held_on=today,
+                                 topic=topic, attendees=[w[member_key]], files=[SimpleUploadedFile(
+                                     f"{topic}签到表.png", png_bytes(), content_type="image/png")])
+        w.add("meeting", key, meeting, zones, [topic])
+        w.add("meeting_file", f"{key}_file", meeting.files.get(), zones, [f"{topic}签到表.png"])
+
+
 def build_world() -> World:
     w = World()
     today = dt.date.today()
@@ -304,6 +322,7 @@ def build_world() -> World:
         born = applicant.birth_date
         w.add("applicant", key, applicant, zones, [name],
               [id_number, phone, f"{born:%Y-%m-%d}", f"{born.year}年{born.month}月{born.day}日"])
+    _add_meetings(w, today)
     for key, shows in {
         "branch_org": ["branch", "hhc_joint"], "hub_org": ["hub", "hub_instructor", "hhc_joint"],
         "xilin_org": ["xilin_hub", "xilin_party", "xilin_instructor"], "cy_org": ["cy_hub", "cy_party", "cy_instructor"],
@@ -317,6 +336,10 @@ def build_world() -> World:
         # The letter names the member and both party orgs, whose names contain their orgs' names;
         # each side reads them as the letter's own facts.
         "letter": ["transfer_member", "branch", "cy_party", "branch_org", "cy_org"],
+        # A meeting names its party org (whose name holds its org's) and the members attending.
+        "branch_meeting": ["branch", "branch_org", "branch_member"],
+        "xilin_meeting": ["xilin_party", "xilin_org", "xilin_member"],
+        "cy_meeting": ["cy_party", "cy_org", "cy_member"],
     }.items():
         w.objects[key].shows = shows
     # The personas, each with an API token (made by the accounts service, as ``adduser --token`` does).
@@ -365,7 +388,9 @@ def snapshot() -> dict[str, Any]:
                   "coverage.RollupSnapshot", "demo.ScenarioRun", "cases.Case", "cases.CaseStep",
                   "cases.Attachment", "party.RelationChange", "transfers.RelationLetter", "transfers.TransferBatch",
                   "development.Applicant", "development.DevStep",
-                  "mobile.Outflow", "mobile.Inflow"):
+                  "mobile.Outflow", "mobile.Inflow",
+                  # Organizational life (the stored compliance figures are derived: a read may bring them up to date).
+                  "orglife.Meeting", "orglife.Attendance", "orglife.MeetingFile", "orglife.ReviewResult"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")

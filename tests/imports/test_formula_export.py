@@ -84,6 +84,8 @@ FILE_VIEWS = {
     "org_list": "test_the_org_list_download",
     "transfer_list": "test_the_transfer_list_download",
     "mobile_list": "test_the_mobile_list_download",
+    "life_table": "test_the_org_life_table_and_the_party_orgs_behind_it_download",
+    "life_orgs": "test_the_org_life_table_and_the_party_orgs_behind_it_download",
     "imports:errors_file": "test_the_annotated_error_file_never_echoes_a_formula",
     "imports:template": "test_the_import_templates_hold_no_formula",
 }
@@ -291,6 +293,18 @@ def test_the_mobile_list_download(hostile: dict[str, Any], client: Any, zhonglou
     assert response.status_code == 200
     data = b"".join(response.streaming_content) if response.streaming else response.content
     assert_inert(data, fmt, {MEMBER_NAME, MOBILE_DESTINATION, MOBILE_REASON}, f"mobile list {fmt}")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_org_life_table_and_the_party_orgs_behind_it_download(hostile: dict[str, Any], client: Any,
+                                                                  zhonglou_officer: Any, fmt: str) -> None:
+    client.force_login(zhonglou_officer)
+    for url, query, names in (("life_table", {"by": "type"}, set()), ("life_table", {}, set()),
+                              ("life_orgs", {}, {PARTY_NAME})):
+        response = client.get(reverse(url), {**query, "format": fmt})
+        assert response.status_code == 200
+        data = b"".join(response.streaming_content) if response.streaming else response.content
+        assert_inert(data, fmt, names, f"{url} {query} {fmt}")
 
 
 def _bad_upload(tmp_path: Path) -> tuple[Path, dict[str, str]]:

@@ -87,3 +87,25 @@ def meet(party_org: Any, kinds: list[str], day: dt.date, present: list[Any], abs
 
     return meeting_record(actor=SYSTEM, party_org=party_org, kinds=kinds, held_on=day, topic=f"{day} 学习",
                           attendees=present, absentees={m.pk: r for m, r in (absent or {}).items()})
+def png_bytes(width: int = 120, height: int = 80, rgb: tuple[int, int, int] = (183, 28, 28)) -> bytes:
+    """A small real PNG (a sign-in sheet's photo, as far as the type check goes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ink = bytes((60, 60, 70))
+    # A sheet: ruled lines every 24 px and a margin, as a sign-in sheet's photo looks from afar.
+    rows = b"".join(b"\x00" + b"".join(ink if (y % 24 == 23 or x == 40) else bytes(rgb) for x in range(width))
+                    for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded files under the test's own directory."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}}}
+    return tmp_path / "media"

@@ -156,6 +156,10 @@ def invalid_posts(world: World, persona: str) -> list[tuple[str, dict[str, Any]]
         {}, {"number": "X", "from_elsewhere": "Y", "issued_on": "x", "received_on": "2000-01-01", "member": "abc",
              "gender": "x", "status": "x", "workplace": out_org})]
     posts += [(f"/party/{party}/transfer-all/", d) for d in ({}, {"to_org": "abc", "reason": LONG})]
+    bad_meeting = {"party_org": out_party, "kinds": "dinner", "held_on": "2024-02-30", "topic": LONG, "place": LONG,
+                   "present": "abc", "roster": "x"}
+    posts += [("/meetings/new/", d) for d in ({}, bad_meeting, {"party_org": party, "held_on": "2999-01-01"})]
+    posts += [(f"/life/org/{party}/review/", d) for d in ({}, {"year": "1800", "reviewed_on": "x"})]
     posts += [("/account/tokens/", {"label": LONG})]
     posts += [("/imports/", d) for d in (
         {}, {"kind": "x", "mapping_from": "abc", "file": SimpleUploadedFile("a.csv", b"")})]
@@ -165,7 +169,9 @@ def invalid_posts(world: World, persona: str) -> list[tuple[str, dict[str, Any]]
 FILTERS = ["/transfers/?direction=x&kind=y&state=z&overdue=2", "/pick/party_org_directory/?q=" + "x" * 101,
            "/orgs/?page=-1&q=" + "x" * 101, "/orgs/?type=club&hub=abc", "/members/?status=x&region=0",
            "/party/?kind=x&dissolved=2", "/instructors/?overloaded=x&kind=y", "/pick/org/?q=" + "x" * 101,
-           "/coverage/new/?org=abc", "/imports/exports/orgs.csv?region=3x"]
+           "/coverage/new/?org=abc", "/imports/exports/orgs.csv?region=3x", "/life/?year=1800&by=x&as_of=2024-02-30",
+           "/life/orgs/?figure=x&key=" + "x" * 41, "/meetings/?kind=dinner&year=y", "/meetings/new/?party_org=x&kinds=y",
+           "/meetings/roster/?held_on=x"]
 
 
 def _send(client: Client, url: str, data: dict[str, Any] | None) -> Any:

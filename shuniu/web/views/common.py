@@ -158,7 +158,8 @@ _REFS = {"party_org_id": "party.PartyOrg", "instructor_id": "party.Instructor", 
 _EXTRA_LABELS = {"on": gettext_lazy("日期"), "reason": gettext_lazy("原因"), "year": gettext_lazy("年度"),
                  "result": gettext_lazy("结论"), "rows": gettext_lazy("行数"),
                  "party_org_id": gettext_lazy("党组织"), "instructor_id": gettext_lazy("指导员"),
-                 "started_on": gettext_lazy("起始日期"), "ended_on": gettext_lazy("结束日期")}
+                 "started_on": gettext_lazy("起始日期"), "ended_on": gettext_lazy("结束日期"),
+                 "files": gettext_lazy("附件")}
 
 
 def _shown(value: Any, names: dict[str, str]) -> str:

@@ -13,6 +13,7 @@ from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 from shuniu.web.figures import dashboard
 from shuniu.web.views.common import scope_of
+from shuniu.web.views.orglife import life_panel, own_party_org, workspace
 
 # The city level of the municipalities is only a grouping (as in coverage.selectors.sub_regions).
 GROUPING_LEVELS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
@@ -35,6 +36,10 @@ def _breadcrumbs(region: Region | None, root: str) -> list[Region]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request)
+    if scope.kind == "party":
+        own = own_party_org(request)
+        if own is not None:
+            return workspace(request, own)
     region = None
     if scope.kind == "region" and scope.region is not None:
         region = Region.objects.get(code=scope.region.short)
@@ -59,6 +64,6 @@ def _render(request: HttpRequest, scope: Scope, region: Region | None, *, home: 
     data = dashboard(scope, region)
     root = scope.region.short if scope.kind == "region" and scope.region else ""
     return render(request, "web/dashboard.html", {
-        **data, "region": region, "home": home, "scope": scope,
+        **data, "region": region, "home": home, "scope": scope, "life": life_panel(scope, data["code"]),
         "crumbs": _breadcrumbs(region, root) if data["by_region"] else [],
     })

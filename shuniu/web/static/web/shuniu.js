@@ -135,6 +135,8 @@
     picker.querySelector(".picker-q").value = option.dataset.pickLabel;
     picker.querySelector(".picker-menu").innerHTML = "";
     picker.classList.add("chosen");
+    // Whoever listens for the choice (the meeting form reloads its roster) hears a change.
+    picker.querySelector("input[type=hidden]").dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   document.addEventListener("click", function (e) {
