@@ -8,9 +8,11 @@ class OrglifeConfig(AppConfig):
     def ready(self) -> None:
         # The party services keep the compliance figures through core.derived, as they keep coverage;
         # the LIFE settings change the slots; the inbox shows what is missing (rule LIFE).
-        from shuniu.core import derived
+        from shuniu.core import derived, scheduled
         from shuniu.orglife import compliance, rules  # noqa: F401
         from shuniu.rulesettings.signals import settings_changed
 
         derived.install(compliance.track, name="orglife")
         settings_changed.connect(compliance.on_settings_changed, dispatch_uid="orglife.life_settings")
+        # At night (``shuniu scheduler``): the figures of the years whose month ended are recomputed.
+        scheduled.register("orglife", compliance.scheduled_job)
