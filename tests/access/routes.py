@@ -90,8 +90,8 @@ def only_admin(persona: str, fill: Mapping[str, str]) -> bool:
 
 
 def regional_for_coverage(persona: str, fill: Mapping[str, str]) -> bool:
-    """The coverage table is by region: hub, party and instructor scopes have none (403)."""
-    return fill.get("kind") != "coverage" or persona in REGION_OF
+    """The coverage and org-life tables are by region: hub, party and instructor scopes have none (403)."""
+    return fill.get("kind") not in ("coverage", "life_compliance") or persona in REGION_OF
 
 
 def admin_apps(persona: str, fill: Mapping[str, str]) -> bool:
@@ -430,9 +430,10 @@ def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants",
+                "life_compliance", "life_orgs"]
 IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations",
-                "applicants", "transfers"]
+                "applicants", "transfers", "meetings"]
 
 RULES: dict[str, Rule] = {
     # pages
