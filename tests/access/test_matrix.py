@@ -461,7 +461,8 @@ def test_world_matches_the_scope_layer(world: World) -> None:
     for persona in PERSONAS:
         scope = Scope.for_user(world.users[persona])
         for obj in world.objects.values():
-            if obj.kind in ("org", "party_org", "member", "instructor", "hub", "applicant", "letter", "transfer_batch") and (
+            if obj.kind in ("org", "party_org", "member", "instructor", "hub", "applicant", "letter", "transfer_batch",
+                            "meeting") and (
                     scope.allows(obj.instance) != world.sees(persona, obj)):
                     disagree.append(f"{persona} {obj.key}: scope {scope.allows(obj.instance)}")
     assert not disagree

@@ -86,7 +86,7 @@ CY = {"cy"}
 @dataclass
 class Obj:
     kind: str  # org, party_org, member, instructor, hub, coverage, assignment, hub_link, inspection, batch,
-    #            token, user, audit, group, region
+    #            token, user, audit, group, region, meeting
     key: str
     pk: Any
     zones: set[str]
@@ -161,6 +161,22 @@ class World:
                 for text in obj.personal:
                     out[text] = f"full personal number of {obj.key}" + (" in a list" if personal_ok else "")
         return out
+
+
+# ---- organizational life: a meeting of each of three party orgs, held today, with its own member
+# present (topics are markers); the meeting shows its party org and the people on its roster.
+
+def _add_meetings(w: World, today: dt.date) -> None:
+    from shuniu.orglife.services import meeting_record
+
+    for key, party_key, member_key, zones, topic in (
+            ("branch_meeting", "branch", "branch_member", BRANCH, "枫桥组织生活甲"),
+            ("xilin_meeting", "xilin_party", "xilin_member", ZL, "枫桥组织生活乙"),
+            ("cy_meeting", "cy_party", "cy_member", CY, "枫桥组织生活丙")):
+        meeting = meeting_record(actor=SYSTEM, party_org=w[party_key], kinds=["party_lecture"], held_on=today,
+                                 topic=topic, attendees=[w[member_key]])
+        w.add("meeting", key, meeting, zones, [topic])
+# ---- end of organizational life
 
 
 def build_world() -> World:
@@ -304,6 +320,7 @@ def build_world() -> World:
         born = applicant.birth_date
         w.add("applicant", key, applicant, zones, [name],
               [id_number, phone, f"{born:%Y-%m-%d}", f"{born.year}年{born.month}月{born.day}日"])
+    _add_meetings(w, today)
     for key, shows in {
         "branch_org": ["branch", "hhc_joint"], "hub_org": ["hub", "hub_instructor", "hhc_joint"],
         "xilin_org": ["xilin_hub", "xilin_party", "xilin_instructor"], "cy_org": ["cy_hub", "cy_party", "cy_instructor"],
@@ -317,6 +334,9 @@ def build_world() -> World:
         # The letter names the member and both party orgs, whose names contain their orgs' names;
         # each side reads them as the letter's own facts.
         "letter": ["transfer_member", "branch", "cy_party", "branch_org", "cy_org"],
+        # organizational life: a meeting names its party org and the members on its roster
+        "branch_meeting": ["branch", "branch_member", "transfer_member"],
+        "xilin_meeting": ["xilin_party", "xilin_member"], "cy_meeting": ["cy_party", "cy_member"],
     }.items():
         w.objects[key].shows = shows
     # The personas, each with an API token (made by the accounts service, as ``adduser --token`` does).
@@ -365,7 +385,9 @@ def snapshot() -> dict[str, Any]:
                   "coverage.RollupSnapshot", "demo.ScenarioRun", "cases.Case", "cases.CaseStep",
                   "cases.Attachment", "party.RelationChange", "transfers.RelationLetter", "transfers.TransferBatch",
                   "development.Applicant", "development.DevStep",
-                  "mobile.Outflow", "mobile.Inflow"):
+                  "mobile.Outflow", "mobile.Inflow",
+                  # organizational life (not the stored figures, which a read may bring up to date)
+                  "orglife.Meeting", "orglife.Attendance", "orglife.MeetingFile", "orglife.ReviewResult"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")

@@ -3,7 +3,6 @@ periods and attendance, the member review, and the compliance table with the par
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
