@@ -110,7 +110,7 @@ def absentees_cell(value: Any) -> tuple[tuple[str, str, str], ...]:
 
 COLUMNS: list[Column] = [
     Column("party_org", "党组织", "Party org", cells.text, required=True, aliases=("党组织名称", "党支部", "党组织编号"),
-           example="荷花池社工服务中心党支部", width=30, note="党组织名称（须唯一），或其在系统中的编号"),
+           example="某某社会工作服务中心党支部", width=30, note="党组织名称（须唯一），或其在系统中的编号"),
     Column("held_on", "召开日期", "Date", cells.date, required=True, aliases=("日期", "会议日期", "开展日期"),
            example="2026-04-10"),
     Column("kinds", "会议类型", "Kinds", kinds_cell, required=True, aliases=("类型", "会议类别"),
