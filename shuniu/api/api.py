@@ -25,6 +25,7 @@ from shuniu.api import (
     instructors,
     members,
     mobile,
+    orglife,
     orgs,
     party_orgs,
     passes,
@@ -123,7 +124,7 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return api.create_response(request, {"errors": [errors.item(None, "rate_limit", message)]}, status=429)
 
 for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes, development, mobile,
-               transfers):
+               transfers, orglife):
     api.add_router("/", module.router)
 
 

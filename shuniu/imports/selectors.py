@@ -24,7 +24,10 @@ from shuniu.regions.models import Region
 from shuniu.registry.models import InspectionResult, OrgStatus, OrgType, RegistrationLevel, SocialOrg
 from shuniu.registry.selectors import org_list
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants",
+                "life_compliance", "life_orgs"]
+# The statistics tables: a title and note above the header, the totals row last and bold.
+STATISTICS_KINDS = {"coverage", "life_compliance"}
 Columns = list[tuple[str, str]]
 
 
@@ -271,6 +274,55 @@ def export_evaluations(scope: Scope, region: str | None = None) -> tuple[list[di
     return rows, EVALUATION_COLUMNS
 
 
+# Organizational life (rule LIFE): the compliance table of this year, live, and the party orgs behind it.
+LIFE_COLUMNS: Columns = [
+    ("region", "地区代码"), ("name", "地区"), ("orgs", "党组织数"), ("complete", "全部按时开展"),
+    ("incomplete", "未全部开展"), ("idle", "连续三个月未开展"), ("expected", "应开展期次"), ("held", "已开展期次"),
+    ("rate", "开展率"), ("general_meeting", "党员大会（已开展/应开展）"), ("committee_meeting", "支委会"),
+    ("party_lecture", "党课"), ("theme_day", "主题党日"), ("life_meeting", "组织生活会"), ("member_review", "民主评议党员"),
+    ("att_expected", "应出席人次"), ("att_present", "实出席人次"), ("attendance_rate", "出席率"),
+    ("rev_excellent", "评议优秀"), ("rev_qualified", "评议合格"), ("rev_basic", "评议基本合格"),
+    ("rev_unqualified", "评议不合格"),
+]
+LIFE_ORG_COLUMNS: Columns = [
+    ("name", "党组织"), ("kind", "类别"), ("region", "所在地区代码"), ("is_complete", "全部按时开展"),
+    ("is_idle", "连续三个月未开展"), ("expected", "应开展期次"), ("held", "已开展期次"), ("rate", "开展率"),
+    *LIFE_COLUMNS[9:15], ("att_expected", "应出席人次"), ("att_present", "实出席人次"), ("attendance_rate", "出席率"),
+]
+
+
+def _life_kinds(row: dict[str, Any]) -> dict[str, Any]:
+    """Each kind's cell: “held/expected”, blank when nothing was expected."""
+    return {kind: f"{k['held']}/{k['expected']}" if k["expected"] else "" for kind, k in row["kinds"].items()}
+
+
+def _life_rate(row: dict[str, Any]) -> dict[str, Any]:
+    # A rate with nothing expected is no rate: a blank cell, not 0 %.
+    return {name: row[name] if row[name] is not None else "" for name in ("rate", "attendance_rate")}
+
+
+def export_life_compliance(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns, str]:
+    """The compliance table of this year as sent upward: one row per sub-region, then the totals row
+    (合计), the region's own figures."""
+    from shuniu.orglife.selectors import life_rows
+
+    rows = [{**r, **_life_kinds(r), **_life_rate(r)} for r in life_rows(scope, region)]
+    total, parts = rows[0], rows[1:]
+    title = _("%(name)s组织生活开展情况统计表") % {"name": total["name"]}
+    return [*parts, {**total, "name": _("合计")}], LIFE_COLUMNS, title
+
+
+def export_life_orgs(scope: Scope, region: str | None = None) -> tuple[list[dict[str, Any]], Columns]:
+    """The party orgs behind the table, most behind first, with their figures of this year."""
+    from shuniu.orglife.selectors import life_orgs
+
+    kinds = _labels(PartyOrgKind)
+    rows = [{**r, **_life_kinds(r), **_life_rate(r), "kind": kinds.get(r["kind"], r["kind"]),
+             "is_complete": _yes(r["is_complete"]), "is_idle": _yes(r["is_idle"])}
+            for r in life_orgs(scope, region)]
+    return rows, LIFE_ORG_COLUMNS
+
+
 def region_name(code: str) -> str:
     return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
 
@@ -279,12 +331,16 @@ def export_table(kind: str, scope: Scope, region: str | None = None) -> tuple[li
     """Rows, columns and a title for ``shuniu export KIND`` and the pages' download buttons."""
     if kind == "coverage":
         return export_coverage(scope, region)
+    if kind == "life_compliance":
+        return export_life_compliance(scope, region)
     fn = {"orgs": export_orgs, "party_orgs": export_party_orgs, "members": export_members,
           "instructors": export_instructors, "inspections": export_inspections,
-          "evaluations": export_evaluations, "applicants": export_applicants}.get(kind)
+          "evaluations": export_evaluations, "applicants": export_applicants,
+          "life_orgs": export_life_orgs}.get(kind)
     if fn is None:
         raise KeyError(kind)
     rows, columns = fn(scope, region)
     titles = {"orgs": _("社会组织"), "party_orgs": _("党组织"), "members": _("党员"), "instructors": _("党建工作指导员"),
-              "inspections": _("年检（年报）"), "evaluations": _("等级评估"), "applicants": _("发展党员")}
+              "inspections": _("年检（年报）"), "evaluations": _("等级评估"), "applicants": _("发展党员"),
+              "life_orgs": _("组织生活开展情况（党组织）")}
     return rows, columns, titles[kind]

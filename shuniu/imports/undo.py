@@ -30,8 +30,9 @@ from shuniu.orglife import compliance
 from shuniu.registry.models import SocialOrg
 
 # Created rows are removed in this order, so that a row's referrers created by the same batch go first.
-# (A transfers batch: its letters, then their cases' steps and cases, then the relation changes.)
-_DELETE_ORDER = ["development.devstep", "development.applicant", "transfers.relationletter", "cases.casestep",
+# (A transfers batch: its letters, then their cases' steps and cases, then the relation changes; a
+# meetings batch: the attendance rows, then the meetings.)
+_DELETE_ORDER = ["orglife.attendance", "orglife.meeting", "development.devstep", "development.applicant", "transfers.relationletter", "cases.casestep",
                  "cases.case", "party.relationchange", "party.partyorgcoverage", "party.instructorassignment",
                  "party.partymember", "party.instructor",
                  "party.partyorg", "registry.socialorg", "registry.supervisoryunit"]
@@ -112,6 +113,8 @@ def undo_batch(batch: ImportBatch, scope: Scope | None) -> dict[str, int]:  # no
             bulk.update_rows(cls, [*names, "updated_at"], values_rows)
         restored += len(rows)
 
+    # Meetings removed change the party orgs' org-life figures: named before they go.
+    life_touched = _life_touched(created.get("orglife.meeting", []))
     removed = kept = 0
     kept_orgs: list[int] = []
     for model in sorted(created, key=lambda m: _DELETE_ORDER.index(m) if m in _DELETE_ORDER else -1):
@@ -143,6 +146,9 @@ def undo_batch(batch: ImportBatch, scope: Scope | None) -> dict[str, int]:  # no
         tracker.touch(**_touched(model, [u[0] for u in updated.get(model, [])], []))
     tracker.finish()
     life.finish()
+    if life_touched:
+        with compliance.track() as touched:
+            touched.touch(party_orgs=[pk for pk, _year in life_touched], years={year for _pk, year in life_touched})
     return {"restored": restored, "removed": removed, "kept": kept}
 
 
@@ -156,6 +162,17 @@ def _life_party_orgs(created: dict[str, list[int]], updated: dict[str, list[Any]
     for chunk in bulk.id_chunks(links):
         ids.update(PartyOrgCoverage.objects.filter(pk__in=chunk).values_list("party_org_id", flat=True))
     return ids
+
+
+def _life_touched(meeting_ids: list[int]) -> set[tuple[int, int]]:
+    """(party org, year) of the meetings ``meeting_ids``: whose org-life figures their removal moves."""
+    from shuniu.orglife.models import Meeting
+
+    out: set[tuple[int, int]] = set()
+    for chunk in bulk.id_chunks(meeting_ids):
+        out.update((pk, day.year) for pk, day in Meeting.objects.filter(pk__in=chunk).values_list("party_org_id",
+                                                                                                  "held_on"))
+    return out
 
 
 def _touched(model: str, ids: list[int], befores: list[dict[str, Any]]) -> dict[str, list[Any]]:

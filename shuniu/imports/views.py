@@ -32,7 +32,7 @@ from shuniu.imports.forms import UploadForm
 from shuniu.imports.kinds import KINDS
 from shuniu.imports.models import BatchStatus, ImportBatch
 from shuniu.imports.readers import Refused, UnreadableFile, limits, refusal_message
-from shuniu.imports.selectors import EXPORT_KINDS, export_table
+from shuniu.imports.selectors import EXPORT_KINDS, STATISTICS_KINDS, export_table
 from shuniu.imports.services import (
     actor_scope,
     batch_list,
@@ -237,9 +237,10 @@ def export(request: SignedInRequest, kind: str, fmt: str, query: ExportQuery) ->
         rows, columns, title = export_table(kind, scope, region)
     except (Region.DoesNotExist, InvalidRegionCode) as exc:
         raise Http404 from exc
-    note = _("统计日期：%(d)s") % {"d": f"{timezone.localdate():%Y-%m-%d}"} if kind == "coverage" else ""
+    totals = kind in STATISTICS_KINDS
+    note = _("统计日期：%(d)s") % {"d": f"{timezone.localdate():%Y-%m-%d}"} if totals else ""
     stem = f"{title}_{timezone.localdate():%Y%m%d}"
-    response = _file(lambda p: write_export(rows, columns, fmt, p, title=title, totals=kind == "coverage", note=note),
+    response = _file(lambda p: write_export(rows, columns, fmt, p, title=title, totals=totals, note=note),
                      f"{stem}.{fmt}", content_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
                      ascii_name=f"{kind}-{timezone.localdate():%Y%m%d}.{fmt}")
     record_export(actor=request.user, kind=kind, fmt=fmt, scope=scope, rows=len(rows), region=region, via="web")

@@ -8,7 +8,7 @@ class OrglifeConfig(AppConfig):
     def ready(self) -> None:
         # The party services keep the compliance figures through core.derived, as they keep coverage;
         # the LIFE settings change the slots; the inbox shows what is missing (rule LIFE).
-        from shuniu.core import derived
+        from shuniu.core import derived, scheduled
         from shuniu.orglife import compliance, rules  # noqa: F401
         from shuniu.rulesettings.signals import settings_changed
 
@@ -18,3 +18,5 @@ class OrglifeConfig(AppConfig):
         from shuniu.orglife.reminders import missing_reminders
 
         inbox.register("life_missing", missing_reminders)
+        # At night (``shuniu scheduler``): the figures of the years whose month ended are recomputed.
+        scheduled.register("orglife", compliance.scheduled_job)

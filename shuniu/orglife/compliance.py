@@ -465,17 +465,31 @@ def _write_rollup(year: int, computed: dict[Key, dict[str, int]]) -> int:
     return len(create) + len(update) + sum(1 for r in gone if any(getattr(r, k) for k in ROLLUP_FIELDS))
 
 
-def ensure_current() -> None:
-    """Recompute the stored years whose period has moved on since they were computed (a month ended)."""
+def ensure_current() -> dict[str, int] | None:
+    """Recompute the stored years whose period has moved on since they were computed (a month ended).
+    Returns what ``rebuild`` changed, or None when every stored year was current."""
     states = dict(LifeState.objects.values_list("year", "period"))
     if not states:
-        rebuild()
-        return
+        return rebuild()
     stale = [year for year, period in states.items() if period != period_key(seen_on(year))]
     if today().year not in states:
         stale.append(today().year)
     if stale:
-        rebuild(stale)
+        return rebuild(stale)
+    return None
+
+
+def scheduled_job() -> str | None:
+    """``shuniu scheduler``'s round (``shuniu.core.scheduled``): bring the stored years up to date."""
+    changed = ensure_current()
+    if changed is None:
+        return None
+    return f"life figures recomputed: {changed['tallies']} tallies, {changed['rollup']} roll-up rows changed"
+
+
+def meeting_years() -> list[int]:
+    """Every year from the first recorded meeting to this one (what a full rebuild covers)."""
+    return sorted(_meeting_years())
 
 
 # ---- keeping the stored figures in step ----------------------------------------------------------

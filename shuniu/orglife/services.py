@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -201,6 +202,38 @@ def _write_people(meeting: Meeting, people: dict[int, tuple[bool, str, str]], ro
     meeting.save(update_fields=["expected_count", "present_count"])
 
 
+@dataclass
+class CleanMeeting:
+    """A meeting's values once checked (``clean_meeting``): what ``meeting_record`` writes."""
+
+    bits: int
+    day: dt.date | None
+    text: dict[str, str]
+    people: dict[int, tuple[bool, str, str]] = field(default_factory=dict)
+    roster: dict[int, bool] = field(default_factory=dict)
+
+
+def clean_meeting(errors: Errors, party_org: PartyOrg, *, kinds: Any, held_on: Any, topic: str = "",
+                  attendees: Sequence[Any] = (), absentees: Mapping[Any, Any] | Sequence[Any] = (),
+                  data: Mapping[str, Any] | None = None, roster: dict[int, bool] | None = None) -> CleanMeeting:
+    """Every rule of a new meeting, reported into ``errors`` keyed by field: the kinds, the date within
+    the party org's life and not in the future, the text fields, the people against the expected
+    roster of the day (``roster``, when the caller has it already: the import reads it once per
+    party org and day). ``meeting_record`` and the meetings import both call it."""
+    data = dict(data or {})
+    for name in sorted(set(data) - set(MEETING_FIELDS)):
+        errors.add(name, _("未知字段“%(f)s”") % {"f": name}, "unknown")
+    bits = kinds_bits(_clean_kinds(errors, kinds))
+    day = _clean_day(errors, party_org, held_on)
+    text = _clean_text(errors, {**data, "topic": topic})
+    require(errors, "topic", text.get("topic"), _("主题"))
+    out = CleanMeeting(bits, day, text)
+    if day is not None and "held_on" not in errors.by_field:
+        out.roster = roster if roster is not None else expected_roster(party_org, day)
+        out.people = _clean_people(errors, out.roster, attendees, absentees)
+    return out
+
+
 @transaction.atomic
 def meeting_record(*, actor: Actor, party_org: PartyOrg, kinds: Any, held_on: Any, topic: str = "",
                    attendees: Sequence[Any] = (), absentees: Mapping[Any, Any] | Sequence[Any] = (),
@@ -210,18 +243,9 @@ def meeting_record(*, actor: Actor, party_org: PartyOrg, kinds: Any, held_on: An
     neither are recorded as absent without a reason (unexcused)."""
     check_write(actor, party_org)
     errors = Errors()
-    unknown = sorted(set(data) - set(MEETING_FIELDS))
-    for name in unknown:
-        errors.add(name, _("未知字段“%(f)s”") % {"f": name}, "unknown")
-    bits = kinds_bits(_clean_kinds(errors, kinds))
-    day = _clean_day(errors, party_org, held_on)
-    text = _clean_text(errors, {**data, "topic": topic})
-    require(errors, "topic", text.get("topic"), _("主题"))
-    people = {}
-    roster: dict[int, bool] = {}
-    if day is not None and "held_on" not in errors.by_field:
-        roster = expected_roster(party_org, day)
-        people = _clean_people(errors, roster, attendees, absentees)
+    clean = clean_meeting(errors, party_org, kinds=kinds, held_on=held_on, topic=topic, attendees=attendees,
+                          absentees=absentees, data=data)
+    bits, day, text, people, roster = clean.bits, clean.day, clean.text, clean.people, clean.roster
     checked = _check_files(errors, files)
     errors.raise_if_any()
     assert day is not None
@@ -422,5 +446,5 @@ def review_record(*, actor: Actor, party_org: PartyOrg, year: Any, reviewed_on: 
     return out
 
 
-__all__ = ["RULE", "closes_on", "expected_roster", "meeting_correct", "meeting_delete", "meeting_file_add",
+__all__ = ["RULE", "CleanMeeting", "clean_meeting", "closes_on", "expected_roster", "meeting_correct", "meeting_delete", "meeting_file_add",
            "meeting_record", "review_record"]

@@ -90,8 +90,8 @@ def only_admin(persona: str, fill: Mapping[str, str]) -> bool:
 
 
 def regional_for_coverage(persona: str, fill: Mapping[str, str]) -> bool:
-    """The coverage table is by region: hub, party and instructor scopes have none (403)."""
-    return fill.get("kind") != "coverage" or persona in REGION_OF
+    """The coverage and org-life tables are by region: hub, party and instructor scopes have none (403)."""
+    return fill.get("kind") not in ("coverage", "life_compliance") or persona in REGION_OF
 
 
 def admin_apps(persona: str, fill: Mapping[str, str]) -> bool:
@@ -465,9 +465,52 @@ def own_region(w: World, persona: str) -> list[str]:
     return [REGION_OF.get(persona) or ZHONGLOU]
 
 
-EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants"]
+# ---- organizational life (API) -------------------------------------------------------------------
+# The world's meetings: one at the branch, one at 西林 and one in 朝阳区, each with a member of its own.
+
+def _meeting_body(w: World, party: Any, member: Any) -> dict[str, Any]:
+    return {"party_org": party.pk, "kinds": ["party_lecture"], "held_on": _today(), "topic": "越界组织生活",
+            "attendees": [member.pk]}
+
+
+def api_meeting_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A meeting of a party org outside the scope; one inside with a member from outside present."""
+    out = []
+    party, member = w.target(persona, "party_org"), w.target(persona, "member")
+    if party is not None and member is not None:
+        out.append(_meeting_body(w, party, member))
+    inside = w.first_inside(persona, "party_org")
+    if inside is not None and member is not None:
+        out.append(_meeting_body(w, inside, member))
+    return out
+
+
+def api_meeting_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """A meeting inside the scope corrected to have a member from outside present or absent."""
+    member = w.target(persona, "member")
+    if member is None:
+        return []
+    return [{"reason": "越界更正", "attendees": [member.pk]},
+            {"reason": "越界更正", "absentees": [{"member": member.pk, "reason": "leave"}]}]
+
+
+def api_review_body(w: World, persona: str) -> list[dict[str, Any]]:
+    member = w.first_inside(persona, "member") or w.target(persona, "member")
+    return [{"year": dt.date.today().year, "reviewed_on": _today(),
+             "results": [{"member": member.pk if member else 1, "grade": "qualified"}]}]
+
+
+def api_review_reach(w: World, persona: str) -> list[dict[str, Any]]:
+    """A party org inside the scope reviewing a member from outside."""
+    member = w.target(persona, "member")
+    return [{"year": dt.date.today().year, "reviewed_on": _today(),
+             "results": [{"member": member.pk, "grade": "qualified"}]}] if member else []
+
+
+EXPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage", "inspections", "evaluations", "applicants",
+                "life_compliance", "life_orgs"]
 IMPORT_KINDS = ["orgs", "party_orgs", "members", "instructors", "coverage_links", "inspections", "evaluations",
-                "applicants", "transfers"]
+                "applicants", "transfers", "meetings"]
 
 RULES: dict[str, Rule] = {
     # pages
@@ -665,6 +708,25 @@ RULES: dict[str, Rule] = {
     "api:open_batch": Rule("create", api=True, method="POST", payloads=api_batch_new),
     "api:get_batch": Rule("object", obj="transfer_batch", api=True),
     "api:member_relation": Rule("object", obj="member", api=True, queries=({}, {"as_of": "2024-01-01"})),
+    # ---- organizational life (API): meetings, a party org's life, reviews, the compliance table ----
+    "api:list_meetings": Rule("list", api=True, queries=({}, {"kind": "party_lecture"}, {"year": "2026"},
+                                                         {"from": "2020-01-01", "to": "2030-12-31"})),
+    "api:get_meeting": Rule("object", obj="meeting", api=True),
+    "api:create_meeting": Rule("create", api=True, method="POST", payloads=api_meeting_new),
+    # Correcting or deleting a meeting outside the scope is refused; inside, the world's are left as they are.
+    "api:correct_meeting": Rule("object", obj="meeting", api=True, method="POST", ok=nobody,
+                                payloads=lambda w, p: [{"reason": "越权更正", "topic": "越权更正"}],
+                                reach=api_meeting_reach),
+    "api:delete_meeting": Rule("object", obj="meeting", api=True, method="DELETE", ok=nobody,
+                               payloads=lambda w, p: [{"reason": "越权删除"}]),
+    "api:party_org_life": Rule("object", obj="party_org", api=True),
+    "api:record_review": Rule("object", obj="party_org", api=True, method="POST", ok=nobody,
+                              payloads=api_review_body, reach=api_review_reach),
+    "api:life_compliance": Rule("list", api=True, queries=({}, {"by": "type"}, {"by": "hub"}, {"as_of": "2025-12-31"}),
+                                ok=regional),
+    "api:life_compliance_orgs": Rule("list", api=True, queries=({}, {"figure": "incomplete"}, {"by": "type", "key": "branch"},
+                                                                {"as_of": "2025-12-31"})),
+    # ---- end of organizational life ----
     # admin pages that are not about one model
     "admin:index": Rule("list", admin=True),
     "admin:login": Rule("public", admin=True),

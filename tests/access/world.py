@@ -86,7 +86,7 @@ CY = {"cy"}
 @dataclass
 class Obj:
     kind: str  # org, party_org, member, instructor, hub, coverage, assignment, hub_link, inspection, batch,
-    #            token, user, audit, group, region
+    #            token, user, audit, group, region, meeting
     key: str
     pk: Any
     zones: set[str]
@@ -336,8 +336,8 @@ def build_world() -> World:
         # The letter names the member and both party orgs, whose names contain their orgs' names;
         # each side reads them as the letter's own facts.
         "letter": ["transfer_member", "branch", "cy_party", "branch_org", "cy_org"],
-        # A meeting names its party org (whose name holds its org's) and the members attending.
-        "branch_meeting": ["branch", "branch_org", "branch_member"],
+        # A meeting names its party org (whose name holds its org's) and the members on its roster.
+        "branch_meeting": ["branch", "branch_org", "branch_member", "transfer_member"],
         "xilin_meeting": ["xilin_party", "xilin_org", "xilin_member"],
         "cy_meeting": ["cy_party", "cy_org", "cy_member"],
     }.items():

@@ -75,8 +75,9 @@ HOSTILE_BY_KIND = {
     "inspections": {ORG_NAME, INSPECTION_NOTE},
     "evaluations": {ORG_NAME, EVALUATION_DOCUMENT},
     "applicants": {APPLICANT_NAME, ORG_NAME, PARTY_NAME},
+    "life_orgs": {PARTY_NAME},  # the party orgs behind the org-life figures
 }
-NO_USER_TEXT = {"coverage"}  # region names and figures only
+NO_USER_TEXT = {"coverage", "life_compliance"}  # region names and figures only
 
 # The views and commands that write a spreadsheet, each with the test below that checks it.
 FILE_VIEWS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shuniu.imports.kinds.applicants import ApplicantKind
 from shuniu.imports.kinds.base import Kind
 from shuniu.imports.kinds.links import CoverageLinkKind
+from shuniu.imports.kinds.meetings import MeetingKindSpec
 from shuniu.imports.kinds.members import MemberKind
 from shuniu.imports.kinds.orgs import OrgKind
 from shuniu.imports.kinds.party import InstructorKindSpec, PartyOrgKindSpec
@@ -13,7 +14,7 @@ from shuniu.imports.kinds.transfers import TransferKind
 
 KINDS: dict[str, Kind] = {k.name: k for k in (OrgKind(), PartyOrgKindSpec(), MemberKind(), InstructorKindSpec(),
                                                CoverageLinkKind(), InspectionKind(), EvaluationKind(),
-                                               ApplicantKind(), TransferKind())}
+                                               ApplicantKind(), TransferKind(), MeetingKindSpec())}
 
 
 def get_kind(name: str) -> Kind:

@@ -10,14 +10,14 @@ from shuniu.accounts.actors import SystemActor
 from shuniu.accounts.models import User
 from shuniu.accounts.scopes import Scope
 from shuniu.audit.services import record_export
-from shuniu.imports.selectors import EXPORT_KINDS, export_table
+from shuniu.imports.selectors import EXPORT_KINDS, STATISTICS_KINDS, export_table
 from shuniu.imports.spreadsheets import write_export
 from shuniu.regions.codes import InvalidRegionCode
 from shuniu.regions.models import Region
 
 
 class Command(BaseCommand):
-    help = "导出清单或统计表（xlsx、csv）：社会组织、党组织、党员（个人信息脱敏）、指导员、覆盖统计表。"
+    help = "导出清单或统计表（xlsx、csv）：社会组织、党组织、党员（个人信息脱敏）、指导员、覆盖统计表、组织生活统计表。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=EXPORT_KINDS)
@@ -42,8 +42,9 @@ class Command(BaseCommand):
             raise CommandError(f"地区代码“{opts['region']}”不存在（规则：须为现行行政区划代码）") from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
-        note = f"统计日期：{timezone.localdate():%Y-%m-%d}" if opts["kind"] == "coverage" else ""
-        write_export(rows, columns, opts["format"], opts["output"], title=title, totals=opts["kind"] == "coverage",
+        statistics = opts["kind"] in STATISTICS_KINDS
+        note = f"统计日期：{timezone.localdate():%Y-%m-%d}" if statistics else ""
+        write_export(rows, columns, opts["format"], opts["output"], title=title, totals=statistics,
                      note=note)
         record_export(actor=actor, kind=opts["kind"], fmt=opts["format"], scope=scope, rows=len(rows),
                       region=opts["region"], via="cli")
