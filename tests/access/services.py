@@ -764,47 +764,6 @@ def participation_end(w: World, p: str) -> list[Call]:
     return calls
 
 
-# ---- organizational life ------------------------------------------------------------------------
-# A meeting or a review of a party org writes that party org only (its people are checked against its
-# roster, whoever holds their relation); the world's meetings are held today, so still deletable.
-
-def _with_roster(w: World, keys: list[str]) -> list[tuple[str, str]]:
-    """(party org, a member whose relation it holds) for those of ``keys`` that hold one."""
-    members = [k for k, o in w.objects.items() if o.kind == "member"]
-    out = []
-    for po in keys:
-        m = next((k for k in members if w[k].relation_org_id == w[po].pk), None)
-        if m is not None and w[po].dissolved_on is None:
-            out.append((po, m))
-    return out
-
-
-def meeting_record(w: World, p: str) -> list[Call]:
-    pairs = _with_roster(w, inside(w, p, "party_org"))[:1] + _with_roster(w, outside(w, p, "party_org", 3))[:1]
-    return [Call(po, {"party_org": Ref(po), "kinds": ["party_lecture"], "held_on": dt.date.today(),
-                      "topic": "服务矩阵组织生活", "attendees": [Ref(m)]}, (po,)) for po, m in pairs]
-
-
-def review_record(w: World, p: str) -> list[Call]:
-    pairs = _with_roster(w, inside(w, p, "party_org"))[:1] + _with_roster(w, outside(w, p, "party_org", 3))[:1]
-    return [Call(po, lambda world, actor, po=po, m=m: {
-        "party_org": Ref(po), "year": dt.date.today().year, "reviewed_on": dt.date.today(),
-        "results": [{"member": world[m].pk, "grade": "qualified"}]}, (po,)) for po, m in pairs]
-
-
-def _on_meetings(make: Callable[[str], dict[str, Any]]) -> Callable[[World, str], list[Call]]:
-    """Calls on a meeting inside the scope and on the nearest one outside it."""
-    def calls(w: World, p: str) -> list[Call]:
-        return [Call(m, make(m), (m,)) for m in first(inside(w, p, "meeting")) + outside(w, p, "meeting")]
-    return calls
-
-
-def _pdf(m: str) -> dict[str, Any]:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return {"meeting": Ref(m), "upload": SimpleUploadedFile("签到表.pdf", _PDF)}
-
-
 # ---- the rules --------------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
@@ -853,14 +812,6 @@ RULES: dict[str, Rule] = {
                                                              "applicant_create and the import apply after their own "
                                                              "checks; the actor decides only how much a refused ID "
                                                              "number reveals"),
-    # organizational life
-    "orglife.meeting_record": Rule("scoped", meeting_record),
-    "orglife.meeting_correct": Rule("scoped", _on_meetings(lambda m: {"meeting": Ref(m), "reason": "服务矩阵",
-                                                                       "topic": "服务矩阵更正"})),
-    "orglife.meeting_delete": Rule("scoped", _on_meetings(lambda m: {"meeting": Ref(m), "reason": "服务矩阵"})),
-    "orglife.meeting_file_add": Rule("scoped", _on_meetings(_pdf)),
-    "orglife.review_record": Rule("scoped", review_record),
-    # end of organizational life
     # accounts
     "cases.case_open": Rule("scoped", case_open),
     "transfers.letter_issue": Rule("scoped", letter_issue),

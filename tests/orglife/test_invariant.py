@@ -20,7 +20,15 @@ from shuniu.orglife.models import KINDS, Meeting
 from shuniu.orglife.services import expected_roster, meeting_correct, meeting_delete, meeting_record, review_record
 from shuniu.party.models import PartyOrg
 from tests.coverage.test_engine import _pick, _run
-from tests.factories import CHAOYANG, HEHUACHI, SYSTEM, PartyMemberFactory, PartyOrgFactory, SocialOrgFactory, make_id_number
+from tests.factories import (
+    CHAOYANG,
+    HEHUACHI,
+    SYSTEM,
+    PartyMemberFactory,
+    PartyOrgFactory,
+    SocialOrgFactory,
+    make_id_number,
+)
 from tests.orglife import independent
 
 pytestmark = pytest.mark.django_db
