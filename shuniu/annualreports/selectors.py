@@ -110,8 +110,10 @@ class Row:
     figures: dict[str, int]
 
     @property
-    def rate(self) -> tuple[int, int]:
-        return self.figures["reported"], self.figures["expected"]
+    def share(self) -> float | None:
+        """The share of the expected party orgs that reported (None when none is expected)."""
+        expected = self.figures["expected"]
+        return self.figures["reported"] / expected if expected else None
 
     def cells(self) -> list[tuple[str, int]]:
         return [(f, self.figures[f]) for f in FIGURES]

@@ -48,6 +48,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "approve": _("批准"),
     "reject": _("不予批准"),
     "withdraw": _("撤回"),
+    "evaluate": _("评议"),
 }
 
 
