@@ -29,6 +29,7 @@ from shuniu.api import (
     party_orgs,
     passes,
     regions,
+    secretary_reports,
     transfers,
 )
 from shuniu.api.auth import BearerAuth, SessionAuth
@@ -123,7 +124,7 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return api.create_response(request, {"errors": [errors.item(None, "rate_limit", message)]}, status=429)
 
 for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes, development, mobile,
-               transfers):
+               transfers, secretary_reports):
     api.add_router("/", module.router)
 
 
