@@ -22,7 +22,18 @@ from shuniu.accounts.actors import user_of
 from shuniu.annualreports import grading
 from shuniu.annualreports.models import Grade, Mode, Rating, SecretaryReport, Side
 from shuniu.annualreports.rules import CITE, RULE, SOURCE
-from shuniu.cases.kinds import APPLICANT, BODY, DRAFT, RETURNED, STATE_LABELS, SUBMITTED, WITHDRAWN, CaseKind, Transition, register
+from shuniu.cases.kinds import (
+    APPLICANT,
+    BODY,
+    DRAFT,
+    RETURNED,
+    STATE_LABELS,
+    SUBMITTED,
+    WITHDRAWN,
+    CaseKind,
+    Transition,
+    register,
+)
 from shuniu.cases.models import Case
 from shuniu.core.actors import actor_label
 from shuniu.core.services import Errors, as_date
