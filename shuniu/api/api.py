@@ -30,6 +30,7 @@ from shuniu.api import (
     party_orgs,
     passes,
     regions,
+    secretary_reports,
     transfers,
 )
 from shuniu.api.auth import BearerAuth, SessionAuth
@@ -124,7 +125,7 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     return api.create_response(request, {"errors": [errors.item(None, "rate_limit", message)]}, status=429)
 
 for module in (regions, orgs, party_orgs, members, instructors, coverage, cases, passes, development, mobile,
-               transfers, orglife):
+               transfers, orglife, secretary_reports):
     api.add_router("/", module.router)
 
 

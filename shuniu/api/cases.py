@@ -22,7 +22,7 @@ from shuniu.registry.selectors import org_get
 router = Router(tags=["cases"])
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="事项编号")]
 KindCode = Literal["establishment", "change_report", "election_request", "election_result", "term_postponement",
-                   "lost_contact"]
+                   "lost_contact", "secretary_report"]
 
 
 class CaseFilters(Paging):

@@ -48,6 +48,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "approve": _("批准"),
     "reject": _("不予批准"),
     "withdraw": _("撤回"),
+    "evaluate": _("评议"),
 }
 
 
@@ -71,6 +72,9 @@ class Transition:
 Clean = Callable[["Case", "str | None", Mapping[str, Any], "Errors", Any], None]
 Apply = Callable[["Case", Transition, Mapping[str, Any], Any], "dict[str, Any] | None"]
 Resolve = Callable[["Case"], "PartyOrg | None"]
+# Called after the application is saved (opened or edited), in the same transaction: a kind that
+# keeps its application in a table of its own (a secretary's report) mirrors it there.
+Saved = Callable[["Case", Any], None]
 
 
 def _no_clean(case: Case, action: str | None, data: Mapping[str, Any], errors: Errors, actor: Any) -> None:
@@ -99,6 +103,7 @@ class CaseKind:
     # The body that must act; None: the superior of the subject party org, else the responsible
     # party body of the subject org (``shuniu.party.bodies``).
     body: Resolve | None = None
+    saved: Saved | None = None
     # The fields of the application (``Case.data``) the applicant fills in, with their labels, in
     # the order a form shows them; and those each body action asks for.
     fields: Mapping[str, Promise | str] = field(default_factory=dict)

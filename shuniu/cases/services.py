@@ -151,6 +151,8 @@ def case_open(*, actor: Actor, kind: str, org: SocialOrg | None = None, party_or
     case.holder = party_org or (member.relation_org if member is not None else None)
     case.waiting_on = declaration.waiting_on(case.state)
     case.save()
+    if declaration.saved is not None:
+        declaration.saved(case, actor)
     _step(case, actor=actor, action="open", from_state="", data=cleaned)
     record(actor=actor, action="case.open", target=case, changes={"kind": [None, kind], "state": [None, case.state]})
     if submit:
@@ -174,6 +176,8 @@ def case_update(*, actor: Actor, case: Case, data: Mapping[str, Any]) -> Case:
     changed = {k: [case.data.get(k), v] for k, v in merged.items() if case.data.get(k) != v}
     case.data = merged
     case.save(update_fields=["data", "updated_at"])
+    if declaration.saved is not None:
+        declaration.saved(case, actor)
     if changed:
         _step(case, actor=actor, action="edit", from_state=case.state, data={k: v[1] for k, v in changed.items()})
         record(actor=actor, action="case.edit", target=case, changes=changed)

@@ -17,6 +17,7 @@ from shuniu.demo.development import seed_pipeline
 from shuniu.demo.gen import Gen
 from shuniu.demo.mobile import seed_mobile
 from shuniu.demo.models import ScenarioRun
+from shuniu.demo.reports import seed_reports
 from shuniu.demo.scenarios import SCENARIOS, SERIES
 from shuniu.demo.transfers import seed_transfers
 
@@ -61,6 +62,8 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         # Mobile members: an outflow for each one marked mobile, and the MOBILE findings (no count changes).
         seed_mobile(name)
         seed_transfers(name)
+        # Last year's secretaries' reports of the district (most reported and evaluated, a few not).
+        counts.update(seed_reports(name))
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})

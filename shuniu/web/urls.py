@@ -15,6 +15,7 @@ from shuniu.web.views import (
     passes,
     people,
     pickers,
+    reports,
     transfers,
 )
 
@@ -75,6 +76,10 @@ urlpatterns = [
     path("mobile/members/<int:pk>/inflow/end/", mobile.inflow_end_view, name="mobile_inflow_end"),
     path("mobile/members/<int:pk>/lost-contact/", mobile.lost_contact_new, name="mobile_lost_contact"),
     path("mobile/members/<int:pk>/removal/", mobile.removal_new, name="mobile_removal"),
+    path("reports/", reports.report_board, name="report_board"),
+    path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
+    path("party/<int:pk>/reports/new/", reports.report_new, name="report_new"),
     path("instructors/", people.instructor_list, name="instructor_list"),
     path("development/", development.development_board, name="development_board"),
     path("development/new/", development.development_new, name="development_new"),

@@ -415,6 +415,20 @@ def api_open_case(w: World, persona: str) -> list[dict[str, Any]]:
     return out
 
 
+def _last_year() -> str:
+    return str(dt.date.today().year - 1)
+
+
+def web_report(w: World, persona: str) -> list[dict[str, Any]]:
+    return [{"year": _last_year(), "mode": "on_site", "text": "越权述职正文", "submit_now": "on"}]
+
+
+def api_report_new(w: World, persona: str) -> list[dict[str, Any]]:
+    """A report of a party org outside the scope (the year is free: only the scope refuses it)."""
+    return [{"party_org": o.pk, "year": dt.date.today().year - 2, "text": "越权述职正文", "submit": True}
+            for o in w.nearest_outside(persona, "party_org")]
+
+
 def _incoming(w: World, persona: str) -> dict[str, Any]:
     return {"number": "越权转入001", "from_elsewhere": "越权来源党支部", "issued_on": _today(), "received_on": _today()}
 
@@ -555,6 +569,13 @@ RULES: dict[str, Rule] = {
     "development_person": Rule("object", obj="applicant"),
     "development_step": Rule("object", obj="applicant", payloads=lambda w, p: [{"step": "talk", "on": _today()}]),
     "development_end": Rule("object", obj="applicant", payloads=lambda w, p: [{"on": _today(), "reason": "withdrawn"}]),
+    # secretaries' reports: the board (figures for region scopes, the party orgs for all), a report,
+    # writing one from a party org's page, revising one (only while it is back with its writer)
+    "report_board": Rule("list", queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"figure": "not_reported"},
+                                          {"year": _last_year(), "figure": "reported"})),
+    "report_detail": Rule("object", obj="report"),
+    "report_edit": Rule("object", obj="report", ok=nobody, payloads=web_report),
+    "report_new": Rule("object", obj="party_org", payloads=web_report),
     "mobile_list": Rule("list", queries=({}, {"format": "csv"}, {"format": "xlsx"}, {"finding": "over_limit"})),
     "mobile_outflow_new": Rule("object", obj="member", payloads=mobile_outflow),
     # The world's members are not away: ending an outflow or an inflow finds none (404) even inside.
@@ -688,6 +709,10 @@ RULES: dict[str, Rule] = {
     "api:end_applicant": Rule("object", obj="applicant", api=True, method="POST", ok=nobody,
                               payloads=lambda w, p: [{"ended_on": _today(), "reason": "withdrawn"}]),
     "api:development_board": Rule("list", api=True),
+    "api:list_secretary_reports": Rule("list", api=True, queries=({}, {"year": _last_year()}, {"grade": "good"})),
+    "api:secretary_report_summary": Rule("list", api=True, ok=regional, queries=({}, {"year": _last_year()})),
+    "api:get_secretary_report": Rule("object", obj="report", api=True),
+    "api:create_secretary_report": Rule("create", api=True, method="POST", payloads=api_report_new),
     "api:list_outflows": Rule("list", api=True, queries=({}, {"finding": "over_limit"}, {"region": ZHONGLOU})),
     "api:register_outflow": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_outflow),
     "api:end_outflow": Rule("object", obj="member", api=True, method="POST", ok=nobody, payloads=mobile_ended),

@@ -181,6 +181,18 @@ def _add_meetings(w: World, today: dt.date) -> None:
         w.add("meeting_file", f"{key}_file", meeting.files.get(), zones, [f"{topic}签到表.png"])
 
 
+def _reports(w: World, today: dt.date) -> None:
+    """Secretaries' reports for last year: the branch's, submitted to the district's committee; a
+    draft of 朝阳区's branch (it has no superior in the system to submit to)."""
+    from shuniu.cases.services import case_open
+
+    for key, party_key, zones, title, submit in (("branch_report", "branch", BRANCH, "枫桥述职甲", True),
+                                                 ("cy_report", "cy_party", CY, "枫桥述职丙", False)):
+        case = case_open(actor=SYSTEM, kind="secretary_report", party_org=w[party_key], title=title, submit=submit,
+                         data={"year": today.year - 1, "mode": "on_site", "text": f"{title}正文"})
+        w.add("report", key, case.secretary_report, zones, [title, f"{title}正文"])
+
+
 def build_world() -> World:
     w = World()
     today = dt.date.today()
@@ -248,6 +260,7 @@ def build_world() -> World:
         attachment = attachment_add(actor=SYSTEM, case=case, upload=SimpleUploadedFile(
             f"{title}附件.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"))
         w.add("attachment", f"{key}_attachment", attachment, zones, [f"{title}附件.pdf"])
+    _reports(w, today)
     # In 朝阳区 a second org, covered only by a joint branch of the street: what the service matrix
     # links and unlinks inside that district (a second coverage, a participation, an assignment).
     spare = w.add("org", "cy_spare_org", SocialOrgFactory(name="建外乐龄公益服务社", region_code=JIANWAI,
@@ -333,6 +346,8 @@ def build_world() -> World:
         "branch_applicant": ["branch_org", "branch", "zl_committee"],
         "xilin_applicant": ["xilin_org", "xilin_party"], "cy_applicant": ["cy_org", "cy_party"],
         "transfer_member": ["branch_org", "branch"],
+        # A report names its party org (whose name holds its org's) and the superior it went to.
+        "branch_report": ["branch", "branch_org", "zl_committee"], "cy_report": ["cy_party", "cy_org"],
         # The letter names the member and both party orgs, whose names contain their orgs' names;
         # each side reads them as the letter's own facts.
         "letter": ["transfer_member", "branch", "cy_party", "branch_org", "cy_org"],
@@ -390,7 +405,8 @@ def snapshot() -> dict[str, Any]:
                   "development.Applicant", "development.DevStep",
                   "mobile.Outflow", "mobile.Inflow",
                   # Organizational life (the stored compliance figures are derived: a read may bring them up to date).
-                  "orglife.Meeting", "orglife.Attendance", "orglife.MeetingFile", "orglife.ReviewResult"):
+                  "orglife.Meeting", "orglife.Attendance", "orglife.MeetingFile", "orglife.ReviewResult",
+                  "annualreports.SecretaryReport", "annualreports.Rating"):
         model = apps.get_model(label)
         fields = [f.attname for f in model._meta.concrete_fields]
         rows = model._default_manager.order_by("pk")

@@ -87,6 +87,7 @@ FILE_VIEWS = {
     "mobile_list": "test_the_mobile_list_download",
     "life_table": "test_the_org_life_table_and_the_party_orgs_behind_it_download",
     "life_orgs": "test_the_org_life_table_and_the_party_orgs_behind_it_download",
+    "report_board": "test_the_secretary_reports_download",
     "imports:errors_file": "test_the_annotated_error_file_never_echoes_a_formula",
     "imports:template": "test_the_import_templates_hold_no_formula",
 }
@@ -306,6 +307,24 @@ def test_the_org_life_table_and_the_party_orgs_behind_it_download(hostile: dict[
         assert response.status_code == 200
         data = b"".join(response.streaming_content) if response.streaming else response.content
         assert_inert(data, fmt, names, f"{url} {query} {fmt}")
+
+
+REPORT_SUPERIOR = "=1+1述职上级党委"
+REPORT_BRANCH = "@述职党支部"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_secretary_reports_download(hostile: dict[str, Any], client: Any, zhonglou_officer: Any,
+                                        fmt: str) -> None:
+    import datetime as dt
+
+    superior = PartyOrgFactory(name=REPORT_SUPERIOR, kind="comprehensive_committee", region_code=HEHUACHI)
+    PartyOrgFactory(name=REPORT_BRANCH, superior=superior, region_code=HEHUACHI)
+    client.force_login(zhonglou_officer)
+    response = client.get(reverse("report_board"), {"format": fmt, "year": dt.date.today().year - 1})
+    assert response.status_code == 200
+    assert_inert(b"".join(response.streaming_content), fmt, {REPORT_SUPERIOR, REPORT_BRANCH},
+                 f"secretary reports {fmt}")
 
 
 def _bad_upload(tmp_path: Path) -> tuple[Path, dict[str, str]]:

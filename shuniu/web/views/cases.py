@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shuniu.accounts.actors import SignedInRequest
+from shuniu.annualreports.models import Grade, Mode
 from shuniu.cases.inbox import reminders
 from shuniu.cases.kinds import APPLICANT, BODY, all_kinds, kind_of
 from shuniu.cases.selectors import attachment_get, case_get, case_search, case_steps, count_waiting, waiting_on_me
@@ -88,7 +89,8 @@ def _action_form(request: HttpRequest, case: Any, data: Any = None, files: Any =
     for t in mine:
         extra.update(kind.action_fields.get(t.action, {}))
     return ActionForm(data, files, actions=[(t.action, t.shown()) for t in mine], extra=extra,
-                      choices={"decision": {k: str(v) for k, v in DECISIONS.items()}})
+                      choices={"decision": {k: str(v) for k, v in DECISIONS.items()},
+                               "grade": {k: str(v) for k, v in Grade.choices}})
 
 
 _MEMBER_KEYS = ("secretary", "deputy", "committee")
@@ -118,6 +120,11 @@ def _shown_value(key: str, value: Any, members: dict[str, Any], orgs: dict[str, 
     if key in ("orgs", "org"):
         ids = value if isinstance(value, list) else [value]
         return sep.join(getattr(orgs.get(str(i)), "name", str(i)) for i in ids)
+    if key == "mode":
+        return str(dict(Mode.choices).get(value, value))
+    if key == "rectification" and isinstance(value, list):
+        return sep.join(_("%(item)s（%(due)s 前）") % {"item": e.get("item", ""), "due": e.get("due_on", "")}
+                        for e in value if isinstance(e, dict))
     if key == "candidates" and isinstance(value, list):
         return sep.join(_("%(name)s 赞成 %(f)s") % {"name": getattr(members.get(str(c.get("member"))), "name", ""),
                                                   "f": c.get("for", 0)} for c in value if isinstance(c, dict))
