@@ -166,5 +166,6 @@ def create_secretary_report(request: HttpRequest, payload: ReportIn) -> Any:
     with transaction.atomic():
         case = case_open(actor=request.auth, kind=CODE, party_org=party_org, data=data, title=title,  # type: ignore[attr-defined]
                          submit=payload.submit)
-    return Status(201, _out(found(report_get(scope, case.secretary_report.pk)), detail=True))
+    report_pk = SecretaryReport.objects.values_list("pk", flat=True).get(case=case)
+    return Status(201, _out(found(report_get(scope, report_pk)), detail=True))
 
