@@ -60,9 +60,9 @@ def _h(*terms: str, salt: int) -> str:
     integer arithmetic only; no product exceeds 2^62)."""
     primes = [1000003, 7919, 104729, 15485863]
     base = " + ".join(f"CAST({t} AS BIGINT) * {primes[i % len(primes)]}" for i, t in enumerate(terms))
-    x0 = f"(({base} + {salt}) % {M})"
-    x1 = f"(({x0} * 48271) % {M})"
-    return f"((({x1} * {x1}) + {x1} + {salt * 7 + 3}) % {M})"
+    x0 = f"(({base} + {salt}) %% {M})"
+    x1 = f"(({x0} * 48271) %% {M})"
+    return f"((({x1} * {x1}) + {x1} + {salt * 7 + 3}) %% {M})"
 
 
 def _kinds_of(org_kind: str) -> set[str]:
@@ -153,17 +153,17 @@ def seed_orglife(seed: int, today: dt.date | None = None) -> dict[str, int]:
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM orglife_meeting")
         first_meeting = cur.fetchone()[0]
         # Each party org's profile (0–99): < 25 skips lectures; a joint branch < 33 lags, < 12 is idle lately.
-        profile = _h("o.id", salt=s + 11) + " % 100"
-        roll = _h("o.id", "pl.m", "pl.seq", salt=s + 13) + " % 100"
-        lecture_roll = _h("o.id", "pl.m", salt=s + 17) + " % 100"
-        day_k = _h("o.id", "pl.m", "pl.seq", salt=s + 19) + " % 20"
+        profile = _h("o.id", salt=s + 11) + " %% 100"
+        roll = _h("o.id", "pl.m", "pl.seq", salt=s + 13) + " %% 100"
+        lecture_roll = _h("o.id", "pl.m", salt=s + 17) + " %% 100"
+        day_k = _h("o.id", "pl.m", "pl.seq", salt=s + 19) + " %% 20"
         pick = _h("o.id", "pl.m", salt=s + 23)
         cur.execute(f"""
             INSERT INTO orglife_meeting (party_org_id, kinds, held_on, place, host, recorder, topic, lecturer,
                 invitees, minutes, decisions, expected_count, present_count, recorded_by_id, recorded_by_label,
                 corrections, is_demo, created_at, updated_at)
             SELECT c.org, c.bits, c.day,
-                   CASE c.pick % 5 WHEN 0 THEN '{PLACES[0]}' WHEN 1 THEN '{PLACES[1]}' WHEN 2 THEN '{PLACES[2]}'
+                   CASE c.pick %% 5 WHEN 0 THEN '{PLACES[0]}' WHEN 1 THEN '{PLACES[1]}' WHEN 2 THEN '{PLACES[2]}'
                                    WHEN 3 THEN '{PLACES[3]}' ELSE '{PLACES[4]}' END,
                    COALESCE(sec.name, ''), '', t.topic,
                    CASE WHEN (c.bits & {lect}) <> 0 THEN COALESCE(sec.name, '') ELSE '' END,
@@ -182,7 +182,7 @@ def seed_orglife(seed: int, today: dt.date | None = None) -> dict[str, int]:
                   AND NOT EXISTS (SELECT 1 FROM orglife_meeting x WHERE x.party_org_id = o.id)
             ) c
             JOIN demo_life_topics t ON t.topic_set = c.topic_set AND t.month = c.month
-                 AND t.k = c.pick % (CASE c.topic_set WHEN 0 THEN 1 WHEN 1 THEN {len(COMMITTEE_TOPICS)}
+                 AND t.k = c.pick %% (CASE c.topic_set WHEN 0 THEN 1 WHEN 1 THEN {len(COMMITTEE_TOPICS)}
                                      WHEN 2 THEN {len(LECTURE_TOPICS)} ELSE {len(LIFE_TOPICS)} END)
             LEFT JOIN party_partymember sec ON sec.id = c.secretary
             WHERE c.bits > 0 AND c.roll >= 3
@@ -210,11 +210,11 @@ def _drop(cur: Any) -> None:
 def _attendance(cur: Any, first_meeting: int, base: int, start: dt.date, s: int) -> int:
     """Every expected member of each new meeting: the relation members on the day (a member moved
     since the window began is placed by the dated relation history) and the participants."""
-    rate = _h("m.party_org_id", salt=s + 29) + " % 16 + 80"
+    rate = _h("m.party_org_id", salt=s + 29) + " %% 16 + 80"
     # The meeting's rank among the new ones (not its id): the same choices for a seed in any database.
     rank = f"(m.id - {int(base)})"
-    roll = _h(rank, "p.id", salt=s + 31) + " % 100"
-    why = _h("p.id", rank, salt=s + 37) + " % 100"
+    roll = _h(rank, "p.id", salt=s + 31) + " %% 100"
+    why = _h("p.id", rank, salt=s + 37) + " %% 100"
     moved = 'SELECT rc.member_id FROM party_relationchange rc WHERE rc."on" > %s'
     columns = "INSERT INTO orglife_attendance (meeting_id, member_id, present, reason, note, participant)"
 
@@ -268,7 +268,7 @@ def _attendance(cur: Any, first_meeting: int, base: int, start: dt.date, s: int)
 def _reviews(cur: Any, first_meeting: int, year: int, review_bit: int, s: int, now: Any) -> int:
     """The previous year's member review: each member expected at the org's review meeting (the first,
     if a member was expected at two) gets a grade."""
-    grade = _h("a.member_id", str(year), salt=s + 41) + " % 1000"
+    grade = _h("a.member_id", str(year), salt=s + 41) + " %% 1000"
     cur.execute(f"""
         INSERT INTO orglife_reviewresult (member_id, party_org_id, year, reviewed_on, grade, follow_up, note,
             meeting_id, is_demo, created_at, updated_at)
