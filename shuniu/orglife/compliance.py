@@ -38,7 +38,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -278,16 +278,51 @@ def _figures(row: tuple[Any, ...], hubs: dict[int, str]) -> OrgFigures:
 
 
 def add_up(figures: Iterable[OrgFigures], year: int) -> dict[Key, dict[str, int]]:
-    """The roll-up rows of some party orgs' figures."""
-    rows: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_FIELDS, 0))
+    """The roll-up rows of some party orgs' figures: each party org's contribution added to each of its
+    ``keys`` (the same rows as adding it at every key; summed level by level, so that a national
+    rebuild adds each party org once per dimension key, not once per key and level)."""
+    # Each party org's contribution, as a vector, summed per (dimension, key) and place (its levels).
+    width = len(ROLLUP_FIELDS)
+    names = ROLLUP_FIELDS[3:]
+    finest: dict[tuple[tuple[str, str], tuple[str, ...]], list[int]] = {}
     for f in figures:
-        contribution = _contribution(f.counts, f.complete, f.idle)
-        for key in f.keys(year):
-            row = rows[key]
-            for name, value in contribution.items():
-                if value:
-                    row[name] += value
-    return dict(rows)
+        counts = f.counts
+        vector = [1, int(f.complete), int(f.idle), *(counts[name] for name in names)]
+        # The party org's dimension keys: its keys at the country (``keys`` with no place).
+        for dimension, key, _place in replace(f, levels=()).keys(year):
+            at = ((dimension, key), tuple(f.levels))
+            acc = finest.get(at)
+            if acc is None:
+                finest[at] = list(vector)
+            else:
+                for i in range(width):
+                    acc[i] += vector[i]
+    # Level by level, deepest first: a place's row is the sum of the party orgs whose level has its
+    # code; then the level is dropped and the sums carried up, to the country.
+    rows: dict[Key, list[int]] = {}
+    current = finest
+    for depth in range(len(LEVELS) - 1, -1, -1):
+        upper: dict[tuple[tuple[str, str], tuple[str, ...]], list[int]] = {}
+        for (dim_key, levels), vector in current.items():
+            code = levels[depth] if depth < len(levels) else ""
+            if code:
+                row = rows.get((*dim_key, code))
+                if row is None:
+                    rows[(*dim_key, code)] = list(vector)
+                else:
+                    for i in range(width):
+                        row[i] += vector[i]
+            up = (dim_key, levels[:depth])
+            acc = upper.get(up)
+            if acc is None:
+                upper[up] = list(vector)
+            else:
+                for i in range(width):
+                    acc[i] += vector[i]
+        current = upper
+    for (dim_key, _levels), vector in current.items():
+        rows[(*dim_key, "")] = vector
+    return {key: dict(zip(ROLLUP_FIELDS, vector, strict=True)) for key, vector in rows.items()}
 
 
 def _contribution(counts: dict[str, int], complete: bool, idle: bool) -> dict[str, int]:
