@@ -13,7 +13,7 @@ from shuniu.core.actors import SystemActor
 from shuniu.demo.orglife import seed_orglife
 from shuniu.demo.services import scenario_generate
 from shuniu.orglife import compliance
-from shuniu.orglife.models import Attendance, LifeRollup, LifeTally, Meeting, ReviewResult
+from shuniu.orglife.models import ROLLUP_FIELDS, Attendance, LifeRollup, LifeTally, Meeting, ReviewResult
 from shuniu.party.models import PartyOrg
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,18 @@ def test_the_zhonglou_scenario_has_two_years_of_org_life_with_meaningful_figures
     assert compliance.stored_years() == years
     for year in years:
         assert compliance.stored_rollup(year) == compliance.compute_rollup(year)
+        # The roll-up summed level by level equals each party org added at each of its keys.
+        figures = list(compliance.org_figures(year, compliance.seen_on(year)))
+        naive: dict = {}
+        for f in figures:
+            for key in f.keys(year):
+                row = naive.setdefault(key, dict.fromkeys(ROLLUP_FIELDS, 0))
+                row["orgs"] += 1
+                row["complete"] += int(f.complete)
+                row["idle"] += int(f.idle)
+                for name, value in f.counts.items():
+                    row[name] += value
+        assert compliance.add_up(figures, year) == naive
         country = LifeRollup.objects.get(year=year, dimension="region", key="", region="")
         assert 0.6 < country.rate < 0.98
         assert 0.6 < country.attendance_rate < 0.98
