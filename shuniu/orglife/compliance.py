@@ -157,7 +157,10 @@ def _population_sql(day: dt.date, where: str) -> str:
 
 
 def _sql(year: int, day: dt.date, params: dict[str, Any], where: str) -> tuple[str, list[Any]]:
-    """The one query: each party org of the population with its counts, flags and keys."""
+    """The one query: each party org of the population with its counts, flags and keys. (In ``hs`` the
+    CROSS JOINs fix SQLite's join order: each party org's meetings of the year read once through
+    ``meeting_org_day``, then matched to the slots; left to itself SQLite loops over the slots and
+    reads each meeting once per slot containing it. PostgreSQL plans CROSS JOIN … WHERE as a join.)"""
     d = _d()
     values, value_args = _slot_values(year, params)
     idle_from = add_months(dt.date(day.year, day.month, 1), -(int(params["idle_months"]) - 1))
@@ -175,9 +178,9 @@ req AS (
 hs AS (
   SELECT DISTINCT m.party_org_id AS org, sl.kind AS kind, sl.idx AS idx,
          CASE WHEN p.established_on <= sl.s AND sl.e <= {d} THEN 0 ELSE 1 END AS extra
-  FROM orglife_meeting m JOIN pop p ON p.id = m.party_org_id
-  JOIN sl ON sl.org_kind = p.kind AND (m.kinds & sl.bit) <> 0 AND m.held_on >= sl.s AND m.held_on <= sl.e
-  WHERE m.held_on >= {d} AND m.held_on <= {d}),
+  FROM pop p CROSS JOIN orglife_meeting m CROSS JOIN sl
+  WHERE m.party_org_id = p.id AND sl.org_kind = p.kind AND (m.kinds & sl.bit) <> 0
+    AND m.held_on >= sl.s AND m.held_on <= sl.e AND m.held_on >= {d} AND m.held_on <= {d}),
 k AS (
   SELECT org, kind, n AS req, 0 AS extra, 0 AS held FROM req
   UNION ALL
