@@ -58,7 +58,7 @@ from shuniu.orglife.models import (
     ReviewResult,
 )
 from shuniu.orglife.rules import APPLIES, RULE, slots
-from shuniu.party.models import PartyOrg, PartyOrgCoverage
+from shuniu.party.models import PartyOrg, PartyOrgCoverage, PartyOrgKind
 from shuniu.party.terms import add_months
 from shuniu.rulesettings.selectors import Partition, current
 
@@ -157,12 +157,17 @@ def _population_sql(day: dt.date, where: str) -> str:
 
 
 def _sql(year: int, day: dt.date, params: dict[str, Any], where: str) -> tuple[str, list[Any]]:
-    """The one query: each party org of the population with its counts, flags and keys. (In ``hs`` the
-    CROSS JOINs fix SQLite's join order: each party org's meetings of the year read once through
-    ``meeting_org_day``, then matched to the slots; left to itself SQLite loops over the slots and
-    reads each meeting once per slot containing it; in ``rev`` they make it read the party orgs' results
-through ``review_org_year`` instead of scanning every result of the year, which for one party org
-(a service's refresh) took 130 ms. PostgreSQL plans CROSS JOIN … WHERE as any join.)"""
+    """The one query: each party org of the population with its counts, flags and keys.
+
+    How it is written, for SQLite's planner (the rows are those of the plain joins; PostgreSQL plans
+    CROSS JOIN … WHERE as any join): ``req``, the slots required, takes the count per kind of party
+    org and kind of meeting (``slc``) for the party orgs set up by the year's first day (every slot of
+    the year starts after it) and joins the slots only for the others; ``hs``, the slots held, has one
+    part per kind of party org, each reading a party org's meetings of the year once through
+    ``meeting_org_day`` (CROSS JOIN fixes the order) and matching them to that kind's slots only (left
+    to itself SQLite looped over all the slots and read each meeting once per slot containing it);
+    ``rev`` reads the population's results through ``review_org_year`` instead of scanning every
+    result of the year (130 ms for one party org, a service's refresh)."""
     d = _d()
     values, value_args = _slot_values(year, params)
     idle_from = add_months(dt.date(day.year, day.month, 1), -(int(params["idle_months"]) - 1))
@@ -170,19 +175,31 @@ through ``review_org_year`` instead of scanning every result of the year, which 
     for kind in KINDS:
         kinds_sql.append(f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' THEN k.req + k.extra END), 0) AS exp_{kind}")
         kinds_sql.append(f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' THEN k.held END), 0) AS held_{kind}")
+    # The slots held, one part per kind of party org, each matching its meetings with its own slots.
+    # (On PostgreSQL one part for all: its planner joins the slots by kind itself, and seven parts
+    # would read the meetings seven times.)
+    org_kinds = [str(k) for k in PartyOrgKind] if connection.vendor == "sqlite" else [""]
+    by_kind = "".join(f"sl_{k} AS MATERIALIZED (SELECT * FROM sl WHERE org_kind = '{k}'),\n" for k in org_kinds if k)
+    held = "\n  UNION ALL\n".join(f"""
+  SELECT DISTINCT m.party_org_id AS org, sl.kind AS kind, sl.idx AS idx,
+         CASE WHEN p.established_on <= sl.s AND sl.e <= {d} THEN 0 ELSE 1 END AS extra
+  FROM pop p CROSS JOIN orglife_meeting m CROSS JOIN {f"sl_{k}" if k else "sl"} sl
+  WHERE {f"p.kind = '{k}'" if k else "sl.org_kind = p.kind"} AND m.party_org_id = p.id AND (m.kinds & sl.bit) <> 0
+    AND m.held_on >= sl.s AND m.held_on <= sl.e AND m.held_on >= {d} AND m.held_on <= {d}""" for k in org_kinds)
     sql = f"""
 WITH sl(org_kind, bit, kind, idx, s, e) AS (VALUES {values}),
 pop AS ({_population_sql(day, where)}),
+slc AS MATERIALIZED (SELECT org_kind, kind, COUNT(*) AS n FROM sl WHERE sl.e <= {d} GROUP BY org_kind, kind),
 req AS (
+  SELECT p.id AS org, slc.kind AS kind, slc.n AS n FROM pop p JOIN slc ON slc.org_kind = p.kind
+  WHERE p.established_on <= {d}
+  UNION ALL
   SELECT p.id AS org, sl.kind AS kind, COUNT(*) AS n FROM pop p
   JOIN sl ON sl.org_kind = p.kind AND p.established_on <= sl.s AND sl.e <= {d}
+  WHERE p.established_on > {d}
   GROUP BY p.id, sl.kind),
-hs AS (
-  SELECT DISTINCT m.party_org_id AS org, sl.kind AS kind, sl.idx AS idx,
-         CASE WHEN p.established_on <= sl.s AND sl.e <= {d} THEN 0 ELSE 1 END AS extra
-  FROM pop p CROSS JOIN orglife_meeting m CROSS JOIN sl
-  WHERE m.party_org_id = p.id AND sl.org_kind = p.kind AND (m.kinds & sl.bit) <> 0
-    AND m.held_on >= sl.s AND m.held_on <= sl.e AND m.held_on >= {d} AND m.held_on <= {d}),
+{by_kind}
+hs AS ({held}),
 k AS (
   SELECT org, kind, n AS req, 0 AS extra, 0 AS held FROM req
   UNION ALL
@@ -214,8 +231,8 @@ LEFT JOIN kk ON kk.org = o.id LEFT JOIN att ON att.org = o.id LEFT JOIN rev ON r
 ORDER BY o.id"""
     start = _date(dt.date(year, 1, 1))
     args = [*value_args, _date(day), _date(day),  # pop
-            _date(day),  # req
-            _date(day), start, _date(day),  # hs
+            _date(day), start, _date(day), start,  # slc, req (set up by the year's first day, or later)
+            *[_date(day), start, _date(day)] * len(org_kinds),  # hs, for each kind of party org
             start, _date(day),  # att
             year, _date(day),  # rev
             _date(idle_from), _date(idle_from), _date(day)]  # idle
