@@ -454,22 +454,21 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
             continue
         day = seen_on(year)
         figures = list(org_figures(year, day))
-        stored = _stored_tallies(year, None)
+        # The stored tallies as plain rows (no model instance for the ones that do not change).
+        names = [*TALLY_FIELDS, "complete", "idle", "region", "kind", "industry", "hubs"]
+        stored = {row[1]: row for row in LifeTally.objects.filter(year=year).values_list("pk", "party_org_id", *names)}
         create, update = [], []
         for f in figures:
             values = _tally_values(f)
             t = stored.pop(f.party_org_id, None)
             if t is None:
                 create.append(LifeTally(party_org_id=f.party_org_id, year=year, **values))
-            elif any(getattr(t, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(t, k, v)
-                update.append(t)
+            elif any(old != values[name] for name, old in zip(names, t[2:], strict=True)):
+                update.append(LifeTally(pk=t[0], party_org_id=f.party_org_id, year=year, **values))
         LifeTally.objects.bulk_create(create, batch_size=2000)
-        LifeTally.objects.bulk_update(update, [*TALLY_FIELDS, "complete", "idle", "region", "kind", "industry",
-                                               "hubs"], batch_size=2000)
+        LifeTally.objects.bulk_update(update, names, batch_size=2000)
         if stored:
-            LifeTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
+            LifeTally.objects.filter(pk__in=[t[0] for t in stored.values()]).delete()
         changed["tallies"] += len(create) + len(update) + len(stored)
         changed["rollup"] += _write_rollup(year, add_up(figures, year))
         LifeState.objects.update_or_create(year=year, defaults={"period": period_key(day)})
@@ -477,19 +476,20 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
 
 
 def _write_rollup(year: int, computed: dict[Key, dict[str, int]]) -> int:
-    existing = {(r.dimension, r.key, r.region): r for r in LifeRollup.objects.filter(year=year)}
+    # The stored rows as plain tuples (pk, dimension, key, region, *ROLLUP_FIELDS).
+    existing = {row[1:4]: row for row in LifeRollup.objects.filter(year=year).values_list(
+        "pk", "dimension", "key", "region", *ROLLUP_FIELDS)}
     create, update, n = [], [], 0
     for key, values in computed.items():
         row = existing.pop(key, None)
         if row is None:
             create.append(LifeRollup(year=year, dimension=key[0], key=key[1], region=key[2], **values))
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            update.append(row)
+        elif any(old != values.get(name, 0) for name, old in zip(ROLLUP_FIELDS, row[4:], strict=True)):
+            update.append(LifeRollup(pk=row[0], year=year, dimension=key[0], key=key[1], region=key[2],
+                                     **{name: values.get(name, 0) for name in ROLLUP_FIELDS}))
     LifeRollup.objects.bulk_create(create, batch_size=2000)
     LifeRollup.objects.bulk_update(update, ROLLUP_FIELDS, batch_size=2000)
-    zero = [r.pk for r in existing.values()]
+    zero = [r[0] for r in existing.values()]
     LifeRollup.objects.filter(pk__in=zero).delete()
     n = len(create) + len(update) + len(zero)
     return n

@@ -105,3 +105,24 @@ def test_the_org_life_is_reproducible_for_a_seed():
     Meeting.objects.all().delete()
     seed_orglife(8)
     assert snapshot()[0] != first[0]
+
+
+def test_a_rebuild_writes_back_only_the_stored_figures_that_differ():
+    scenario_generate(actor=SystemActor("test"), name="zhonglou")
+    year = dt.date.today().year
+    assert compliance.rebuild() == {"tallies": 0, "rollup": 0}
+    tallies = list(LifeTally.objects.filter(year=year).values_list("pk", flat=True)[:5])
+    LifeTally.objects.filter(pk__in=tallies[:3]).update(held_theme_day=999, hubs="x")
+    LifeTally.objects.filter(pk__in=tallies[3:]).delete()
+    rows = list(LifeRollup.objects.filter(year=year).values_list("pk", flat=True)[:6])
+    LifeRollup.objects.filter(pk__in=rows[:3]).update(orgs=12345)
+    LifeRollup.objects.filter(pk__in=rows[3:]).delete()
+    LifeRollup.objects.create(year=year, dimension="hub", key="999999", region="", orgs=1)
+    assert compliance.rebuild([year]) == {"tallies": 5, "rollup": 7}
+    assert compliance.stored_rollup(year) == compliance.compute_rollup(year)
+    stored = {t.party_org_id: t for t in LifeTally.objects.filter(year=year)}
+    figures = list(compliance.org_figures(year, compliance.seen_on(year)))
+    assert len(stored) == len(figures)
+    for f in figures:
+        assert all(getattr(stored[f.party_org_id], k) == v for k, v in compliance._tally_values(f).items())
+    assert compliance.rebuild() == {"tallies": 0, "rollup": 0}
