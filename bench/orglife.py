@@ -8,10 +8,11 @@ Creates a fresh database (a temporary SQLite file, or drops and recreates the na
 database), migrates, loads the divisions and generates the ``national`` scenario at ``--scale``,
 which includes two years of org life for every party org (``shuniu.demo.orglife``: the previous
 year and this one up to today, written by a few ``INSERT … SELECT``; the attendance rows follow the
-members: about 10 million at scale 1). With ``--reuse`` the database named by ``--database-url`` is
-migrated and used as it is; if it has no meetings (generated before org life was part of the
-scenario, e.g. by ``bench/generate.py`` of that time), they are written now, and the first
-``compliance.rebuild()`` writes every stored figure (timed, not counted below). Then:
+members: 6.7 million at scale 0.1, so about 67 million at scale 1). With ``--reuse`` the database
+named by ``--database-url`` is migrated and used as it is; if it has no meetings (generated before
+org life was part of the scenario, e.g. by ``bench/generate.py`` of that time), they are written
+now, and the first ``compliance.rebuild()`` writes every stored figure (timed, not counted below).
+Then:
 
 * ``rebuild_s``: ``compliance.rebuild()`` over both years, the best of two runs on unchanged data
   (nothing differs, so nothing is written: every figure is read, computed and compared), each printed
