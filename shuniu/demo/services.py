@@ -17,9 +17,11 @@ from shuniu.demo.development import seed_pipeline
 from shuniu.demo.gen import Gen
 from shuniu.demo.mobile import seed_mobile
 from shuniu.demo.models import ScenarioRun
+from shuniu.demo.orglife import seed_orglife
 from shuniu.demo.reports import seed_reports
 from shuniu.demo.scenarios import SCENARIOS, SERIES
 from shuniu.demo.transfers import seed_transfers
+from shuniu.orglife import compliance as orglife_compliance
 
 DEFAULT_SEED = 2016
 
@@ -64,6 +66,9 @@ def scenario_generate(*, actor: Actor, name: str, seed: int = DEFAULT_SEED, scal
         seed_transfers(name)
         # Last year's secretaries' reports of the district (most reported and evaluated, a few not).
         counts.update(seed_reports(name))
+        # Two years of org life for every party org (bulk SQL), then its stored figures, once.
+        counts.update({f"life_{k}": v for k, v in seed_orglife(seed).items()})
+        orglife_compliance.rebuild()
         run = ScenarioRun.objects.create(name=name, seed=seed, scale=scale, seconds=time.perf_counter() - t0,
                                          counts=counts)
         record(actor=actor, action="demo.generate", target=run, changes={"counts": [None, counts]})

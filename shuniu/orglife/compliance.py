@@ -41,7 +41,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -61,7 +61,7 @@ from shuniu.orglife.models import (
     ReviewResult,
 )
 from shuniu.orglife.rules import APPLIES, RULE, slots
-from shuniu.party.models import PartyOrg, PartyOrgCoverage
+from shuniu.party.models import PartyOrg, PartyOrgCoverage, PartyOrgKind
 from shuniu.party.terms import add_months
 from shuniu.rulesettings.selectors import Partition, current
 
@@ -159,7 +159,17 @@ def _population_sql(day: dt.date, where: str) -> str:
 
 
 def _sql(year: int, day: dt.date, params: dict[str, Any], where: str) -> tuple[str, list[Any]]:
-    """The one query: each party org of the population with its counts, flags and keys."""
+    """The one query: each party org of the population with its counts, flags and keys.
+
+    How it is written, for SQLite's planner (the rows are those of the plain joins; PostgreSQL plans
+    CROSS JOIN … WHERE as any join): ``req``, the slots required, takes the count per kind of party
+    org and kind of meeting (``slc``) for the party orgs set up by the year's first day (every slot of
+    the year starts after it) and joins the slots only for the others; ``hs``, the slots held, has one
+    part per kind of party org, each reading a party org's meetings of the year once through
+    ``meeting_org_day`` (CROSS JOIN fixes the order) and matching them to that kind's slots only (left
+    to itself SQLite looped over all the slots and read each meeting once per slot containing it);
+    ``rev`` reads the population's results through ``review_org_year`` instead of scanning every
+    result of the year (130 ms for one party org, a service's refresh)."""
     d = _d()
     # Meetings and slots are the year's, seen on its last day once it is over; a review of the year may
     # be held early the next year, so reviews count up to the date itself.
@@ -170,19 +180,31 @@ def _sql(year: int, day: dt.date, params: dict[str, Any], where: str) -> tuple[s
     for kind in KINDS:
         kinds_sql.append(f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' THEN k.req + k.extra END), 0) AS exp_{kind}")
         kinds_sql.append(f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' THEN k.held END), 0) AS held_{kind}")
+    # The slots held, one part per kind of party org, each matching its meetings with its own slots.
+    # (On PostgreSQL one part for all: its planner joins the slots by kind itself, and seven parts
+    # would read the meetings seven times.)
+    org_kinds = [str(k) for k in PartyOrgKind] if connection.vendor == "sqlite" else [""]
+    by_kind = "".join(f"sl_{k} AS MATERIALIZED (SELECT * FROM sl WHERE org_kind = '{k}'),\n" for k in org_kinds if k)
+    held = "\n  UNION ALL\n".join(f"""
+  SELECT DISTINCT m.party_org_id AS org, sl.kind AS kind, sl.idx AS idx,
+         CASE WHEN p.established_on <= sl.s AND sl.e <= {d} THEN 0 ELSE 1 END AS extra
+  FROM pop p CROSS JOIN orglife_meeting m CROSS JOIN {f"sl_{k}" if k else "sl"} sl
+  WHERE {f"p.kind = '{k}'" if k else "sl.org_kind = p.kind"} AND m.party_org_id = p.id AND (m.kinds & sl.bit) <> 0
+    AND m.held_on >= sl.s AND m.held_on <= sl.e AND m.held_on >= {d} AND m.held_on <= {d}""" for k in org_kinds)
     sql = f"""
 WITH sl(org_kind, bit, kind, idx, s, e) AS (VALUES {values}),
 pop AS ({_population_sql(day, where)}),
+slc AS MATERIALIZED (SELECT org_kind, kind, COUNT(*) AS n FROM sl WHERE sl.e <= {d} GROUP BY org_kind, kind),
 req AS (
+  SELECT p.id AS org, slc.kind AS kind, slc.n AS n FROM pop p JOIN slc ON slc.org_kind = p.kind
+  WHERE p.established_on <= {d}
+  UNION ALL
   SELECT p.id AS org, sl.kind AS kind, COUNT(*) AS n FROM pop p
   JOIN sl ON sl.org_kind = p.kind AND p.established_on <= sl.s AND sl.e <= {d}
+  WHERE p.established_on > {d}
   GROUP BY p.id, sl.kind),
-hs AS (
-  SELECT DISTINCT m.party_org_id AS org, sl.kind AS kind, sl.idx AS idx,
-         CASE WHEN p.established_on <= sl.s AND sl.e <= {d} THEN 0 ELSE 1 END AS extra
-  FROM orglife_meeting m JOIN pop p ON p.id = m.party_org_id
-  JOIN sl ON sl.org_kind = p.kind AND (m.kinds & sl.bit) <> 0 AND m.held_on >= sl.s AND m.held_on <= sl.e
-  WHERE m.held_on >= {d} AND m.held_on <= {d}),
+{by_kind}
+hs AS ({held}),
 k AS (
   SELECT org, kind, n AS req, 0 AS extra, 0 AS held FROM req
   UNION ALL
@@ -198,8 +220,8 @@ rev AS (
     SUM(CASE WHEN r.grade = 'qualified' THEN 1 ELSE 0 END) AS rev_qualified,
     SUM(CASE WHEN r.grade = 'basic' THEN 1 ELSE 0 END) AS rev_basic,
     SUM(CASE WHEN r.grade = 'unqualified' THEN 1 ELSE 0 END) AS rev_unqualified
-  FROM orglife_reviewresult r JOIN pop p ON p.id = r.party_org_id
-  WHERE r.year = %s AND r.reviewed_on <= {d} GROUP BY r.party_org_id)
+  FROM pop p CROSS JOIN orglife_reviewresult r
+  WHERE r.party_org_id = p.id AND r.year = %s AND r.reviewed_on <= {d} GROUP BY r.party_org_id)
 SELECT o.id, o.region_id, o.kind, COALESCE(o.industry_id, ''),
   o.province_code, o.city_code, o.county_code, o.street_code, o.community_code,
   {", ".join(f"COALESCE(kk.exp_{kind}, 0), COALESCE(kk.held_{kind}, 0)" for kind in KINDS)},
@@ -214,8 +236,8 @@ LEFT JOIN kk ON kk.org = o.id LEFT JOIN att ON att.org = o.id LEFT JOIN rev ON r
 ORDER BY o.id"""
     start = _date(dt.date(year, 1, 1))
     args = [*value_args, _date(day), _date(day),  # pop
-            _date(day),  # req
-            _date(day), start, _date(day),  # hs
+            _date(day), start, _date(day), start,  # slc, req (set up by the year's first day, or later)
+            *[_date(day), start, _date(day)] * len(org_kinds),  # hs, for each kind of party org
             start, _date(day),  # att
             year, _date(until),  # rev
             _date(idle_from), _date(idle_from), _date(day)]  # idle
@@ -292,16 +314,51 @@ def _figures(row: tuple[Any, ...], lines: dict[int, tuple[str, str]]) -> OrgFigu
 
 
 def add_up(figures: Iterable[OrgFigures], year: int) -> dict[Key, dict[str, int]]:
-    """The roll-up rows of some party orgs' figures."""
-    rows: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_FIELDS, 0))
+    """The roll-up rows of some party orgs' figures: each party org's contribution added to each of its
+    ``keys`` (the same rows as adding it at every key; summed level by level, so that a national
+    rebuild adds each party org once per dimension key, not once per key and level)."""
+    # Each party org's contribution, as a vector, summed per (dimension, key) and place (its levels).
+    width = len(ROLLUP_FIELDS)
+    names = ROLLUP_FIELDS[3:]
+    finest: dict[tuple[tuple[str, str], tuple[str, ...]], list[int]] = {}
     for f in figures:
-        contribution = _contribution(f.counts, f.complete, f.idle)
-        for key in f.keys(year):
-            row = rows[key]
-            for name, value in contribution.items():
-                if value:
-                    row[name] += value
-    return dict(rows)
+        counts = f.counts
+        vector = [1, int(f.complete), int(f.idle), *(counts[name] for name in names)]
+        # The party org's dimension keys: its keys at the country (``keys`` with no place).
+        for dimension, key, _place in replace(f, levels=()).keys(year):
+            at = ((dimension, key), tuple(f.levels))
+            acc = finest.get(at)
+            if acc is None:
+                finest[at] = list(vector)
+            else:
+                for i in range(width):
+                    acc[i] += vector[i]
+    # Level by level, deepest first: a place's row is the sum of the party orgs whose level has its
+    # code; then the level is dropped and the sums carried up, to the country.
+    rows: dict[Key, list[int]] = {}
+    current = finest
+    for depth in range(len(LEVELS) - 1, -1, -1):
+        upper: dict[tuple[tuple[str, str], tuple[str, ...]], list[int]] = {}
+        for (dim_key, levels), vector in current.items():
+            code = levels[depth] if depth < len(levels) else ""
+            if code:
+                row = rows.get((*dim_key, code))
+                if row is None:
+                    rows[(*dim_key, code)] = list(vector)
+                else:
+                    for i in range(width):
+                        row[i] += vector[i]
+            up = (dim_key, levels[:depth])
+            acc = upper.get(up)
+            if acc is None:
+                upper[up] = list(vector)
+            else:
+                for i in range(width):
+                    acc[i] += vector[i]
+        current = upper
+    for (dim_key, _levels), vector in current.items():
+        rows[(*dim_key, "")] = vector
+    return {key: dict(zip(ROLLUP_FIELDS, vector, strict=True)) for key, vector in rows.items()}
 
 
 def _contribution(counts: dict[str, int], complete: bool, idle: bool) -> dict[str, int]:
@@ -423,22 +480,21 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
             continue
         day = seen_on(year)
         figures = list(org_figures(year, today()))
-        stored = _stored_tallies(year, None)
+        # The stored tallies as plain rows (no model instance for the ones that do not change).
+        names = [*TALLY_FIELDS, "complete", "idle", "region", "kind", "industries", "hubs"]
+        stored = {row[1]: row for row in LifeTally.objects.filter(year=year).values_list("pk", "party_org_id", *names)}
         create, update = [], []
         for f in figures:
             values = _tally_values(f)
             t = stored.pop(f.party_org_id, None)
             if t is None:
                 create.append(LifeTally(party_org_id=f.party_org_id, year=year, **values))
-            elif any(getattr(t, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(t, k, v)
-                update.append(t)
+            elif any(old != values[name] for name, old in zip(names, t[2:], strict=True)):
+                update.append(LifeTally(pk=t[0], party_org_id=f.party_org_id, year=year, **values))
         LifeTally.objects.bulk_create(create, batch_size=2000)
-        LifeTally.objects.bulk_update(update, [*TALLY_FIELDS, "complete", "idle", "region", "kind", "industries",
-                                               "hubs"], batch_size=2000)
+        LifeTally.objects.bulk_update(update, names, batch_size=2000)
         if stored:
-            LifeTally.objects.filter(pk__in=[t.pk for t in stored.values()]).delete()
+            LifeTally.objects.filter(pk__in=[t[0] for t in stored.values()]).delete()
         changed["tallies"] += len(create) + len(update) + len(stored)
         changed["rollup"] += _write_rollup(year, add_up(figures, year))
         LifeState.objects.update_or_create(year=year, defaults={"period": period_key(day)})
@@ -446,23 +502,24 @@ def rebuild(years: Iterable[int] | None = None) -> dict[str, int]:
 
 
 def _write_rollup(year: int, computed: dict[Key, dict[str, int]]) -> int:
-    existing = {(r.dimension, r.key, r.region): r for r in LifeRollup.objects.filter(year=year)}
+    # The stored rows as plain tuples (pk, dimension, key, region, *ROLLUP_FIELDS).
+    existing = {row[1:4]: row for row in LifeRollup.objects.filter(year=year).values_list(
+        "pk", "dimension", "key", "region", *ROLLUP_FIELDS)}
     create, update = [], []
     for key, values in computed.items():
         row = existing.pop(key, None)
         if row is None:
             create.append(LifeRollup(year=year, dimension=key[0], key=key[1], region=key[2], **values))
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            update.append(row)
+        elif any(old != values.get(name, 0) for name, old in zip(ROLLUP_FIELDS, row[4:], strict=True)):
+            update.append(LifeRollup(pk=row[0], year=year, dimension=key[0], key=key[1], region=key[2],
+                                     **{name: values.get(name, 0) for name in ROLLUP_FIELDS}))
     LifeRollup.objects.bulk_create(create, batch_size=2000)
     LifeRollup.objects.bulk_update(update, ROLLUP_FIELDS, batch_size=2000)
     # Rows left over are no longer computed: those the tracker brought down to zeros are the same
     # figures (removed quietly), any other is a difference.
     gone = list(existing.values())
-    LifeRollup.objects.filter(pk__in=[r.pk for r in gone]).delete()
-    return len(create) + len(update) + sum(1 for r in gone if any(getattr(r, k) for k in ROLLUP_FIELDS))
+    LifeRollup.objects.filter(pk__in=[r[0] for r in gone]).delete()
+    return len(create) + len(update) + sum(1 for r in gone if any(r[4:]))
 
 
 def ensure_current() -> dict[str, int] | None:
