@@ -88,8 +88,17 @@ def test_an_establishment_case_from_the_due_list_to_the_new_branch(world: dict[s
 
     # The committee finds it in its inbox (the count in the navigation) and returns it.
     _as(b, "zl_committee")
-    # The count: this case, and the reminder that the committee's own term has ended.
-    assert page.inner_text(".mainnav a[href='/todo/'] .badge").strip() == "2"
+    # The count: this case, the reminder that the committee's own term has ended, and the org-life
+    # reminders of its own party org (rule LIFE: the meetings of this period still to hold).
+    import datetime as dt
+
+    from shuniu.accounts.models import User
+    from shuniu.accounts.scopes import Scope
+    from shuniu.orglife.reminders import missing_reminders
+
+    life = missing_reminders(Scope.for_user(User.objects.get(username="zl_committee")), dt.date.today(), 50).count
+    assert life > 0
+    assert page.inner_text(".mainnav a[href='/todo/'] .badge").strip() == str(2 + life)
     b.go("/todo/")
     b.shot("cases-02-committee-inbox")
     page.click("a:has-text('荷花池社区养老服务协会')")

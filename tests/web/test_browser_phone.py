@@ -43,6 +43,7 @@ UNREACHED: dict[str, str] = {
     "mobile_outflow_end": "no member of the world is away",
     "mobile_inflow_end": "no member of the world is taken in",
     "mobile_removal": "no member of the world had their standing stopped",
+    "report_edit": "the world's only report still open for editing is a Chaoyang draft; this test's personas are the 钟楼 officer and the branch secretary, whose report is submitted",
     "imports:errors_file": "a download, and the world's import batches have no stored file",
 }
 

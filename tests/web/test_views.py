@@ -124,6 +124,8 @@ def test_city_officer_sees_districts_and_admin_sees_provinces(client, zhonglou, 
 def test_hub_staff_and_secretary_get_a_dashboard_of_their_orgs(client, hub_staff, secretary, branch_org):  # type: ignore[no-untyped-def]
     client.force_login(secretary)
     page = client.get("/").content.decode()
+    assert "记录组织生活" in page and 'href="/?view=overview"' in page  # the workspace, and the way to the figures
+    page = client.get("/", {"view": "overview"}).content.decode()
     assert "我的管辖范围" in page and 'data-figure="population">1<' in page
     client.force_login(hub_staff)
     assert client.get("/").status_code == 200

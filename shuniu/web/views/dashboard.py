@@ -36,7 +36,8 @@ def _breadcrumbs(region: Region | None, root: str) -> list[Region]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request)
-    if scope.kind == "party":
+    # A secretary lands on their branch's workspace; the figures of the whole scope stay one link away.
+    if scope.kind == "party" and request.GET.get("view") != "overview":
         own = own_party_org(request)
         if own is not None:
             return workspace(request, own)
