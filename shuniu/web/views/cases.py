@@ -207,10 +207,11 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-def _save(request: SignedInRequest, form: Any, write: Callable[[], Any]) -> HttpResponse | None:
+def save_case(request: SignedInRequest, form: Any, write: Callable[[], Any],
+              then: Callable[[Any], HttpResponse] | None = None) -> HttpResponse | None:
     """Write the application (``write`` opens or changes the case), attach the file and submit it if
     asked, all or nothing: a submission the rules refuse leaves no draft behind, and the form shows
-    why (None); else the case's page."""
+    why (None); else the case's page (or ``then(case)``: a kind with its own page)."""
     try:
         with transaction.atomic():
             case = write()
@@ -226,7 +227,7 @@ def _save(request: SignedInRequest, form: Any, write: Callable[[], Any]) -> Http
         form.add_error(None, str(exc))
         return None
     messages.success(request, _("已保存：%(title)s") % {"title": case.title})
-    return redirect("case_detail", case.pk)
+    return then(case) if then is not None else redirect("case_detail", case.pk)
 
 
 def _establishment_form(request: HttpRequest, org: Any, initial: dict[str, Any]) -> EstablishmentForm:
@@ -241,7 +242,7 @@ def establishment_new(request: SignedInRequest, pk: int) -> HttpResponse:
         raise Http404
     form = _establishment_form(request, org, {"name": _("%(org)s党支部") % {"org": org.name}, "submit_now": True})
     if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, lambda: case_open(actor=request.user, kind="establishment", org=org,
+        saved = save_case(request, form, lambda: case_open(actor=request.user, kind="establishment", org=org,
                                                         data=form.service_data()))
         if saved is not None:
             return saved
@@ -262,7 +263,7 @@ def case_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                "submit_now": True, **{f"m_{k}": v for k, v in (data.get("members") or {}).items()}}
     form = _establishment_form(request, case.org, initial)
     if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, lambda: case_update(actor=request.user, case=case, data=form.service_data()))
+        saved = save_case(request, form, lambda: case_update(actor=request.user, case=case, data=form.service_data()))
         if saved is not None:
             return saved
     return render(request, "web/cases/establishment_form.html", {
@@ -283,7 +284,7 @@ def party_case_new(request: SignedInRequest, pk: int, kind: str) -> HttpResponse
     form = PartyCaseForm(request.POST or None, request.FILES or None, kind=kind, members=members,
                          initial={"submit_now": True})
     if request.method == "POST" and form.is_valid():
-        saved = _save(request, form, lambda: case_open(actor=request.user, kind=kind, party_org=party_org,
+        saved = save_case(request, form, lambda: case_open(actor=request.user, kind=kind, party_org=party_org,
                                                         data=form.service_data()))
         if saved is not None:
             return saved

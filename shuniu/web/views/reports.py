@@ -7,10 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -18,17 +15,17 @@ from django.utils.translation import gettext as _
 
 from shuniu.accounts.actors import SignedInRequest
 from shuniu.annualreports.kind import CODE
-from shuniu.annualreports.models import Grade
+from shuniu.annualreports.models import Grade, SecretaryReport
 from shuniu.annualreports.rules import CITE, RULE, deadline
 from shuniu.annualreports.selectors import FIGURES, drill, report_get, report_list, summary
 from shuniu.cases.kinds import APPLICANT, kind_of
 from shuniu.cases.selectors import case_steps
-from shuniu.cases.services import attachment_add, case_act, case_open, case_update
+from shuniu.cases.services import case_open, case_update
 from shuniu.coverage import engine
 from shuniu.party.models import PartyOrg
 from shuniu.party.selectors import party_org_get
 from shuniu.web.report_forms import ReportFilters, ReportForm
-from shuniu.web.views.cases import _action_form, _errors
+from shuniu.web.views.cases import _action_form, save_case
 from shuniu.web.views.common import export, paginate, region_in_scope, render_page, scope_of, takes_query
 
 EXPORT_COLUMNS = [("party_org", "党组织"), ("superior", "上级党组织"), ("region", "地区代码"), ("year", "述职年度"),
@@ -87,23 +84,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save(request: SignedInRequest, form: ReportForm, write: Any) -> HttpResponse | None:
-    """Write the report, attach the file and submit it if asked, all or nothing."""
-    try:
-        with transaction.atomic():
-            case = write()
-            if form.cleaned_data.get("attachment"):
-                attachment_add(actor=request.user, case=case, upload=form.cleaned_data["attachment"])
-            if form.cleaned_data.get("submit_now"):
-                case = case_act(actor=request.user, case=case, action="submit")
-    except ValidationError as exc:
-        for message in _errors(exc):
-            form.add_error(None, message)
-        return None
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-        return None
-    messages.success(request, _("已保存：%(title)s") % {"title": case.title})
-    return redirect("report_detail", case.secretary_report.pk)
+    """Write the report, attach the file and submit it if asked, all or nothing (the cases' form)."""
+    return save_case(request, form, write, then=lambda case: redirect(
+        "report_detail", SecretaryReport.objects.values_list("pk", flat=True).get(case=case)))
 
 
 @login_required
