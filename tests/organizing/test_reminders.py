@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from shuniu.accounts.scopes import Scope
-from shuniu.cases.inbox import reminders
 from shuniu.core.services import add_years
+from shuniu.organizing.reminders import term_reminders
 from shuniu.party.terms import add_months
 from shuniu.rulesettings.services import rule_setting_set
 from tests.factories import HEHUACHI, SYSTEM, PartyOrgFactory
@@ -20,6 +20,11 @@ TODAY = dt.date(2026, 12, 4)
 def _ending_on(end: dt.date, name: str, **kw):  # type: ignore[no-untyped-def]
     return PartyOrgFactory(name=name, established_on=dt.date(2015, 1, 1), term_started_on=add_years(end, -3),
                            term_years=3, region_code=HEHUACHI, **kw)
+
+
+def reminders(scope: Scope, today: dt.date):  # type: ignore[no-untyped-def]
+    # The TERM source alone: the inbox also has org life's reminders for these (meeting-less) branches.
+    return term_reminders(scope, today, 50)
 
 
 def test_terms_ending_within_six_months_and_overdue_are_reminded_soonest_first(client, zhonglou_officer):
@@ -45,4 +50,5 @@ def test_the_inbox_page_and_the_api_show_the_reminder(client, zhonglou_officer):
 
     token = token_create(actor=SYSTEM, user=zhonglou_officer, label="t")
     todo = client.get("/api/v1/todo", HTTP_AUTHORIZATION=f"Bearer {token}").json()
-    assert todo["reminders"] == 1 and todo["items"][0]["rule_id"] == "TERM"
+    # The branch's term, and org life's reminder that it held no meeting this year (rule LIFE).
+    assert sorted(i["rule_id"] for i in todo["items"]) == ["LIFE", "TERM"] and todo["reminders"] == 2
