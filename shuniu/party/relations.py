@@ -69,7 +69,11 @@ def roster_as_of(party_org: PartyOrg | int, day: dt.date) -> QuerySet[PartyMembe
     """The members whose relation ``party_org`` held on ``day``: those it holds today and those who
     moved to or from it since, narrowed by the rule above."""
     pk = party_org.pk if isinstance(party_org, PartyOrg) else party_org
-    moved = RelationChange.objects.filter(Q(from_org=pk) | Q(to_org=pk), on__gt=day).values("member_id")
+    # The candidates read by two index lookups first: as one ``relation_org = pk OR pk IN (moved)``
+    # PostgreSQL scanned every member (77 ms of recording a meeting at 300,000 members).
+    here = PartyMember.objects.filter(relation_org=pk).values_list("pk", flat=True)
+    moved = RelationChange.objects.filter(Q(from_org=pk) | Q(to_org=pk), on__gt=day).values_list("member_id", flat=True)
+    candidates = {*here, *moved}
     org, _elsewhere = relation_expression(day)
-    return (PartyMember.objects.filter(Q(relation_org=pk) | Q(pk__in=moved))
+    return (PartyMember.objects.filter(pk__in=sorted(candidates))
             .alias(at_org=org).filter(on_roster_q(day), at_org=pk))
