@@ -49,16 +49,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from shuniu.orglife.models import (
-    KIND_BITS,
     KINDS,
-    REVIEW_FIELDS,
     ROLLUP_FIELDS,
     TALLY_FIELDS,
     LifeRollup,
     LifeState,
     LifeTally,
     Meeting,
-    ReviewResult,
 )
 from shuniu.orglife.rules import APPLIES, RULE, slots
 from shuniu.party.models import PartyOrg, PartyOrgCoverage, PartyOrgKind
@@ -131,10 +128,6 @@ def _date(value: dt.date) -> str:
 
 def _d() -> str:
     return "%s::date" if connection.vendor == "postgresql" else "%s"
-
-
-def _partition_params(partition: Partition) -> dict[str, Any]:
-    return partition.params
 
 
 def _slot_values(year: int, params: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -620,5 +613,5 @@ def meeting_counts_wrong() -> list[int]:
     return [m.pk for m in rows if m.e != m.expected_count or m.p != m.present_count]
 
 
-__all__ = ["DIMENSIONS", "KIND_BITS", "REVIEW_FIELDS", "ReviewResult", "compute_rollup", "ensure_current",
-           "org_figures", "period_key", "rebuild", "refresh", "stored_rollup", "track"]
+__all__ = ["DIMENSIONS", "compute_rollup", "ensure_current", "forget", "org_figures", "period_key", "rebuild",
+           "refresh", "stored_rollup", "track"]
